@@ -1,0 +1,321 @@
+//! The evaluator: metrics -> control scores -> categories -> grade -> gates -> gaps.
+//!
+//! Pure: it reads a rubric and a manifest already loaded, and returns a report.
+
+use crate::date::Date;
+use crate::manifest::Manifest;
+use crate::metrics::{self, Context, Measurement, MetricId, Upstream, Value};
+use crate::report::{
+    CategoryResult, Finding, Gap, GapKind, GateResult, GateStatus, ProtocolSummary, REPORT_FORMAT,
+    Ratio, Report, Score, Stamp, Status,
+};
+use crate::rubric::{Literal, Rubric, Scoring, Test, UnknownPolicy};
+
+/// Scores a control's metric value to [0, 1] before the evidence multiplier.
+pub fn score_value(scoring: &Scoring, value: &Value) -> f64 {
+    match (scoring, value) {
+        (Scoring::Tiers(tiers), Value::Number(v)) => tiers
+            .iter()
+            .find(|t| match (t.min, t.max) {
+                (Some(min), _) => *v >= min,
+                (None, Some(max)) => *v <= max,
+                (None, None) => false,
+            })
+            .map_or(0.0, |t| t.score),
+        (Scoring::Linear { from, to }, Value::Number(v)) => {
+            ((v - from) / (to - from)).clamp(0.0, 1.0)
+        }
+        (Scoring::Boolean(expected), Value::Bool(b)) => f64::from(u8::from(b == expected)),
+        (Scoring::Levels(levels), Value::Level(l)) => levels.get(*l).copied().unwrap_or(0.0),
+        _ => 0.0,
+    }
+}
+
+/// Measures each metric at most once per evaluation.
+struct Measurements<'a> {
+    ctx: Context<'a>,
+    cache: Vec<Option<Measurement>>,
+}
+
+impl<'a> Measurements<'a> {
+    fn get(&mut self, id: MetricId) -> &Measurement {
+        let slot = id.index();
+        if self.cache[slot].is_none() {
+            self.cache[slot] = Some(metrics::measure(id, &self.ctx));
+        }
+        self.cache[slot].get_or_insert_with(Measurement::default)
+    }
+}
+
+/// The JSON form of a metric value: null when unknown.
+pub fn value_json(value: Option<&Value>) -> serde_json::Value {
+    match value {
+        None => serde_json::Value::Null,
+        Some(Value::Number(n)) => serde_json::Number::from_f64(crate::report::round_to(*n, 4))
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Some(Value::Bool(b)) => serde_json::Value::Bool(*b),
+        Some(Value::Level(l)) => serde_json::Value::String((*l).to_string()),
+        Some(Value::None) => serde_json::Value::String("none".into()),
+    }
+}
+
+/// A gate condition against a measured value: `Some(description)` when it holds.
+fn condition_holds(
+    test: &Test,
+    name: &str,
+    m: &Measurement,
+    policy: UnknownPolicy,
+) -> Option<String> {
+    let Some(value) = &m.value else {
+        return (policy == UnknownPolicy::Fails).then(|| format!("{name} is unknown"));
+    };
+    let holds = match (test, value) {
+        (_, Value::None) => true,
+        (Test::Below(x), Value::Number(v)) => v < x,
+        (Test::Above(x), Value::Number(v)) => v > x,
+        (Test::Equals(Literal::Number(x)), Value::Number(v)) => v == x,
+        (Test::Equals(Literal::Bool(x)), Value::Bool(v)) => v == x,
+        (Test::Equals(Literal::Text(x)), Value::Level(v)) => x == v,
+        _ => false,
+    };
+    holds.then(|| {
+        let shown = value_json(Some(value));
+        match test {
+            Test::Below(x) => format!("{name} = {shown}, below {x}"),
+            Test::Above(x) => format!("{name} = {shown}, above {x}"),
+            Test::Equals(x) => format!("{name} = {x}"),
+        }
+    })
+}
+
+/// Evaluates a manifest under a rubric as of a date. `stamp` names the inputs.
+pub fn evaluate(
+    rubric: &Rubric,
+    manifest: &Manifest,
+    as_of: Date,
+    upstream: Upstream<'_>,
+    stamp: Stamp,
+) -> Report {
+    let mut ms = Measurements {
+        ctx: Context::new(manifest, as_of, upstream),
+        cache: vec![None; metrics::CATALOGUE.len()],
+    };
+
+    // Applicability first: it decides the denominators.
+    let applicable: Vec<bool> = rubric
+        .controls
+        .iter()
+        .map(|c| {
+            c.not_applicable_when
+                .is_none_or(|m| ms.get(m).value != Some(Value::Bool(true)))
+        })
+        .collect();
+    let cat_weight_of_controls: Vec<f64> = (0..rubric.categories.len())
+        .map(|k| {
+            rubric
+                .controls
+                .iter()
+                .zip(&applicable)
+                .filter(|(c, a)| **a && c.category == k)
+                .map(|(c, _)| c.weight)
+                .sum()
+        })
+        .collect();
+    let live_category_weight: f64 = rubric
+        .categories
+        .iter()
+        .zip(&cat_weight_of_controls)
+        .filter(|(_, w)| **w > 0.0)
+        .map(|(c, _)| c.weight)
+        .sum();
+
+    let mut findings = Vec::with_capacity(rubric.controls.len());
+    let mut credit = vec![0.0; rubric.categories.len()];
+    let mut backed = 0.0;
+    for (c, applies) in rubric.controls.iter().zip(&applicable) {
+        let cat = &rubric.categories[c.category];
+        let m = ms.get(c.metric).clone();
+        let max_points = if *applies && live_category_weight > 0.0 {
+            100.0
+                * (cat.weight / live_category_weight)
+                * (c.weight / cat_weight_of_controls[c.category])
+        } else {
+            0.0
+        };
+        let sourced = m.sourced();
+        let (status, score) = if !applies {
+            (Status::NotApplicable, 0.0)
+        } else {
+            match &m.value {
+                None => (Status::Unknown, 0.0),
+                Some(v) => {
+                    let raw = score_value(&c.scoring, v);
+                    let s = if sourced {
+                        raw
+                    } else {
+                        raw * rubric.self_attested
+                    };
+                    let status = if s >= 0.9995 {
+                        Status::Pass
+                    } else if s <= 0.0 {
+                        Status::Fail
+                    } else {
+                        Status::Partial
+                    };
+                    (status, s)
+                }
+            }
+        };
+        if *applies {
+            credit[c.category] += c.weight * score;
+            if m.value.is_some() && sourced {
+                backed += max_points;
+            }
+        }
+        findings.push(Finding {
+            control: c.id.clone(),
+            category: cat.id.clone(),
+            title: c.title.clone(),
+            status,
+            score: Ratio(score),
+            metric: metrics::def(c.metric).name,
+            value: value_json(m.value.as_ref()),
+            max_points,
+            points_lost: max_points * (1.0 - score),
+            sourced,
+            evidence: m.used,
+            disregarded: m.disregarded,
+            note: m.note,
+            effort: c.effort,
+            remediation: c.remediation.clone(),
+        });
+    }
+
+    let categories: Vec<CategoryResult> = rubric
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(k, c)| CategoryResult {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            weight: c.weight,
+            score: (cat_weight_of_controls[k] > 0.0)
+                .then(|| Score(100.0 * credit[k] / cat_weight_of_controls[k])),
+        })
+        .collect();
+    let total = if live_category_weight > 0.0 {
+        rubric
+            .categories
+            .iter()
+            .zip(&categories)
+            .filter_map(|(c, r)| r.score.map(|s| c.weight * s.0))
+            .sum::<f64>()
+            / live_category_weight
+    } else {
+        0.0
+    };
+    let total_points: f64 = findings.iter().map(|f| f.max_points).sum();
+    let confidence = if total_points > 0.0 {
+        backed / total_points
+    } else {
+        0.0
+    };
+
+    let grade_before_caps = rubric.scale.grade_for(total);
+    let gates: Vec<GateResult> = rubric
+        .gates
+        .iter()
+        .map(|g| {
+            let triggered_by: Vec<String> = g
+                .when_any
+                .iter()
+                .filter_map(|cond| {
+                    let name = metrics::def(cond.metric).name;
+                    condition_holds(&cond.test, name, ms.get(cond.metric), g.unknown)
+                })
+                .collect();
+            GateResult {
+                id: g.id.clone(),
+                title: g.title.clone(),
+                cap: g.cap.clone(),
+                status: if triggered_by.is_empty() {
+                    GateStatus::Passes
+                } else {
+                    GateStatus::Fails
+                },
+                triggered_by,
+                reason: g.reason.clone(),
+            }
+        })
+        .collect();
+    // The most conservative cap wins; among equals, the rubric's first.
+    let binding = gates
+        .iter()
+        .filter(|g| g.status == GateStatus::Fails && g.cap.rank > grade_before_caps.rank)
+        .fold(None::<&GateResult>, |worst, g| match worst {
+            Some(w) if w.cap.rank >= g.cap.rank => Some(w),
+            _ => Some(g),
+        });
+    let grade = binding.map_or_else(|| grade_before_caps.clone(), |g| g.cap.clone());
+
+    let gaps = gaps(&gates, &grade_before_caps, &findings);
+    Report {
+        report_format: REPORT_FORMAT,
+        stamp,
+        protocol: ProtocolSummary {
+            id: manifest.protocol.id.clone(),
+            name: manifest.protocol.name.clone(),
+            kind: manifest.protocol.kind,
+            as_of: manifest.protocol.as_of,
+            tvl_usd: manifest.protocol.tvl_usd,
+        },
+        score: Score(total),
+        grade,
+        grade_before_caps,
+        capped_by: binding.map(|g| g.id.clone()),
+        confidence: Ratio(confidence),
+        categories,
+        findings,
+        gates,
+        gaps,
+    }
+}
+
+/// Gates that hold the grade down first (harshest cap first), then controls by points lost,
+/// cheaper effort first on ties.
+fn gaps(gates: &[GateResult], before: &crate::rubric::Grade, findings: &[Finding]) -> Vec<Gap> {
+    let mut capping: Vec<&GateResult> = gates
+        .iter()
+        .filter(|g| g.status == GateStatus::Fails && g.cap.rank > before.rank)
+        .collect();
+    capping.sort_by_key(|g| std::cmp::Reverse(g.cap.rank));
+    let mut out: Vec<Gap> = capping
+        .into_iter()
+        .map(|g| Gap {
+            kind: GapKind::Gate,
+            id: g.id.0.clone(),
+            title: g.title.clone(),
+            points_lost: 0.0,
+            caps_at: Some(g.cap.clone()),
+            effort: None,
+            action: format!("{} ({})", g.reason, g.triggered_by.join("; ")),
+        })
+        .collect();
+    let mut losing: Vec<&Finding> = findings.iter().filter(|f| f.points_lost > 1e-9).collect();
+    losing.sort_by(|a, b| {
+        b.points_lost
+            .total_cmp(&a.points_lost)
+            .then(a.effort.cmp(&b.effort))
+            .then(a.control.cmp(&b.control))
+    });
+    out.extend(losing.into_iter().map(|f| Gap {
+        kind: GapKind::Control,
+        id: f.control.0.clone(),
+        title: f.title.clone(),
+        points_lost: f.points_lost,
+        caps_at: None,
+        effort: Some(f.effort),
+        action: f.remediation.clone(),
+    }));
+    out
+}

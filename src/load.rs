@@ -1,0 +1,429 @@
+//! Loading: files into text, text into typed manifests and rubrics, with every problem
+//! reported against the file's lines. The only module (with the CLI) that touches files.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostics::{Diagnostic, FieldPath, Problem, Segment, Severity, did_you_mean};
+use crate::manifest::{FORMAT, Manifest};
+use crate::rubric::{self, Rubric, RubricFile};
+use crate::schema;
+use crate::validate;
+
+/// Files larger than this are refused unread: manifests are a few kilobytes.
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 20;
+
+/// A file's text with the name used in messages.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    pub fn sha256(&self) -> String {
+        sha256_hex(self.text.as_bytes())
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Reads a file as UTF-8 text, refusing large or binary files before reading them whole.
+pub fn read(path: &Path, max_bytes: u64) -> Result<Source, Diagnostic> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::file_error(&name, format!("cannot read {name}: {e}")))?;
+    if meta.len() > max_bytes {
+        return Err(Diagnostic::file_error(
+            &name,
+            format!(
+                "{name} is {} bytes, over the {max_bytes}-byte limit: is it really a manifest?",
+                meta.len()
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::file_error(&name, format!("cannot read {name}: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Diagnostic::file_error(
+            &name,
+            format!(
+                "{name} is not UTF-8 text (invalid byte at offset {}): manifests and rubrics are TOML text files",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    Ok(Source { name, text })
+}
+
+/// The `.toml` files under a path: the file itself, or a folder's, recursively, sorted.
+pub fn expand(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::file_error(&name, format!("cannot read {name}: {e}")))?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| {
+            Diagnostic::file_error(&name, format!("cannot list {}: {e}", dir.display()))
+        })?;
+        for entry in entries.flatten() {
+            let p = entry.path();
+            let hidden = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if hidden {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "toml") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// True when a TOML text is a rubric (it has a top-level `[rubric]` table).
+pub fn looks_like_rubric(text: &str) -> bool {
+    DeTable::parse(text).is_ok_and(|t| t.get_ref().get("rubric").is_some())
+}
+
+/// Parses, schema-checks, types and semantically checks a manifest.
+pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
+    let tree = parse_tree(
+        src,
+        "a manifest starts with `format = 1` and a [protocol] table",
+    )?;
+    if let Some(v) = tree.get_ref().get("format")
+        && let Some(n) = v
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i.as_str().parse::<i64>().ok())
+        && n != i64::from(FORMAT)
+    {
+        return Err(vec![at_span(
+            src,
+            v.span(),
+            format!("unsupported manifest format {n}: this posture reads format {FORMAT}"),
+            Some(format!("write `format = {FORMAT}`")),
+        )]);
+    }
+    schema_check(src, &tree, schema::Kind::Manifest)?;
+    let m: Manifest = typed(src, tree)?;
+    let problems = validate::manifest(&m);
+    into_result(src, m, problems)
+}
+
+/// Parses and checks a rubric file, then compiles it against the metric catalogue.
+pub fn rubric(src: &Source) -> Result<Rubric, Vec<Diagnostic>> {
+    let tree = parse_tree(src, "a rubric starts with a [rubric] table")?;
+    schema_check(src, &tree, schema::Kind::Rubric)?;
+    let file: RubricFile = typed(src, tree)?;
+    Rubric::compile(file, src.sha256()).map_err(|problems| locate_all(src, &problems))
+}
+
+/// A built-in rubric by id, or a rubric file by path.
+pub fn rubric_by_name(name: &str) -> Result<(Rubric, Source), Vec<Diagnostic>> {
+    if let Some((id, text)) = rubric::BUILTIN.iter().find(|(id, _)| *id == name) {
+        let src = Source::new(format!("<built-in rubric {id}>"), *text);
+        return rubric(&src).map(|r| (r, src));
+    }
+    let path = Path::new(name);
+    if !path.exists() {
+        let ids: Vec<&str> = rubric::BUILTIN.iter().map(|(id, _)| *id).collect();
+        let mut d = Diagnostic::file_error(
+            name,
+            format!("no built-in rubric `{name}` and no such file"),
+        );
+        d.help = did_you_mean(name, &ids, "built-in rubrics");
+        return Err(vec![d]);
+    }
+    let src = read(path, DEFAULT_MAX_BYTES).map_err(|d| vec![d])?;
+    rubric(&src).map(|r| (r, src))
+}
+
+fn into_result<T>(src: &Source, value: T, problems: Vec<Problem>) -> Result<T, Vec<Diagnostic>> {
+    if problems.iter().any(|p| p.severity == Severity::Error) {
+        Err(locate_all(src, &problems))
+    } else {
+        Ok(value)
+    }
+}
+
+fn parse_tree<'a>(
+    src: &'a Source,
+    empty_hint: &str,
+) -> Result<Spanned<DeTable<'a>>, Vec<Diagnostic>> {
+    if src.text.trim().is_empty() {
+        return Err(vec![Diagnostic {
+            help: Some(empty_hint.to_string()),
+            ..Diagnostic::file_error(&src.name, format!("{} is empty", src.name))
+        }]);
+    }
+    let (tree, errors) = DeTable::parse_recoverable(&src.text);
+    if errors.is_empty() {
+        return Ok(tree);
+    }
+    Err(errors
+        .iter()
+        .map(|e| {
+            at_span(
+                src,
+                e.span().unwrap_or(0..0),
+                format!("invalid TOML: {}", e.message().trim()),
+                None,
+            )
+        })
+        .collect())
+}
+
+fn typed<'de, T: Deserialize<'de>>(
+    src: &Source,
+    tree: Spanned<DeTable<'de>>,
+) -> Result<T, Vec<Diagnostic>> {
+    T::deserialize(toml::de::Deserializer::from(tree)).map_err(|e| {
+        let message = e.message().trim().to_string();
+        let help = expected_list(&message).and_then(|(wrong, expected)| {
+            let refs: Vec<&str> = expected.iter().map(String::as_str).collect();
+            did_you_mean(&wrong, &refs, "values")
+        });
+        vec![at_span(src, e.span().unwrap_or(0..0), message, help)]
+    })
+}
+
+/// From serde's "unknown field `x`, expected one of `a`, `b`": the wrong name and the list.
+fn expected_list(message: &str) -> Option<(String, Vec<String>)> {
+    let mut ticks = message.split('`').skip(1).step_by(2).map(str::to_string);
+    let wrong = ticks.next()?;
+    let rest: Vec<String> = ticks.collect();
+    (!rest.is_empty()).then_some((wrong, rest))
+}
+
+fn at_span(src: &Source, span: Range<usize>, message: String, help: Option<String>) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        file: src.name.clone(),
+        span: Some(span),
+        message,
+        help,
+    }
+}
+
+/// Turns path-located problems into span-located diagnostics (parsing again: errors are rare).
+pub fn locate_all(src: &Source, problems: &[Problem]) -> Vec<Diagnostic> {
+    let tree = DeTable::parse(&src.text).ok();
+    problems
+        .iter()
+        .map(|p| Diagnostic {
+            severity: p.severity,
+            file: src.name.clone(),
+            span: tree
+                .as_ref()
+                .map(|t| locate(t.get_ref(), &p.path, false).unwrap_or(0..0)),
+            message: if p.path.0.is_empty() {
+                p.message.clone()
+            } else {
+                format!("{}: {}", p.path, p.message)
+            },
+            help: p.help.clone(),
+        })
+        .collect()
+}
+
+/// The span of the value at `path` (or of its key, when `key` is set), else of the nearest
+/// ancestor that exists.
+fn locate(root: &DeTable, path: &FieldPath, key: bool) -> Option<Range<usize>> {
+    let mut best: Option<Range<usize>> = None;
+    let mut table = Some(root);
+    let mut array: Option<&[Spanned<DeValue>]> = None;
+    for (n, seg) in path.0.iter().enumerate() {
+        let last = n + 1 == path.0.len();
+        let value = match seg {
+            Segment::Key(k) => {
+                let (kspan, v) = table?.get_key_value(k.as_str())?;
+                if last && key {
+                    return Some(kspan.span());
+                }
+                best = Some(kspan.span().start..v.span().end.max(kspan.span().end));
+                v
+            }
+            Segment::Index(i) => {
+                let v = array?.get(*i)?;
+                best = Some(v.span());
+                v
+            }
+        };
+        if !last {
+            best = Some(value.span()).filter(|s| !s.is_empty()).or(best);
+        } else {
+            let s = value.span();
+            if !s.is_empty() {
+                best = Some(s);
+            }
+        }
+        table = value.get_ref().as_table();
+        array = value.get_ref().as_array().map(|a| &a[..]);
+    }
+    best
+}
+
+fn to_json(v: &DeValue) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        DeValue::String(s) => J::String(s.to_string()),
+        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+            .map(J::from)
+            .unwrap_or_else(|_| J::String(i.as_str().to_string())),
+        DeValue::Float(f) => f
+            .as_str()
+            .replace('_', "")
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(J::Number)
+            // NaN and infinities have no JSON form: keep them as text so type checks fail.
+            .unwrap_or_else(|| J::String(f.as_str().to_string())),
+        DeValue::Boolean(b) => J::Bool(*b),
+        DeValue::Datetime(d) => J::String(d.to_string()),
+        DeValue::Array(a) => J::Array(a.iter().map(|x| to_json(x.get_ref())).collect()),
+        DeValue::Table(t) => table_json(t),
+    }
+}
+
+fn table_json(t: &DeTable) -> serde_json::Value {
+    serde_json::Value::Object(
+        t.iter()
+            .map(|(k, v)| (k.get_ref().to_string(), to_json(v.get_ref())))
+            .collect(),
+    )
+}
+
+fn schema_check(
+    src: &Source,
+    tree: &Spanned<DeTable>,
+    kind: schema::Kind,
+) -> Result<(), Vec<Diagnostic>> {
+    let instance = table_json(tree.get_ref());
+    let validator = schema::validator(kind);
+    let mut out = Vec::new();
+    for e in validator.iter_errors(&instance) {
+        let pointer: Vec<String> = e
+            .instance_path()
+            .as_str()
+            .split('/')
+            .skip(1)
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let path = to_field_path(tree.get_ref(), &pointer);
+        use jsonschema::error::ValidationErrorKind as K;
+        match e.kind() {
+            K::AdditionalProperties { unexpected } => {
+                let allowed = schema::properties_at(kind, &pointer);
+                let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+                for name in unexpected {
+                    let at = path.key(name);
+                    let where_ = if path.0.is_empty() {
+                        "at the top level".to_string()
+                    } else {
+                        format!("in `{path}`")
+                    };
+                    out.push(Diagnostic {
+                        severity: Severity::Error,
+                        file: src.name.clone(),
+                        span: locate(tree.get_ref(), &at, true),
+                        message: format!("unknown key `{name}` {where_}"),
+                        help: did_you_mean(name, &allowed, "keys"),
+                    });
+                }
+            }
+            kind_ => {
+                let help = match kind_ {
+                    K::Enum { options } => {
+                        let opts: Vec<String> = options
+                            .as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|o| o.as_str().map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        let refs: Vec<&str> = opts.iter().map(String::as_str).collect();
+                        e.instance()
+                            .as_str()
+                            .and_then(|v| did_you_mean(v, &refs, "values"))
+                    }
+                    _ => None,
+                };
+                let message = if path.0.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{path}: {e}")
+                };
+                out.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: src.name.clone(),
+                    span: locate(tree.get_ref(), &path, false),
+                    message,
+                    help,
+                });
+            }
+        }
+    }
+    if out.is_empty() { Ok(()) } else { Err(out) }
+}
+
+/// A JSON pointer as a field path, reading numbers as indices where the document has arrays.
+fn to_field_path(root: &DeTable, pointer: &[String]) -> FieldPath {
+    let mut path = FieldPath::root();
+    let mut node: Option<&DeValue> = None;
+    for seg in pointer {
+        let here = match node {
+            None => root
+                .get(seg.as_str())
+                .map(|v| (Segment::Key(seg.clone()), v.get_ref())),
+            Some(DeValue::Array(a)) => seg
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| a.get(i).map(|v| (Segment::Index(i), v.get_ref()))),
+            Some(DeValue::Table(t)) => t
+                .get(seg.as_str())
+                .map(|v| (Segment::Key(seg.clone()), v.get_ref())),
+            Some(_) => None,
+        };
+        match here {
+            Some((s, v)) => {
+                path.0.push(s);
+                node = Some(v);
+            }
+            None => {
+                path.0.push(Segment::Key(seg.clone()));
+                break;
+            }
+        }
+    }
+    path
+}

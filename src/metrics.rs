@@ -1,0 +1,1329 @@
+//! The metric catalogue: every fact a rubric can score, derived from a manifest at an
+//! evaluation date. This is the evidence side; rubrics say what a metric is worth.
+//!
+//! Pure: no files, clock or terminal. Each metric says which facts it used and which it
+//! disregarded (and why), so a report can show its working.
+
+use std::collections::BTreeSet;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::date::Date;
+use crate::manifest::{
+    AdminControl, Audit, AuditKind, Component, Manifest, MonitoringLevel, is_sourced,
+};
+
+/// Days in the "recent" window DESIGN.md uses for economic audits and incident history.
+pub const RECENT_DAYS: i64 = 730;
+/// A drill counts when it happened within this many days.
+pub const DRILL_DAYS: i64 = 365;
+/// A timelock this long or longer is a real delay for admin and upgrade models.
+pub const MEANINGFUL_DELAY_HOURS: f64 = 24.0;
+/// DeFiSafety's bounty benchmark: $1M, or 10% of TVL when that is less.
+pub const BOUNTY_BENCHMARK_USD: f64 = 1_000_000.0;
+
+/// The unit of a numeric metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    Days,
+    Hours,
+    Usd,
+    Ratio,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Count => "count",
+            Unit::Days => "days",
+            Unit::Hours => "hours",
+            Unit::Usd => "USD",
+            Unit::Ratio => "ratio 0-1",
+        }
+    }
+}
+
+/// What values a metric takes; rubrics are checked against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    Number(Unit),
+    Bool,
+    Level(&'static [&'static str]),
+}
+
+impl MetricKind {
+    pub fn describe(&self) -> String {
+        match self {
+            MetricKind::Number(u) => format!("a number ({})", u.as_str()),
+            MetricKind::Bool => "yes/no".to_string(),
+            MetricKind::Level(levels) => format!("a level ({})", levels.join(" | ")),
+        }
+    }
+}
+
+/// Index of a metric in the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MetricId(usize);
+
+impl MetricId {
+    /// Position in the catalogue, for per-evaluation caches.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// One catalogue entry.
+pub struct MetricDef {
+    pub name: &'static str,
+    pub kind: MetricKind,
+    pub description: &'static str,
+    measure: fn(&Context) -> Measurement,
+}
+
+impl std::fmt::Debug for MetricDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// A metric's value. `None` is a known absence (no qualifying audit at all), unlike unknown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Number(f64),
+    Bool(bool),
+    Level(&'static str),
+    None,
+}
+
+/// A fact a metric relied on.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Evidence {
+    /// Where in the manifest, with a label: `audits[2] Trail of Bits, 2022-09-02`.
+    pub fact: String,
+    pub source: Option<String>,
+}
+
+/// A fact a metric set aside, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Disregarded {
+    pub fact: String,
+    pub reason: String,
+    pub source: Option<String>,
+}
+
+/// The value of one metric for one manifest at one date, with its working.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Measurement {
+    /// `None` when the manifest does not say: unknown, never a pass.
+    pub value: Option<Value>,
+    pub used: Vec<Evidence>,
+    pub disregarded: Vec<Disregarded>,
+    /// One line a reader needs to understand the value (uncovered chains, inherited incidents).
+    pub note: Option<String>,
+}
+
+impl Measurement {
+    fn unknown() -> Self {
+        Self::default()
+    }
+
+    fn of(value: Value) -> Self {
+        Self {
+            value: Some(value),
+            ..Self::default()
+        }
+    }
+
+    fn using(mut self, fact: impl Into<String>, source: Option<&str>) -> Self {
+        self.used.push(Evidence {
+            fact: fact.into(),
+            source: source.map(str::to_string),
+        });
+        self
+    }
+
+    fn noting(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+
+    /// True when every fact used carries a source.
+    pub fn sourced(&self) -> bool {
+        self.used.iter().all(|e| is_sourced(e.source.as_deref()))
+    }
+}
+
+/// The upstream of a fork, as far as the scored set knows it.
+#[derive(Debug, Clone, Copy)]
+pub enum Upstream<'a> {
+    NotAFork,
+    Missing,
+    Found(&'a Manifest),
+}
+
+/// Everything metrics may look at: the manifest, the evaluation date, the fork's upstream.
+pub struct Context<'a> {
+    pub manifest: &'a Manifest,
+    pub as_of: Date,
+    pub upstream: Upstream<'a>,
+    audits: AuditCoverage,
+    proofs: ProofCoverage,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(manifest: &'a Manifest, as_of: Date, upstream: Upstream<'a>) -> Self {
+        Self {
+            manifest,
+            as_of,
+            upstream,
+            audits: AuditCoverage::analyse(manifest, as_of),
+            proofs: ProofCoverage::analyse(manifest, as_of),
+        }
+    }
+
+    fn core(&self) -> impl Iterator<Item = &'a Component> {
+        self.manifest.components.iter().filter(|c| c.core)
+    }
+
+    fn has_core(&self) -> bool {
+        self.core().next().is_some()
+    }
+
+    /// Total value locked: the protocol's figure, else the sum over deployments.
+    fn tvl(&self) -> Option<f64> {
+        self.manifest.protocol.tvl_usd.or_else(|| {
+            let d = &self.manifest.deployments;
+            (!d.is_empty() && d.iter().all(|d| d.tvl_usd.is_some()))
+                .then(|| d.iter().filter_map(|d| d.tvl_usd).sum())
+        })
+    }
+}
+
+fn audit_label(i: usize, a: &Audit) -> String {
+    format!("audits[{i}] {}, {}", a.firm, a.date)
+}
+
+/// Which code audits cover which deployed core component, decided once per evaluation.
+#[derive(Debug, Default)]
+struct AuditCoverage {
+    known: bool,
+    /// Per core component (in manifest order): audits covering its deployed version.
+    covering: Vec<Vec<usize>>,
+    /// Per core component: covering audits with no unresolved critical or high finding.
+    clean: Vec<Vec<usize>>,
+    disregarded: Vec<Disregarded>,
+}
+
+impl AuditCoverage {
+    fn analyse(m: &Manifest, as_of: Date) -> Self {
+        let Some(audits) = &m.audits else {
+            return Self::default();
+        };
+        let mut out = Self {
+            known: true,
+            ..Self::default()
+        };
+        let mut seen = BTreeSet::new();
+        let mut set_aside = |i: usize, a: &Audit, reason: String| {
+            if seen.insert((i, reason.clone())) {
+                out.disregarded.push(Disregarded {
+                    fact: audit_label(i, a),
+                    reason,
+                    source: a.source.clone(),
+                });
+            }
+        };
+        let mut covering = Vec::new();
+        let mut clean = Vec::new();
+        for c in m.components.iter().filter(|c| c.core) {
+            let mut cov = Vec::new();
+            let mut cln = Vec::new();
+            for (i, a) in audits.iter().enumerate() {
+                if a.kind != AuditKind::Code || !a.scope.contains(&c.name) {
+                    continue;
+                }
+                if a.date > as_of {
+                    set_aside(
+                        i,
+                        a,
+                        format!("dated {}, after the evaluation date {as_of}", a.date),
+                    );
+                    continue;
+                }
+                if !a.covers.matches(&c.version) {
+                    set_aside(
+                        i,
+                        a,
+                        format!("covers {}, deployed {} is {}", a.covers, c.name, c.version),
+                    );
+                    continue;
+                }
+                cov.push(i);
+                let open = a.unresolved.map_or(0, |u| u.critical + u.high);
+                if open > 0 {
+                    set_aside(i, a, format!("{open} unresolved critical/high findings"));
+                } else {
+                    cln.push(i);
+                }
+            }
+            covering.push(cov);
+            clean.push(cln);
+        }
+        out.covering = covering;
+        out.clean = clean;
+        out
+    }
+}
+
+/// Which formal-verification entries cover which deployed core component.
+#[derive(Debug, Default)]
+struct ProofCoverage {
+    known: bool,
+    covered: Vec<bool>,
+    used: Vec<usize>,
+    disregarded: Vec<Disregarded>,
+}
+
+impl ProofCoverage {
+    fn analyse(m: &Manifest, as_of: Date) -> Self {
+        let Some(proofs) = &m.formal_verification else {
+            return Self::default();
+        };
+        let mut out = Self {
+            known: true,
+            ..Self::default()
+        };
+        let mut seen = BTreeSet::new();
+        for c in m.components.iter().filter(|c| c.core) {
+            let mut covered = false;
+            for (i, p) in proofs.iter().enumerate() {
+                if !p.scope.contains(&c.name) {
+                    continue;
+                }
+                let reason = if p.date > as_of {
+                    Some(format!(
+                        "dated {}, after the evaluation date {as_of}",
+                        p.date
+                    ))
+                } else if !p.covers.matches(&c.version) {
+                    Some(format!(
+                        "covers {}, deployed {} is {}",
+                        p.covers, c.name, c.version
+                    ))
+                } else {
+                    None
+                };
+                match reason {
+                    Some(reason) => {
+                        if seen.insert((i, reason.clone())) {
+                            out.disregarded.push(Disregarded {
+                                fact: format!(
+                                    "formal_verification[{i}] {}, {}",
+                                    p.provider, p.date
+                                ),
+                                reason,
+                                source: p.source.clone(),
+                            });
+                        }
+                    }
+                    None => {
+                        covered = true;
+                        if !out.used.contains(&i) {
+                            out.used.push(i);
+                        }
+                    }
+                }
+            }
+            out.covered.push(covered);
+        }
+        out.used.sort_unstable();
+        out
+    }
+}
+
+fn audits_measurement(ctx: &Context, value: Value, indices: &BTreeSet<usize>) -> Measurement {
+    let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
+    let mut m = Measurement::of(value);
+    for &i in indices {
+        let a = &audits[i];
+        m = m.using(audit_label(i, a), a.source.as_deref());
+    }
+    m.disregarded = ctx.audits.disregarded.clone();
+    m
+}
+
+fn min_firms_per_core_component(ctx: &Context) -> Measurement {
+    if !ctx.audits.known || !ctx.has_core() {
+        return Measurement::unknown();
+    }
+    let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
+    let mut used = BTreeSet::new();
+    let mut weakest: Option<(usize, &str)> = None;
+    for (c, clean) in ctx.core().zip(&ctx.audits.clean) {
+        let firms: BTreeSet<String> = clean
+            .iter()
+            .map(|&i| audits[i].firm.trim().to_lowercase())
+            .collect();
+        used.extend(clean.iter().copied());
+        if weakest.is_none_or(|(n, _)| firms.len() < n) {
+            weakest = Some((firms.len(), c.name.as_str()));
+        }
+    }
+    let (n, name) = weakest.unwrap_or((0, ""));
+    audits_measurement(ctx, Value::Number(n as f64), &used)
+        .noting(format!("fewest independent firms: {n}, on `{name}`"))
+}
+
+fn uncovered_core_components(ctx: &Context) -> Measurement {
+    if !ctx.audits.known || !ctx.has_core() {
+        return Measurement::unknown();
+    }
+    let uncovered: Vec<&str> = ctx
+        .core()
+        .zip(&ctx.audits.covering)
+        .filter(|(_, cov)| cov.is_empty())
+        .map(|(c, _)| c.name.as_str())
+        .collect();
+    let used = ctx.audits.covering.iter().flatten().copied().collect();
+    let m = audits_measurement(ctx, Value::Number(uncovered.len() as f64), &used);
+    if uncovered.is_empty() {
+        m
+    } else {
+        m.noting(format!("no audit covers: {}", uncovered.join(", ")))
+    }
+}
+
+fn newest_covering_age_days(ctx: &Context) -> Measurement {
+    if !ctx.audits.known || !ctx.has_core() {
+        return Measurement::unknown();
+    }
+    let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
+    let newest = ctx
+        .audits
+        .clean
+        .iter()
+        .flatten()
+        .copied()
+        .max_by_key(|&i| (audits[i].date, std::cmp::Reverse(i)));
+    match newest {
+        Some(i) => {
+            let age = audits[i].date.days_until(ctx.as_of);
+            audits_measurement(ctx, Value::Number(age as f64), &BTreeSet::from([i]))
+        }
+        None => audits_measurement(ctx, Value::None, &BTreeSet::new())
+            .noting("no audit covers the deployed core code"),
+    }
+}
+
+fn unresolved_critical(ctx: &Context) -> Measurement {
+    if !ctx.audits.known {
+        return Measurement::unknown();
+    }
+    let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
+    let covering: BTreeSet<usize> = ctx.audits.covering.iter().flatten().copied().collect();
+    let open: u32 = covering
+        .iter()
+        .map(|&i| audits[i].unresolved.map_or(0, |u| u.critical))
+        .sum();
+    audits_measurement(ctx, Value::Number(f64::from(open)), &covering)
+}
+
+fn economic_recent_count(ctx: &Context) -> Measurement {
+    let Some(audits) = &ctx.manifest.audits else {
+        return Measurement::unknown();
+    };
+    let window_start = ctx.as_of.minus_days(RECENT_DAYS);
+    let mut m = Measurement::of(Value::None);
+    let mut n = 0;
+    for (i, a) in audits.iter().enumerate() {
+        if a.kind != AuditKind::Economic {
+            continue;
+        }
+        let label = audit_label(i, a);
+        let reason = if a.date > ctx.as_of {
+            Some(format!(
+                "dated {}, after the evaluation date {}",
+                a.date, ctx.as_of
+            ))
+        } else if a.date < window_start {
+            Some(format!("dated {}, older than 24 months", a.date))
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => m.disregarded.push(Disregarded {
+                fact: label,
+                reason,
+                source: a.source.clone(),
+            }),
+            None => {
+                n += 1;
+                m = m.using(label, a.source.as_deref());
+            }
+        }
+    }
+    m.value = Some(Value::Number(f64::from(n)));
+    if n == 0 {
+        m = m.noting("no economic audit in the last 24 months");
+    }
+    m
+}
+
+fn proof_core_coverage(ctx: &Context) -> Measurement {
+    if !ctx.proofs.known || !ctx.has_core() {
+        return Measurement::unknown();
+    }
+    let proofs = ctx
+        .manifest
+        .formal_verification
+        .as_deref()
+        .unwrap_or_default();
+    let total = ctx.proofs.covered.len();
+    let covered = ctx.proofs.covered.iter().filter(|c| **c).count();
+    let mut m = Measurement::of(Value::Number(covered as f64 / total as f64));
+    for &i in &ctx.proofs.used {
+        let p = &proofs[i];
+        m = m.using(
+            format!("formal_verification[{i}] {}, {}", p.provider, p.date),
+            p.source.as_deref(),
+        );
+    }
+    m.disregarded = ctx.proofs.disregarded.clone();
+    let missing: Vec<&str> = ctx
+        .core()
+        .zip(&ctx.proofs.covered)
+        .filter(|(_, c)| !**c)
+        .map(|(c, _)| c.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        m = m.noting(format!("not formally verified: {}", missing.join(", ")));
+    }
+    m
+}
+
+/// Monitoring in force at the evaluation date, or why it is unknown.
+fn active_monitoring<'a>(
+    ctx: &Context<'a>,
+) -> Result<&'a crate::manifest::Monitoring, Measurement> {
+    let Some(mon) = &ctx.manifest.monitoring else {
+        return Err(Measurement::unknown());
+    };
+    if let Some(since) = mon.since.filter(|s| *s > ctx.as_of) {
+        let mut m = Measurement::unknown();
+        m.disregarded.push(Disregarded {
+            fact: "monitoring".into(),
+            reason: format!(
+                "in place since {since}, after the evaluation date {}",
+                ctx.as_of
+            ),
+            source: mon.source.clone(),
+        });
+        return Err(m);
+    }
+    Ok(mon)
+}
+
+fn monitoring_level(ctx: &Context) -> Measurement {
+    match active_monitoring(ctx) {
+        Ok(mon) => Measurement::of(Value::Level(mon.level.as_str()))
+            .using("monitoring", mon.source.as_deref()),
+        Err(m) => m,
+    }
+}
+
+fn monitoring_level_rank(ctx: &Context) -> Measurement {
+    match active_monitoring(ctx) {
+        Ok(mon) => {
+            let rank = match mon.level {
+                MonitoringLevel::None => 0.0,
+                MonitoringLevel::Alerting => 1.0,
+                MonitoringLevel::Realtime => 2.0,
+                MonitoringLevel::AutomatedResponse => 3.0,
+            };
+            Measurement::of(Value::Number(rank)).using("monitoring", mon.source.as_deref())
+        }
+        Err(m) => m,
+    }
+}
+
+/// Share of deployment TVL on chains a safeguard reaches, and the chains it misses.
+/// `chains` absent means every deployment; deployments without TVL weigh equally.
+fn tvl_share(ctx: &Context, chains: Option<&[String]>) -> Option<(f64, Vec<String>)> {
+    let d = &ctx.manifest.deployments;
+    if d.is_empty() {
+        return None;
+    }
+    let by_tvl = d.iter().all(|d| d.tvl_usd.is_some_and(|t| t > 0.0));
+    let weight = |i: usize| {
+        if by_tvl {
+            d[i].tvl_usd.unwrap_or(0.0)
+        } else {
+            1.0
+        }
+    };
+    let total: f64 = (0..d.len()).map(weight).sum();
+    let mut covered = 0.0;
+    let mut missed = Vec::new();
+    for (i, dep) in d.iter().enumerate() {
+        let reached = chains.is_none_or(|cs| cs.iter().any(|c| c.eq_ignore_ascii_case(&dep.chain)));
+        if reached {
+            covered += weight(i);
+        } else {
+            missed.push(dep.chain.clone());
+        }
+    }
+    Some((covered / total, missed))
+}
+
+fn coverage_measurement(share: f64, missed: &[String], what: &str) -> Measurement {
+    let m = Measurement::of(Value::Number(share));
+    if missed.is_empty() {
+        m
+    } else {
+        m.noting(format!("{what} misses: {}", missed.join(", ")))
+    }
+}
+
+fn monitoring_tvl_coverage(ctx: &Context) -> Measurement {
+    let mon = match active_monitoring(ctx) {
+        Ok(mon) => mon,
+        Err(m) => return m,
+    };
+    let Some((share, missed)) = tvl_share(ctx, mon.chains.as_deref()) else {
+        return Measurement::unknown();
+    };
+    let all: Vec<String> = ctx
+        .manifest
+        .deployments
+        .iter()
+        .map(|d| d.chain.clone())
+        .collect();
+    let (share, missed) = if mon.level == MonitoringLevel::None {
+        (0.0, all)
+    } else {
+        (share, missed)
+    };
+    coverage_measurement(share, &missed, "monitoring")
+        .using("monitoring", mon.source.as_deref())
+        .using("deployments", deployments_source(ctx))
+}
+
+/// The deployments' source, when every deployment states one (the first of them).
+fn deployments_source<'a>(ctx: &Context<'a>) -> Option<&'a str> {
+    let d = &ctx.manifest.deployments;
+    if d.iter().all(|d| is_sourced(d.source.as_deref())) {
+        d.first().and_then(|d| d.source.as_deref())
+    } else {
+        None
+    }
+}
+
+/// The pause's state at the evaluation date: none, expired, undrilled or drilled.
+fn pause_state(ctx: &Context) -> Measurement {
+    let Some(p) = &ctx.manifest.pause else {
+        return Measurement::unknown();
+    };
+    let m = Measurement::default().using("pause", p.source.as_deref());
+    let (level, note) = if !p.available {
+        ("none", None)
+    } else if let Some(end) = p.expires.filter(|e| *e < ctx.as_of) {
+        ("expired", Some(format!("pause window expired on {end}")))
+    } else {
+        match p.last_drill.filter(|d| *d <= ctx.as_of) {
+            Some(d) if d.days_until(ctx.as_of) <= DRILL_DAYS => {
+                ("drilled", Some(format!("last drilled {d}")))
+            }
+            Some(d) => (
+                "undrilled",
+                Some(format!("last drilled {d}, more than a year before")),
+            ),
+            None => ("undrilled", Some("no documented drill".to_string())),
+        }
+    };
+    let mut m = Measurement {
+        value: Some(Value::Level(level)),
+        ..m
+    };
+    m.note = note;
+    m
+}
+
+fn pause_tvl_coverage(ctx: &Context) -> Measurement {
+    let Some(p) = &ctx.manifest.pause else {
+        return Measurement::unknown();
+    };
+    let Some((share, missed)) = tvl_share(ctx, p.chains.as_deref()) else {
+        return Measurement::unknown();
+    };
+    let works = p.available && p.expires.is_none_or(|e| e >= ctx.as_of);
+    let all: Vec<String> = ctx
+        .manifest
+        .deployments
+        .iter()
+        .map(|d| d.chain.clone())
+        .collect();
+    let (share, missed) = if works { (share, missed) } else { (0.0, all) };
+    coverage_measurement(share, &missed, "pause")
+        .using("pause", p.source.as_deref())
+        .using("deployments", deployments_source(ctx))
+}
+
+fn weakest_coverage(ctx: &Context) -> Measurement {
+    let mon = monitoring_tvl_coverage(ctx);
+    let pause = pause_tvl_coverage(ctx);
+    let (Some(Value::Number(a)), Some(Value::Number(b))) = (&mon.value, &pause.value) else {
+        let mut m = Measurement::unknown();
+        m.disregarded = [mon.disregarded, pause.disregarded].concat();
+        return m;
+    };
+    let notes: Vec<String> = [&mon.note, &pause.note]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let mut used = mon.used;
+    for e in pause.used {
+        if !used.contains(&e) {
+            used.push(e);
+        }
+    }
+    Measurement {
+        value: Some(Value::Number(a.min(*b))),
+        used,
+        disregarded: Vec::new(),
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    }
+}
+
+fn incident_response_practices(ctx: &Context) -> Measurement {
+    let Some(ir) = &ctx.manifest.incident_response else {
+        return Measurement::unknown();
+    };
+    let drilled = ir
+        .last_drill
+        .is_some_and(|d| d <= ctx.as_of && d.days_until(ctx.as_of) <= DRILL_DAYS);
+    let have = [
+        (ir.plan_public == Some(true), "public plan"),
+        (ir.security_contact == Some(true), "security contact"),
+        (drilled, "drill in the last year"),
+    ];
+    let missing: Vec<&str> = have.iter().filter(|(h, _)| !h).map(|(_, n)| *n).collect();
+    let n = have.iter().filter(|(h, _)| *h).count();
+    let m =
+        Measurement::of(Value::Number(n as f64)).using("incident_response", ir.source.as_deref());
+    if missing.is_empty() {
+        m
+    } else {
+        m.noting(format!("missing: {}", missing.join(", ")))
+    }
+}
+
+fn incident_response_plan_public(ctx: &Context) -> Measurement {
+    match &ctx.manifest.incident_response {
+        Some(ir) => match ir.plan_public {
+            Some(p) => {
+                Measurement::of(Value::Bool(p)).using("incident_response", ir.source.as_deref())
+            }
+            None => Measurement::unknown(),
+        },
+        None => Measurement::unknown(),
+    }
+}
+
+fn timelock_delay_hours(ctx: &Context) -> Measurement {
+    match &ctx.manifest.timelock {
+        Some(t) => {
+            Measurement::of(Value::Number(t.delay_hours)).using("timelock", t.source.as_deref())
+        }
+        None => Measurement::unknown(),
+    }
+}
+
+/// True when a timelock of meaningful length gates upgrades (an empty scope means all changes).
+fn upgrades_timelocked(ctx: &Context) -> bool {
+    ctx.manifest.timelock.as_ref().is_some_and(|t| {
+        t.delay_hours >= MEANINGFUL_DELAY_HOURS
+            && (t.scope.is_empty() || t.scope.iter().any(|s| s.contains("upgrade")))
+    })
+}
+
+fn admin_model(ctx: &Context) -> Measurement {
+    let Some(a) = &ctx.manifest.admin else {
+        return Measurement::unknown();
+    };
+    let mut m = Measurement::default().using("admin", a.source.as_deref());
+    let level = match a.control {
+        AdminControl::Immutable => "immutable",
+        AdminControl::Eoa => "eoa",
+        AdminControl::Dao => {
+            if let Some(t) = &ctx.manifest.timelock {
+                m = m.using("timelock", t.source.as_deref());
+            }
+            if ctx
+                .manifest
+                .timelock
+                .as_ref()
+                .is_some_and(|t| t.delay_hours >= MEANINGFUL_DELAY_HOURS)
+            {
+                "dao-timelocked"
+            } else {
+                "dao"
+            }
+        }
+        AdminControl::Multisig => {
+            let strong = match (a.threshold, a.signers) {
+                (Some(t), Some(s)) => t >= 4 && 2 * t >= s && a.signers_public == Some(true),
+                _ => false,
+            };
+            if strong {
+                "multisig-strong"
+            } else {
+                m = m.noting("a strong multisig has a threshold of at least 4, at least half the signers, and public signers");
+                "multisig-weak"
+            }
+        }
+    };
+    m.value = Some(Value::Level(level));
+    m
+}
+
+fn upgradeability_model(ctx: &Context) -> Measurement {
+    let Some(u) = &ctx.manifest.upgradeability else {
+        return Measurement::unknown();
+    };
+    let mut m = Measurement::default().using("upgradeability", u.source.as_deref());
+    let level = if !u.upgradeable {
+        "immutable"
+    } else if ctx
+        .manifest
+        .admin
+        .as_ref()
+        .is_some_and(|a| a.control == AdminControl::Eoa)
+    {
+        "admin-key"
+    } else if upgrades_timelocked(ctx) {
+        "timelocked"
+    } else {
+        "governed"
+    };
+    if u.upgradeable
+        && let Some(t) = &ctx.manifest.timelock
+    {
+        m = m.using("timelock", t.source.as_deref());
+    }
+    m.value = Some(Value::Level(level));
+    m
+}
+
+fn immutable_and_no_admin(ctx: &Context) -> Measurement {
+    let (Some(u), Some(a)) = (&ctx.manifest.upgradeability, &ctx.manifest.admin) else {
+        return Measurement::unknown();
+    };
+    Measurement::of(Value::Bool(
+        !u.upgradeable && a.control == AdminControl::Immutable,
+    ))
+    .using("upgradeability", u.source.as_deref())
+    .using("admin", a.source.as_deref())
+}
+
+fn bounty_vs_benchmark(ctx: &Context) -> Measurement {
+    let Some(b) = &ctx.manifest.bug_bounty else {
+        return Measurement::unknown();
+    };
+    let inactive = if let Some(s) = b.since.filter(|s| *s > ctx.as_of) {
+        Some(format!(
+            "starts {s}, after the evaluation date {}",
+            ctx.as_of
+        ))
+    } else {
+        b.until
+            .filter(|u| *u < ctx.as_of)
+            .map(|u| format!("ended {u}"))
+    };
+    if let Some(reason) = inactive {
+        let mut m =
+            Measurement::of(Value::Number(0.0)).noting(format!("no active bounty: {reason}"));
+        m.disregarded.push(Disregarded {
+            fact: "bug_bounty".into(),
+            reason,
+            source: b.source.clone(),
+        });
+        return m;
+    }
+    let benchmark = ctx
+        .tvl()
+        .map_or(BOUNTY_BENCHMARK_USD, |tvl| {
+            BOUNTY_BENCHMARK_USD.min(tvl * 0.1)
+        })
+        .max(1.0);
+    let mut m = Measurement::of(Value::Number(b.max_payout_usd / benchmark))
+        .using("bug_bounty", b.source.as_deref())
+        .noting(format!(
+            "max payout ${} against a ${} benchmark",
+            thousands(b.max_payout_usd),
+            thousands(benchmark)
+        ));
+    if ctx.manifest.protocol.tvl_usd.is_some() {
+        m = m.using("protocol.tvl_usd", ctx.manifest.protocol.source.as_deref());
+    }
+    m
+}
+
+fn insurance_tvl_share(ctx: &Context) -> Measurement {
+    let Some(policies) = &ctx.manifest.insurance else {
+        return Measurement::unknown();
+    };
+    let Some(tvl) = ctx.tvl().filter(|t| *t > 0.0) else {
+        return Measurement::unknown().noting("insurance share needs the protocol's TVL");
+    };
+    let mut m =
+        Measurement::default().using("protocol.tvl_usd", ctx.manifest.protocol.source.as_deref());
+    let mut cover = 0.0;
+    for (i, p) in policies.iter().enumerate() {
+        let fact = format!("insurance[{i}] {}", p.provider);
+        let reason = if let Some(s) = p.since.filter(|s| *s > ctx.as_of) {
+            Some(format!(
+                "starts {s}, after the evaluation date {}",
+                ctx.as_of
+            ))
+        } else {
+            p.until
+                .filter(|u| *u < ctx.as_of)
+                .map(|u| format!("ended {u}"))
+        };
+        match reason {
+            Some(reason) => m.disregarded.push(Disregarded {
+                fact,
+                reason,
+                source: p.source.clone(),
+            }),
+            None => {
+                cover += p.coverage_usd;
+                m = m.using(fact, p.source.as_deref());
+            }
+        }
+    }
+    m.value = Some(Value::Number(cover / tvl));
+    m
+}
+
+/// Own incidents dated on or before the evaluation date.
+fn past_incidents<'a>(ctx: &Context<'a>) -> Vec<(usize, &'a crate::manifest::Incident)> {
+    ctx.manifest
+        .incidents
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.date <= ctx.as_of)
+        .collect()
+}
+
+fn incident_label(i: usize, inc: &crate::manifest::Incident) -> String {
+    format!(
+        "incidents[{i}] {} {}, ${}",
+        inc.date,
+        inc.cause,
+        thousands(inc.loss_usd)
+    )
+}
+
+fn incidents_record(ctx: &Context) -> Measurement {
+    let past = past_incidents(ctx);
+    let window_start = ctx.as_of.minus_days(RECENT_DAYS);
+    let mut m = Measurement::default();
+    for (i, inc) in &past {
+        m = m.using(incident_label(*i, inc), inc.source());
+    }
+    let level = if past.iter().any(|(_, i)| !i.resolved) {
+        "unresolved"
+    } else if past
+        .iter()
+        .any(|(_, i)| i.date >= window_start && i.loss_usd > 0.0)
+    {
+        "recent"
+    } else if past.is_empty() {
+        "clean"
+    } else {
+        "resolved-past"
+    };
+    if ctx.manifest.incidents.is_none() {
+        m = m.noting("no incidents recorded");
+    }
+    m.value = Some(Value::Level(level));
+    m
+}
+
+fn incidents_unresolved(ctx: &Context) -> Measurement {
+    let past = past_incidents(ctx);
+    let mut m = Measurement::default();
+    let mut n = 0;
+    for (i, inc) in past.iter().filter(|(_, i)| !i.resolved) {
+        n += 1;
+        m = m.using(incident_label(*i, inc), inc.source());
+    }
+    m.value = Some(Value::Number(f64::from(n)));
+    m
+}
+
+fn maturity_days_without_loss(ctx: &Context) -> Measurement {
+    let Some(launched) = ctx.manifest.protocol.launched else {
+        return Measurement::unknown();
+    };
+    let mut m =
+        Measurement::default().using("protocol.launched", ctx.manifest.protocol.source.as_deref());
+    let mut since = launched;
+    for (i, inc) in past_incidents(ctx) {
+        if inc.loss_usd > 0.0 && inc.date > since {
+            since = inc.date;
+            m.used.truncate(1);
+            m = m.using(incident_label(i, inc), inc.source());
+        }
+    }
+    m.value = Some(Value::Number(since.days_until(ctx.as_of).max(0) as f64));
+    m
+}
+
+fn not_a_fork(ctx: &Context) -> Measurement {
+    match &ctx.manifest.lineage {
+        None => Measurement::of(Value::Bool(true)),
+        Some(l) => Measurement::of(Value::Bool(false)).using("lineage", l.source.as_deref()),
+    }
+}
+
+/// Upstream incidents that affect the forked version and that the fork has not recorded as
+/// resolved for itself (an own incident within two days of the upstream's, marked resolved).
+fn inherited_unresolved(ctx: &Context) -> Measurement {
+    let Some(lineage) = &ctx.manifest.lineage else {
+        return Measurement::of(Value::Number(0.0)).noting("not a fork");
+    };
+    let upstream = match ctx.upstream {
+        Upstream::Found(u) => u,
+        Upstream::NotAFork | Upstream::Missing => {
+            return Measurement::unknown().noting(format!(
+                "upstream `{}` is not in the scored set or --protocols folder",
+                lineage.forked_from
+            ));
+        }
+    };
+    let own = ctx.manifest.incidents.as_deref().unwrap_or_default();
+    let mut m = Measurement::default().using("lineage", lineage.source.as_deref());
+    let mut open = Vec::new();
+    for (i, inc) in upstream
+        .incidents
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        if inc.date > ctx.as_of {
+            continue;
+        }
+        let affects = inc
+            .affects
+            .as_ref()
+            .is_none_or(|req| req.matches(&lineage.upstream_version));
+        if !affects {
+            continue;
+        }
+        let fact = format!(
+            "{}: {}",
+            lineage.forked_from,
+            incident_label(i, inc).split_once(' ').map_or("", |x| x.1)
+        );
+        let fixed_here = own
+            .iter()
+            .any(|o| o.resolved && o.date.days_until(inc.date).abs() <= 2);
+        if fixed_here {
+            m.disregarded.push(Disregarded {
+                fact,
+                reason: "recorded as resolved by this fork".into(),
+                source: inc.source().map(str::to_string),
+            });
+        } else {
+            open.push(format!(
+                "inherited from {}: {} {}, ${}",
+                lineage.forked_from,
+                inc.date,
+                inc.cause,
+                short_usd(inc.loss_usd)
+            ));
+            m = m.using(fact, inc.source());
+        }
+    }
+    m.value = Some(Value::Number(open.len() as f64));
+    if !open.is_empty() {
+        m = m.noting(open.join("; "));
+    }
+    m
+}
+
+fn oracles_unused(ctx: &Context) -> Measurement {
+    match &ctx.manifest.oracles {
+        Some(o) => Measurement::of(Value::Bool(!o.used)).using("oracles", o.source.as_deref()),
+        None => Measurement::unknown(),
+    }
+}
+
+fn oracles_design(ctx: &Context) -> Measurement {
+    let Some(o) = &ctx.manifest.oracles else {
+        return Measurement::unknown();
+    };
+    let level = match (
+        o.manipulation_resistant == Some(true),
+        o.fallback == Some(true),
+    ) {
+        (true, true) => "resistant-with-fallback",
+        (true, false) => "resistant",
+        (false, true) => "fallback-only",
+        (false, false) => "basic",
+    };
+    Measurement::of(Value::Level(level)).using("oracles", o.source.as_deref())
+}
+
+/// `1234567.8` -> `1,234,568`: money in notes and labels.
+pub fn thousands(x: f64) -> String {
+    let n = x.round().abs() as u64;
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if x < 0.0 { format!("-{out}") } else { out }
+}
+
+/// `128_000_000` -> `128M`: money in one-line summaries.
+pub fn short_usd(x: f64) -> String {
+    let (v, suffix) = if x >= 1e9 {
+        (x / 1e9, "B")
+    } else if x >= 1e6 {
+        (x / 1e6, "M")
+    } else if x >= 1e3 {
+        (x / 1e3, "K")
+    } else {
+        (x, "")
+    };
+    let text = format!("{v:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text}{suffix}")
+}
+
+const PAUSE_STATES: &[&str] = &["none", "expired", "undrilled", "drilled"];
+const MONITORING_LEVELS: &[&str] = &["none", "alerting", "realtime", "automated-response"];
+const ADMIN_MODELS: &[&str] = &[
+    "immutable",
+    "dao-timelocked",
+    "dao",
+    "multisig-strong",
+    "multisig-weak",
+    "eoa",
+];
+const UPGRADE_MODELS: &[&str] = &["immutable", "timelocked", "governed", "admin-key"];
+const INCIDENT_RECORDS: &[&str] = &["clean", "resolved-past", "recent", "unresolved"];
+const ORACLE_DESIGNS: &[&str] = &[
+    "resistant-with-fallback",
+    "resistant",
+    "fallback-only",
+    "basic",
+];
+
+macro_rules! metric {
+    ($name:literal, $kind:expr, $f:ident, $doc:literal) => {
+        MetricDef {
+            name: $name,
+            kind: $kind,
+            description: $doc,
+            measure: $f,
+        }
+    };
+}
+
+use MetricKind::{Bool, Level, Number};
+
+/// Every metric posture knows, in documentation order.
+pub static CATALOGUE: &[MetricDef] = &[
+    metric!(
+        "audits.min_firms_per_core_component",
+        Number(Unit::Count),
+        min_firms_per_core_component,
+        "Fewest independent audit firms covering any core component at its deployed version, counting only audits dated by the evaluation date with no unresolved critical or high finding."
+    ),
+    metric!(
+        "audits.uncovered_core_components",
+        Number(Unit::Count),
+        uncovered_core_components,
+        "Core components whose deployed version no code audit (dated by the evaluation date) covers."
+    ),
+    metric!(
+        "audits.newest_covering_age_days",
+        Number(Unit::Days),
+        newest_covering_age_days,
+        "Age at the evaluation date of the newest code audit covering deployed core code; `none` when no audit covers it."
+    ),
+    metric!(
+        "audits.unresolved_critical",
+        Number(Unit::Count),
+        unresolved_critical,
+        "Unresolved critical findings in audits that cover the deployed code."
+    ),
+    metric!(
+        "economic_audits.recent_count",
+        Number(Unit::Count),
+        economic_recent_count,
+        "Economic (market and incentive design) audits dated in the 24 months up to the evaluation date."
+    ),
+    metric!(
+        "formal_verification.core_coverage",
+        Number(Unit::Ratio),
+        proof_core_coverage,
+        "Share of core components with a formal verification covering their deployed version."
+    ),
+    metric!(
+        "monitoring.level",
+        Level(MONITORING_LEVELS),
+        monitoring_level,
+        "Monitoring in force at the evaluation date: none, alerting, realtime or automated-response."
+    ),
+    metric!(
+        "monitoring.level_rank",
+        Number(Unit::Count),
+        monitoring_level_rank,
+        "The monitoring level as a number: none 0, alerting 1, realtime 2, automated-response 3."
+    ),
+    metric!(
+        "monitoring.tvl_coverage",
+        Number(Unit::Ratio),
+        monitoring_tvl_coverage,
+        "Share of deployment TVL on chains the monitoring covers (deployments without TVL weigh equally)."
+    ),
+    metric!(
+        "pause.state",
+        Level(PAUSE_STATES),
+        pause_state,
+        "The emergency pause at the evaluation date: none, expired (its window ended), undrilled, or drilled (used or tested within a year)."
+    ),
+    metric!(
+        "pause.tvl_coverage",
+        Number(Unit::Ratio),
+        pause_tvl_coverage,
+        "Share of deployment TVL on chains a working pause reaches."
+    ),
+    metric!(
+        "deployments.weakest_coverage",
+        Number(Unit::Ratio),
+        weakest_coverage,
+        "The lower of monitoring and pause TVL coverage: one unwatched chain is enough."
+    ),
+    metric!(
+        "incident_response.practices",
+        Number(Unit::Count),
+        incident_response_practices,
+        "How many of three practices are in place: a public plan, a security contact, a drill within a year."
+    ),
+    metric!(
+        "incident_response.plan_public",
+        Bool,
+        incident_response_plan_public,
+        "Whether the incident-response plan is public."
+    ),
+    metric!(
+        "timelock.delay_hours",
+        Number(Unit::Hours),
+        timelock_delay_hours,
+        "Delay between queueing and executing a privileged change."
+    ),
+    metric!(
+        "admin.model",
+        Level(ADMIN_MODELS),
+        admin_model,
+        "Who holds admin power: immutable, dao-timelocked (DAO behind a delay of 24h or more), dao, multisig-strong (threshold of 4 or more, at least half the signers, public signers), multisig-weak, eoa."
+    ),
+    metric!(
+        "upgradeability.model",
+        Level(UPGRADE_MODELS),
+        upgradeability_model,
+        "How code can change: immutable, timelocked (upgrades pass a delay of 24h or more), governed (no such delay), admin-key (a single key)."
+    ),
+    metric!(
+        "upgradeability.immutable_and_no_admin",
+        Bool,
+        immutable_and_no_admin,
+        "True when the contracts cannot be upgraded and no admin holds power: nothing for a timelock to delay."
+    ),
+    metric!(
+        "bug_bounty.payout_vs_benchmark",
+        Number(Unit::Ratio),
+        bounty_vs_benchmark,
+        "Maximum bounty payout divided by DeFiSafety's benchmark ($1M, or 10% of TVL when less); 0 when no bounty is active at the evaluation date."
+    ),
+    metric!(
+        "insurance.tvl_share",
+        Number(Unit::Ratio),
+        insurance_tvl_share,
+        "Active insurance cover at the evaluation date as a share of TVL."
+    ),
+    metric!(
+        "incidents.record",
+        Level(INCIDENT_RECORDS),
+        incidents_record,
+        "The protocol's own loss history at the evaluation date: clean, resolved-past (none in 24 months), recent (a loss in the last 24 months), unresolved."
+    ),
+    metric!(
+        "incidents.unresolved",
+        Number(Unit::Count),
+        incidents_unresolved,
+        "Own incidents up to the evaluation date not recorded as resolved."
+    ),
+    metric!(
+        "maturity.days_without_loss",
+        Number(Unit::Days),
+        maturity_days_without_loss,
+        "Days since launch, or since the last loss if later, up to the evaluation date."
+    ),
+    metric!(
+        "lineage.not_a_fork",
+        Bool,
+        not_a_fork,
+        "True when the manifest has no [lineage]: the code is original."
+    ),
+    metric!(
+        "lineage.inherited_unresolved",
+        Number(Unit::Count),
+        inherited_unresolved,
+        "Upstream incidents affecting the forked version (by the incident's `affects`) that the fork has not recorded as resolved for itself."
+    ),
+    metric!(
+        "oracles.unused",
+        Bool,
+        oracles_unused,
+        "True when the protocol states it uses no price oracle."
+    ),
+    metric!(
+        "oracles.design",
+        Level(ORACLE_DESIGNS),
+        oracles_design,
+        "Oracle robustness: resistant-with-fallback, resistant (TWAP, multi-source or circuit breakers), fallback-only, basic."
+    ),
+];
+
+pub fn lookup(name: &str) -> Option<MetricId> {
+    CATALOGUE.iter().position(|m| m.name == name).map(MetricId)
+}
+
+pub fn def(id: MetricId) -> &'static MetricDef {
+    &CATALOGUE[id.0]
+}
+
+pub fn names() -> Vec<&'static str> {
+    CATALOGUE.iter().map(|m| m.name).collect()
+}
+
+/// Measures one metric.
+pub fn measure(id: MetricId, ctx: &Context) -> Measurement {
+    (def(id).measure)(ctx)
+}

@@ -1,0 +1,64 @@
+//! JSON: the report as `posture schema report` describes it.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Renderer;
+use crate::report::{REPORT_FORMAT, Report};
+
+pub struct Json;
+
+/// Many reports: a league (in order) with each full report.
+#[derive(Serialize)]
+struct League<'a> {
+    report_format: u32,
+    league: Vec<Row<'a>>,
+    reports: &'a [Report],
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    rank: usize,
+    id: &'a str,
+    as_of: crate::date::Date,
+    grade: &'a crate::rubric::Grade,
+    score: crate::report::Score,
+    capped_by: Option<&'a crate::rubric::GateId>,
+    confidence: crate::report::Ratio,
+}
+
+fn write_json<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+impl Renderer for Json {
+    fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        write_json(report, out)
+    }
+
+    fn league(&self, reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
+        let league = reports
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Row {
+                rank: i + 1,
+                id: &r.protocol.id,
+                as_of: r.stamp.evaluated_as_of,
+                grade: &r.grade,
+                score: r.score,
+                capped_by: r.capped_by.as_ref(),
+                confidence: r.confidence,
+            })
+            .collect();
+        write_json(
+            &League {
+                report_format: REPORT_FORMAT,
+                league,
+                reports,
+            },
+            out,
+        )
+    }
+}

@@ -1,0 +1,731 @@
+//! Rubrics: the policy side. Categories, weighted controls over catalogue metrics, gates that
+//! cap the grade, and the grade scale. A rubric only names metrics; `metrics` computes them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{FieldPath, Problem, did_you_mean};
+use crate::metrics::{self, MetricId, MetricKind};
+
+/// The rubric used when none is named.
+pub const DEFAULT_ID: &str = "defi-baseline";
+
+/// Rubrics compiled into the binary, so posture works with no files and no network.
+pub const BUILTIN: &[(&str, &str)] = &[(
+    "defi-baseline",
+    include_str!("../rubrics/defi-baseline.toml"),
+)];
+
+/// A rubric file as written.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "posture rubric", extend("$id" = "https://posture.invalid/rubric.schema.json"))]
+pub struct RubricFile {
+    pub rubric: RubricMeta,
+    pub grades: Grades,
+    #[serde(default)]
+    pub evidence: EvidencePolicy,
+    pub categories: Vec<CategoryDef>,
+    pub controls: Vec<ControlDef>,
+    #[serde(default)]
+    pub gates: Vec<GateDef>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RubricMeta {
+    #[schemars(regex(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"))]
+    pub id: String,
+    pub version: crate::manifest::Version,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Grades {
+    /// Labels with their minimum score, best first.
+    pub scale: Vec<GradeStep>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GradeStep {
+    pub grade: String,
+    #[schemars(range(min = 0, max = 100))]
+    pub min: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidencePolicy {
+    /// Credit multiplier for a fact with no source.
+    #[schemars(range(min = 0, max = 1))]
+    pub self_attested: f64,
+}
+
+impl Default for EvidencePolicy {
+    fn default() -> Self {
+        Self { self_attested: 0.5 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryDef {
+    pub id: String,
+    pub title: String,
+    pub weight: f64,
+}
+
+/// How hard a remediation is; orders a gap plan when gains are equal.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Effort {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ControlDef {
+    pub id: String,
+    pub category: String,
+    pub title: String,
+    pub weight: f64,
+    /// A metric name from the catalogue (`posture rubric show`).
+    pub metric: String,
+    pub scoring: Scoring,
+    /// A boolean metric; when it is true the control leaves the denominator.
+    pub not_applicable_when: Option<String>,
+    pub effort: Effort,
+    pub rationale: String,
+    pub remediation: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+/// How a metric value becomes a control score in [0, 1].
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum Scoring {
+    /// First tier the value reaches scores; below all tiers scores 0.
+    Tiers(Vec<Tier>),
+    /// 0 at `from`, 1 at `to`, straight line between, clamped.
+    Linear { from: f64, to: f64 },
+    /// Scores 1 when the metric equals this value, else 0.
+    Boolean(bool),
+    /// Level name -> score; a level not listed scores 0.
+    Levels(BTreeMap<String, f64>),
+}
+
+/// One threshold: `min` for more-is-better metrics, `max` for less-is-better (ages).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    #[schemars(range(min = 0, max = 1))]
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateDef {
+    pub id: String,
+    pub title: String,
+    /// The gate fails when any condition holds.
+    pub when_any: Vec<Condition>,
+    /// Best grade a protocol failing this gate can get.
+    pub cap: String,
+    pub reason: String,
+    /// What an unknown metric does to this gate.
+    #[serde(default)]
+    pub unknown: UnknownPolicy,
+}
+
+/// Unknown is not a pass: by default a gate whose metric is unknown fails.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownPolicy {
+    #[default]
+    Fails,
+    Passes,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub metric: String,
+    pub below: Option<f64>,
+    pub above: Option<f64>,
+    pub equals: Option<Literal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Literal {
+    Bool(bool),
+    Number(f64),
+    Text(String),
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Number(n) => write!(f, "{n}"),
+            Literal::Text(t) => write!(f, "\"{t}\""),
+        }
+    }
+}
+
+/// A letter (or any label) from a rubric's scale. `rank` 0 is the best grade.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Grade {
+    pub label: String,
+    pub rank: usize,
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+impl Serialize for Grade {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.label)
+    }
+}
+
+/// The grade scale, best first, with strictly decreasing minimums.
+#[derive(Debug, Clone)]
+pub struct GradeScale(Vec<GradeStep>);
+
+impl GradeScale {
+    /// The best grade whose minimum the score reaches (the worst grade if none).
+    pub fn grade_for(&self, score: f64) -> Grade {
+        let rank = self
+            .0
+            .iter()
+            .position(|s| score >= s.min)
+            .unwrap_or(self.0.len() - 1);
+        self.grade(rank)
+    }
+
+    pub fn grade(&self, rank: usize) -> Grade {
+        Grade {
+            label: self.0[rank].grade.clone(),
+            rank,
+        }
+    }
+
+    /// Looks a label up, case-insensitively (`--fail-under b` means B).
+    pub fn parse(&self, label: &str) -> Option<Grade> {
+        self.0
+            .iter()
+            .position(|s| s.grade.eq_ignore_ascii_case(label))
+            .map(|rank| self.grade(rank))
+    }
+
+    pub fn min_of(&self, grade: &Grade) -> f64 {
+        self.0[grade.rank].min
+    }
+
+    pub fn labels(&self) -> Vec<&str> {
+        self.0.iter().map(|s| s.grade.as_str()).collect()
+    }
+}
+
+/// A control id (`timelock`): stable across rubric versions, used by scripts.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ControlId(pub String);
+
+/// A gate id (`three-pillars`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct GateId(pub String);
+
+impl fmt::Display for ControlId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for GateId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A rubric checked and resolved against the metric catalogue, ready to score with.
+#[derive(Debug, Clone)]
+pub struct Rubric {
+    pub meta: RubricMeta,
+    pub scale: GradeScale,
+    pub self_attested: f64,
+    pub categories: Vec<Category>,
+    pub controls: Vec<Control>,
+    pub gates: Vec<Gate>,
+    /// sha256 of the rubric text, for the report's stamp.
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub id: String,
+    pub title: String,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Control {
+    pub id: ControlId,
+    /// Index into `Rubric::categories`.
+    pub category: usize,
+    pub title: String,
+    pub weight: f64,
+    pub metric: MetricId,
+    pub scoring: Scoring,
+    pub not_applicable_when: Option<MetricId>,
+    pub effort: Effort,
+    pub rationale: String,
+    pub remediation: String,
+    pub references: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Gate {
+    pub id: GateId,
+    pub title: String,
+    pub when_any: Vec<GateCondition>,
+    pub cap: Grade,
+    pub reason: String,
+    pub unknown: UnknownPolicy,
+}
+
+#[derive(Debug, Clone)]
+pub struct GateCondition {
+    pub metric: MetricId,
+    pub test: Test,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    Below(f64),
+    Above(f64),
+    Equals(Literal),
+}
+
+impl fmt::Display for GateCondition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = metrics::def(self.metric).name;
+        match &self.test {
+            Test::Below(x) => write!(f, "{name} below {x}"),
+            Test::Above(x) => write!(f, "{name} above {x}"),
+            Test::Equals(x) => write!(f, "{name} equals {x}"),
+        }
+    }
+}
+
+impl Rubric {
+    /// Checks a parsed rubric file and resolves its names; every problem at once.
+    pub fn compile(file: RubricFile, sha256: String) -> Result<Rubric, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let root = FieldPath::root();
+
+        let scale = check_scale(&file.grades.scale, &mut problems);
+
+        let mut category_ids = BTreeSet::new();
+        for (i, c) in file.categories.iter().enumerate() {
+            let at = root.key("categories").index(i);
+            if !category_ids.insert(c.id.as_str()) {
+                problems.push(Problem::error(
+                    at.key("id"),
+                    format!("duplicate category id `{}`", c.id),
+                ));
+            }
+            check_weight(c.weight, at.key("weight"), &mut problems);
+        }
+        if file.categories.is_empty() {
+            problems.push(Problem::error(
+                root.key("categories"),
+                "a rubric needs at least one category",
+            ));
+        }
+
+        let mut controls = Vec::new();
+        let mut control_ids = BTreeSet::new();
+        for (i, c) in file.controls.iter().enumerate() {
+            let at = root.key("controls").index(i);
+            if !control_ids.insert(c.id.as_str()) {
+                problems.push(Problem::error(
+                    at.key("id"),
+                    format!("duplicate control id `{}`", c.id),
+                ));
+            }
+            check_weight(c.weight, at.key("weight"), &mut problems);
+            let category = file.categories.iter().position(|k| k.id == c.category);
+            if category.is_none() {
+                let names: Vec<&str> = file.categories.iter().map(|k| k.id.as_str()).collect();
+                problems.push(
+                    Problem::error(
+                        at.key("category"),
+                        format!("unknown category `{}`", c.category),
+                    )
+                    .with_help(did_you_mean(&c.category, &names, "categories")),
+                );
+            }
+            let metric = resolve_metric(&c.metric, at.key("metric"), &mut problems);
+            if let Some(m) = metric {
+                check_scoring(&c.scoring, m, at.key("scoring"), &mut problems);
+            }
+            let not_applicable_when = c.not_applicable_when.as_ref().and_then(|name| {
+                let id = resolve_metric(name, at.key("not_applicable_when"), &mut problems)?;
+                if metrics::def(id).kind != MetricKind::Bool {
+                    problems.push(Problem::error(
+                        at.key("not_applicable_when"),
+                        format!("`{name}` is not a yes/no metric, so it cannot make a control not applicable"),
+                    ));
+                }
+                Some(id)
+            });
+            if let (Some(category), Some(metric)) = (category, metric) {
+                controls.push(Control {
+                    id: ControlId(c.id.clone()),
+                    category,
+                    title: c.title.clone(),
+                    weight: c.weight,
+                    metric,
+                    scoring: c.scoring.clone(),
+                    not_applicable_when,
+                    effort: c.effort,
+                    rationale: c.rationale.clone(),
+                    remediation: c.remediation.clone(),
+                    references: c.references.clone(),
+                });
+            }
+        }
+        for (i, k) in file.categories.iter().enumerate() {
+            if !file.controls.iter().any(|c| c.category == k.id) {
+                problems.push(Problem::error(
+                    root.key("categories").index(i).key("id"),
+                    format!("category `{}` holds no control", k.id),
+                ));
+            }
+        }
+
+        let mut gates = Vec::new();
+        let mut gate_ids = BTreeSet::new();
+        for (i, g) in file.gates.iter().enumerate() {
+            let at = root.key("gates").index(i);
+            if !gate_ids.insert(g.id.as_str()) {
+                problems.push(Problem::error(
+                    at.key("id"),
+                    format!("duplicate gate id `{}`", g.id),
+                ));
+            }
+            let cap = scale.as_ref().and_then(|s| {
+                let grade = s.parse(&g.cap);
+                if grade.is_none() {
+                    problems.push(
+                        Problem::error(
+                            at.key("cap"),
+                            format!("gate caps at `{}`, a grade the scale lacks", g.cap),
+                        )
+                        .with_help(did_you_mean(
+                            &g.cap,
+                            &s.labels(),
+                            "grades",
+                        )),
+                    );
+                }
+                grade
+            });
+            if g.when_any.is_empty() {
+                problems.push(Problem::error(
+                    at.key("when_any"),
+                    "a gate needs at least one condition",
+                ));
+            }
+            let mut conditions = Vec::new();
+            for (j, cond) in g.when_any.iter().enumerate() {
+                if let Some(c) = check_condition(cond, at.key("when_any").index(j), &mut problems) {
+                    conditions.push(c);
+                }
+            }
+            if let Some(cap) = cap {
+                gates.push(Gate {
+                    id: GateId(g.id.clone()),
+                    title: g.title.clone(),
+                    when_any: conditions,
+                    cap,
+                    reason: g.reason.clone(),
+                    unknown: g.unknown,
+                });
+            }
+        }
+
+        let policy = file.evidence.self_attested;
+        if !(0.0..=1.0).contains(&policy) {
+            problems.push(Problem::error(
+                root.key("evidence").key("self_attested"),
+                format!("self_attested is {policy}: it is a multiplier between 0 and 1"),
+            ));
+        }
+
+        match scale {
+            Some(scale) if problems.is_empty() => Ok(Rubric {
+                meta: file.rubric,
+                scale,
+                self_attested: policy,
+                categories: file
+                    .categories
+                    .into_iter()
+                    .map(|c| Category {
+                        id: c.id,
+                        title: c.title,
+                        weight: c.weight,
+                    })
+                    .collect(),
+                controls,
+                gates,
+                sha256,
+            }),
+            _ => Err(problems),
+        }
+    }
+
+    pub fn control(&self, id: &str) -> Option<&Control> {
+        self.controls.iter().find(|c| c.id.0 == id)
+    }
+}
+
+fn check_weight(weight: f64, at: FieldPath, problems: &mut Vec<Problem>) {
+    if !(weight.is_finite() && weight > 0.0) {
+        problems.push(Problem::error(
+            at,
+            format!("weight is {weight}: weights must be positive numbers"),
+        ));
+    }
+}
+
+fn check_scale(steps: &[GradeStep], problems: &mut Vec<Problem>) -> Option<GradeScale> {
+    let at = FieldPath::root().key("grades").key("scale");
+    let before = problems.len();
+    if steps.is_empty() {
+        problems.push(Problem::error(at.clone(), "the grade scale is empty"));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, s) in steps.iter().enumerate() {
+        if !seen.insert(s.grade.to_ascii_uppercase()) {
+            problems.push(Problem::error(
+                at.index(i).key("grade"),
+                format!("grade `{}` appears twice", s.grade),
+            ));
+        }
+        if !(0.0..=100.0).contains(&s.min) {
+            problems.push(Problem::error(
+                at.index(i).key("min"),
+                format!("min is {}: scores run from 0 to 100", s.min),
+            ));
+        }
+        if i > 0 && s.min >= steps[i - 1].min {
+            problems.push(Problem::error(
+                at.index(i).key("min"),
+                format!(
+                    "grades go best first, so `{}` needs a lower min than `{}` ({})",
+                    s.grade,
+                    steps[i - 1].grade,
+                    steps[i - 1].min
+                ),
+            ));
+        }
+    }
+    (problems.len() == before).then(|| GradeScale(steps.to_vec()))
+}
+
+fn resolve_metric(name: &str, at: FieldPath, problems: &mut Vec<Problem>) -> Option<MetricId> {
+    let id = metrics::lookup(name);
+    if id.is_none() {
+        problems.push(
+            Problem::error(at, format!("unknown metric `{name}`")).with_help(did_you_mean(
+                name,
+                &metrics::names(),
+                "metrics",
+            )),
+        );
+    }
+    id
+}
+
+fn check_scoring(scoring: &Scoring, metric: MetricId, at: FieldPath, problems: &mut Vec<Problem>) {
+    let def = metrics::def(metric);
+    let wrong = |kind: &str| {
+        Problem::error(
+            at.clone(),
+            format!(
+                "`{kind}` scoring needs a {} metric, but `{}` is {}",
+                if kind == "boolean" {
+                    "yes/no"
+                } else if kind == "levels" {
+                    "level"
+                } else {
+                    "numeric"
+                },
+                def.name,
+                def.kind.describe()
+            ),
+        )
+    };
+    match scoring {
+        Scoring::Tiers(tiers) => {
+            if !matches!(def.kind, MetricKind::Number(_)) {
+                problems.push(wrong("tiers"));
+            }
+            if tiers.is_empty() {
+                problems.push(Problem::error(at.key("tiers"), "tiers are empty"));
+            }
+            let rising = tiers.first().is_some_and(|t| t.min.is_some());
+            for (i, t) in tiers.iter().enumerate() {
+                let here = at.key("tiers").index(i);
+                match (t.min, t.max) {
+                    (Some(_), None) if rising => {}
+                    (None, Some(_)) if !rising => {}
+                    (Some(_), Some(_)) | (None, None) => problems.push(Problem::error(
+                        here.clone(),
+                        "a tier takes exactly one of `min` (more is better) or `max` (less is better)",
+                    )),
+                    _ => problems.push(Problem::error(
+                        here.clone(),
+                        "all tiers of a control use the same bound: all `min` or all `max`",
+                    )),
+                }
+                if !(0.0..=1.0).contains(&t.score) {
+                    problems.push(Problem::error(
+                        here.key("score"),
+                        format!("score is {}: tier scores run from 0 to 1", t.score),
+                    ));
+                }
+                if i > 0 {
+                    let prev = &tiers[i - 1];
+                    let out_of_order = match (prev.min, t.min, prev.max, t.max) {
+                        (Some(a), Some(b), _, _) => b >= a,
+                        (_, _, Some(a), Some(b)) => b <= a,
+                        _ => false,
+                    };
+                    if out_of_order {
+                        problems.push(Problem::error(
+                            here,
+                            "tiers go best first: each tier's bound must be looser than the one before",
+                        ));
+                    }
+                }
+            }
+        }
+        Scoring::Linear { from, to } => {
+            if !matches!(def.kind, MetricKind::Number(_)) {
+                problems.push(wrong("linear"));
+            }
+            if from == to || !from.is_finite() || !to.is_finite() {
+                problems.push(Problem::error(
+                    at.key("linear"),
+                    "linear scoring needs two different finite points `from` and `to`",
+                ));
+            }
+        }
+        Scoring::Boolean(_) => {
+            if def.kind != MetricKind::Bool {
+                problems.push(wrong("boolean"));
+            }
+        }
+        Scoring::Levels(levels) => {
+            let MetricKind::Level(allowed) = def.kind else {
+                problems.push(wrong("levels"));
+                return;
+            };
+            for (name, score) in levels {
+                if !allowed.contains(&name.as_str()) {
+                    problems.push(
+                        Problem::error(
+                            at.key("levels").key(name),
+                            format!("`{name}` is not a level of `{}`", def.name),
+                        )
+                        .with_help(did_you_mean(name, allowed, "levels")),
+                    );
+                }
+                if !(0.0..=1.0).contains(score) {
+                    problems.push(Problem::error(
+                        at.key("levels").key(name),
+                        format!("score is {score}: level scores run from 0 to 1"),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn check_condition(
+    cond: &Condition,
+    at: FieldPath,
+    problems: &mut Vec<Problem>,
+) -> Option<GateCondition> {
+    let metric = resolve_metric(&cond.metric, at.key("metric"), problems)?;
+    let tests: Vec<Test> = [
+        cond.below.map(Test::Below),
+        cond.above.map(Test::Above),
+        cond.equals.clone().map(Test::Equals),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let [test] = tests.as_slice() else {
+        problems.push(Problem::error(
+            at,
+            "a condition takes exactly one of `below`, `above` or `equals`",
+        ));
+        return None;
+    };
+    let kind = metrics::def(metric).kind;
+    let fits = match (test, kind) {
+        (Test::Below(_) | Test::Above(_), MetricKind::Number(_)) => true,
+        (Test::Equals(Literal::Bool(_)), MetricKind::Bool) => true,
+        (Test::Equals(Literal::Number(_)), MetricKind::Number(_)) => true,
+        (Test::Equals(Literal::Text(t)), MetricKind::Level(allowed)) => {
+            if !allowed.contains(&t.as_str()) {
+                problems.push(
+                    Problem::error(
+                        at.key("equals"),
+                        format!("`{t}` is not a level of `{}`", cond.metric),
+                    )
+                    .with_help(did_you_mean(t, allowed, "levels")),
+                );
+                return None;
+            }
+            true
+        }
+        _ => false,
+    };
+    if !fits {
+        problems.push(Problem::error(
+            at,
+            format!(
+                "this test does not fit `{}`, which is {}",
+                cond.metric,
+                kind.describe()
+            ),
+        ));
+        return None;
+    }
+    Some(GateCondition {
+        metric,
+        test: test.clone(),
+    })
+}

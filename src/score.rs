@@ -1,0 +1,181 @@
+//! Scoring a set of manifest files: load them in parallel, find each fork's upstream, evaluate,
+//! and order the league. The glue between the loader and the pure engine.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::date::Date;
+use crate::diagnostics::Diagnostic;
+use crate::engine;
+use crate::load::{self, Source};
+use crate::manifest::Manifest;
+use crate::metrics::Upstream;
+use crate::report::{ManifestStamp, Report, RubricStamp, Stamp};
+use crate::rubric::Rubric;
+
+/// The tool's name and version, as stamped on reports.
+pub fn tool() -> String {
+    format!("posture {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A manifest file that loaded.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub source: Source,
+    pub manifest: Manifest,
+}
+
+/// A file that did not load, with its text when it could be read (for quoting lines).
+#[derive(Debug, Clone)]
+pub struct Failed {
+    pub text: Option<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads every file, in parallel, keeping the input order.
+pub fn load_all(paths: &[PathBuf], max_bytes: u64) -> (Vec<Loaded>, Vec<Failed>) {
+    let results: Vec<Result<Loaded, Failed>> =
+        paths.par_iter().map(|p| load_one(p, max_bytes)).collect();
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for r in results {
+        match r {
+            Ok(l) => ok.push(l),
+            Err(f) => bad.push(f),
+        }
+    }
+    (ok, bad)
+}
+
+pub fn load_one(path: &Path, max_bytes: u64) -> Result<Loaded, Failed> {
+    let source = load::read(path, max_bytes).map_err(|d| Failed {
+        text: None,
+        diagnostics: vec![d],
+    })?;
+    match load::manifest(&source) {
+        Ok(manifest) => Ok(Loaded { source, manifest }),
+        Err(diagnostics) => Err(Failed {
+            text: Some(source.text),
+            diagnostics,
+        }),
+    }
+}
+
+/// Options that shape an evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Evaluation date; each manifest's own `as_of` when absent.
+    pub as_of: Option<Date>,
+    /// Where to look for upstream manifests of forks; each manifest's folder when absent.
+    pub protocols_dir: Option<PathBuf>,
+}
+
+/// The latest snapshot of a protocol id among `set`.
+fn latest<'a>(set: &'a [Loaded], id: &str) -> Option<&'a Manifest> {
+    set.iter()
+        .map(|l| &l.manifest)
+        .filter(|m| m.protocol.id == id)
+        .max_by_key(|m| m.protocol.as_of)
+}
+
+/// Upstream manifests that forks in `set` need and `set` lacks, read from their folders.
+fn extra_upstreams(set: &[Loaded], opts: &Options) -> Vec<Loaded> {
+    let mut extra: Vec<Loaded> = Vec::new();
+    for l in set {
+        let Some(lineage) = &l.manifest.lineage else {
+            continue;
+        };
+        let id = &lineage.forked_from;
+        if latest(set, id).is_some() || latest(&extra, id).is_some() {
+            continue;
+        }
+        let dir = opts.protocols_dir.clone().unwrap_or_else(|| {
+            Path::new(&l.source.name)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        });
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n == format!("{id}.toml")
+                        || (n.starts_with(&format!("{id}@")) && n.ends_with(".toml"))
+                })
+            })
+            .collect();
+        files.sort();
+        // An upstream that fails to load is simply not found: the fork's finding says so.
+        extra.extend(
+            files
+                .iter()
+                .filter_map(|p| load_one(p, load::DEFAULT_MAX_BYTES).ok()),
+        );
+    }
+    extra
+}
+
+/// Evaluates every loaded manifest, in parallel; reports come back in league order.
+pub fn evaluate_all(rubric: &Rubric, set: &[Loaded], opts: &Options) -> Vec<Report> {
+    let extra = extra_upstreams(set, opts);
+    let mut reports: Vec<Report> = set
+        .par_iter()
+        .map(|l| {
+            let upstream = match &l.manifest.lineage {
+                None => Upstream::NotAFork,
+                Some(lin) => latest(set, &lin.forked_from)
+                    .or_else(|| latest(&extra, &lin.forked_from))
+                    .map_or(Upstream::Missing, Upstream::Found),
+            };
+            evaluate_one(rubric, l, upstream, opts.as_of)
+        })
+        .collect();
+    league_order(&mut reports);
+    reports
+}
+
+pub fn evaluate_one(
+    rubric: &Rubric,
+    l: &Loaded,
+    upstream: Upstream,
+    as_of: Option<Date>,
+) -> Report {
+    let as_of = as_of.unwrap_or(l.manifest.protocol.as_of);
+    let stamp = Stamp {
+        tool: tool(),
+        rubric: RubricStamp {
+            id: rubric.meta.id.clone(),
+            version: rubric.meta.version.to_string(),
+            sha256: rubric.sha256.clone(),
+        },
+        manifest: ManifestStamp {
+            path: l.source.name.clone(),
+            sha256: l.source.sha256(),
+        },
+        evaluated_as_of: as_of,
+    };
+    engine::evaluate(rubric, &l.manifest, as_of, upstream, stamp)
+}
+
+/// Best grade first, then higher score, then id and date: a total order, so output is stable.
+pub fn league_order(reports: &mut [Report]) {
+    reports.sort_by(|a, b| {
+        a.grade
+            .rank
+            .cmp(&b.grade.rank)
+            .then(b.score.0.total_cmp(&a.score.0))
+            .then_with(|| a.protocol.id.cmp(&b.protocol.id))
+            .then(a.stamp.evaluated_as_of.cmp(&b.stamp.evaluated_as_of))
+            .then_with(|| a.stamp.manifest.path.cmp(&b.stamp.manifest.path))
+    });
+}
