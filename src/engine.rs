@@ -59,6 +59,17 @@ pub fn value_json(value: Option<&Value>) -> serde_json::Value {
     }
 }
 
+/// A metric value for people: whole numbers without decimals, others to two places.
+pub fn show_value(value: &Value) -> String {
+    match value {
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
+        Value::Number(n) => format!("{n:.2}"),
+        Value::Bool(b) => b.to_string(),
+        Value::Level(l) => (*l).to_string(),
+        Value::None => "none".to_string(),
+    }
+}
+
 /// A gate condition against a measured value: `Some(description)` when it holds.
 fn condition_holds(
     test: &Test,
@@ -79,7 +90,7 @@ fn condition_holds(
         _ => false,
     };
     holds.then(|| {
-        let shown = value_json(Some(value));
+        let shown = show_value(value);
         match test {
             Test::Below(x) => format!("{name} = {shown}, below {x}"),
             Test::Above(x) => format!("{name} = {shown}, above {x}"),

@@ -1071,6 +1071,10 @@ fn oracles_design(ctx: &Context) -> Measurement {
     let Some(o) = &ctx.manifest.oracles else {
         return Measurement::unknown();
     };
+    // Whether the feeds resist manipulation is the fact that matters; unstated is unknown.
+    if o.manipulation_resistant.is_none() {
+        return Measurement::unknown().noting("oracles.manipulation_resistant is not stated");
+    }
     let level = match (
         o.manipulation_resistant == Some(true),
         o.fallback == Some(true),

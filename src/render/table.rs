@@ -103,6 +103,35 @@ impl Renderer for Table {
         right_align(&mut controls, &[2, 4]);
         writeln!(out, "{controls}\n")?;
 
+        writeln!(out, "Evidence used:")?;
+        for f in &r.findings {
+            for e in &f.evidence {
+                let source = e.source.as_deref().filter(|s| !s.trim().is_empty());
+                writeln!(
+                    out,
+                    "  {:<22} {} <{}>",
+                    f.control.0,
+                    e.fact,
+                    source.unwrap_or("no source: self-attested")
+                )?;
+            }
+        }
+        writeln!(out)?;
+        let mut seen = std::collections::BTreeSet::new();
+        let disregarded: Vec<_> = r
+            .findings
+            .iter()
+            .flat_map(|f| &f.disregarded)
+            .filter(|d| seen.insert((&d.fact, &d.reason)))
+            .collect();
+        if !disregarded.is_empty() {
+            writeln!(out, "Evidence disregarded:")?;
+            for d in disregarded {
+                writeln!(out, "  {}: {}", d.fact, d.reason)?;
+            }
+            writeln!(out)?;
+        }
+
         let mut gates = grid(&["gate", "status", "caps at", "triggered by"]);
         for g in &r.gates {
             gates.add_row(vec![
