@@ -120,13 +120,7 @@ impl Diagnostic {
 
 /// The closest candidate to a misspelled name, phrased as help.
 pub fn did_you_mean(wrong: &str, candidates: &[&str], what: &str) -> Option<String> {
-    let best = candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(wrong, c), *c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-        .map(|(_, c)| c);
-    match best {
+    match nearest(wrong, candidates) {
         Some(c) => Some(format!("did you mean `{c}`?")),
         None if candidates.is_empty() => None,
         None if candidates.len() <= 12 => Some(format!(
@@ -139,6 +133,16 @@ pub fn did_you_mean(wrong: &str, candidates: &[&str], what: &str) -> Option<Stri
         )),
         None => None,
     }
+}
+
+/// The candidate a misspelling most likely meant (Jaro-Winkler above 0.8), if any.
+pub fn nearest<'a>(wrong: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(wrong, c), *c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, c)| c)
 }
 
 /// Line and column (both from 1) of a byte offset, for one-line summaries.

@@ -63,7 +63,7 @@ pub fn value_json(value: Option<&Value>) -> serde_json::Value {
 pub fn show_value(value: &Value) -> String {
     match value {
         Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
-        Value::Number(n) => format!("{n:.2}"),
+        Value::Number(n) => format!("{:.2}", crate::report::round_to(*n, 2)),
         Value::Bool(b) => b.to_string(),
         Value::Level(l) => (*l).to_string(),
         Value::None => "none".to_string(),
@@ -329,4 +329,84 @@ fn gaps(gates: &[GateResult], before: &crate::rubric::Grade, findings: &[Finding
         action: f.remediation.clone(),
     }));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rubric::Tier;
+
+    fn tier(min: Option<f64>, max: Option<f64>, score: f64) -> Tier {
+        Tier { min, max, score }
+    }
+
+    #[test]
+    fn tiers_take_the_first_tier_reached_and_zero_below_all() {
+        let s = Scoring::Tiers(vec![
+            tier(Some(168.0), None, 1.0),
+            tier(Some(48.0), None, 0.8),
+            tier(Some(1.0), None, 0.25),
+        ]);
+        assert_eq!(score_value(&s, &Value::Number(200.0)), 1.0);
+        assert_eq!(score_value(&s, &Value::Number(168.0)), 1.0);
+        assert_eq!(score_value(&s, &Value::Number(167.9)), 0.8);
+        assert_eq!(score_value(&s, &Value::Number(1.0)), 0.25);
+        assert_eq!(score_value(&s, &Value::Number(0.5)), 0.0);
+        assert_eq!(score_value(&s, &Value::None), 0.0);
+    }
+
+    #[test]
+    fn max_tiers_reward_smaller_values() {
+        let s = Scoring::Tiers(vec![
+            tier(None, Some(365.0), 1.0),
+            tier(None, Some(730.0), 0.6),
+        ]);
+        assert_eq!(score_value(&s, &Value::Number(10.0)), 1.0);
+        assert_eq!(score_value(&s, &Value::Number(365.0)), 1.0);
+        assert_eq!(score_value(&s, &Value::Number(366.0)), 0.6);
+        assert_eq!(score_value(&s, &Value::Number(731.0)), 0.0);
+    }
+
+    #[test]
+    fn linear_interpolates_and_clamps_in_either_direction() {
+        let up = Scoring::Linear { from: 0.0, to: 1.0 };
+        assert_eq!(score_value(&up, &Value::Number(0.25)), 0.25);
+        assert_eq!(score_value(&up, &Value::Number(2.0)), 1.0);
+        assert_eq!(score_value(&up, &Value::Number(-1.0)), 0.0);
+        let down = Scoring::Linear {
+            from: 1000.0,
+            to: 0.0,
+        };
+        assert_eq!(score_value(&down, &Value::Number(250.0)), 0.75);
+    }
+
+    #[test]
+    fn boolean_scores_the_expected_value() {
+        assert_eq!(
+            score_value(&Scoring::Boolean(true), &Value::Bool(true)),
+            1.0
+        );
+        assert_eq!(
+            score_value(&Scoring::Boolean(true), &Value::Bool(false)),
+            0.0
+        );
+        assert_eq!(
+            score_value(&Scoring::Boolean(false), &Value::Bool(false)),
+            1.0
+        );
+    }
+
+    #[test]
+    fn levels_score_listed_levels_and_zero_otherwise() {
+        let s = Scoring::Levels([("realtime".to_string(), 0.8)].into_iter().collect());
+        assert_eq!(score_value(&s, &Value::Level("realtime")), 0.8);
+        assert_eq!(score_value(&s, &Value::Level("alerting")), 0.0);
+    }
+
+    #[test]
+    fn shown_values_drop_needless_decimals() {
+        assert_eq!(show_value(&Value::Number(3.0)), "3");
+        assert_eq!(show_value(&Value::Number(0.125)), "0.13");
+        assert_eq!(show_value(&Value::None), "none");
+    }
 }

@@ -9,7 +9,9 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::diagnostics::{Diagnostic, FieldPath, Problem, Segment, Severity, did_you_mean};
+use crate::diagnostics::{
+    Diagnostic, FieldPath, Problem, Segment, Severity, did_you_mean, nearest,
+};
 use crate::manifest::{FORMAT, Manifest};
 use crate::rubric::{self, Rubric, RubricFile};
 use crate::schema;
@@ -330,6 +332,9 @@ fn schema_check(
     let instance = table_json(tree.get_ref());
     let validator = schema::validator(kind);
     let mut out = Vec::new();
+    // A misspelled required key also shows up as "missing"; say it once, as the misspelling.
+    let mut misspelled: Vec<(FieldPath, String)> = Vec::new();
+    let mut missing: Vec<(FieldPath, String, Diagnostic)> = Vec::new();
     for e in validator.iter_errors(&instance) {
         let pointer: Vec<String> = e
             .instance_path()
@@ -346,6 +351,9 @@ fn schema_check(
                 let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
                 for name in unexpected {
                     let at = path.key(name);
+                    if let Some(best) = nearest(name, &allowed) {
+                        misspelled.push((path.clone(), best.to_string()));
+                    }
                     let where_ = if path.0.is_empty() {
                         "at the top level".to_string()
                     } else {
@@ -383,16 +391,29 @@ fn schema_check(
                 } else {
                     format!("{path}: {e}")
                 };
-                out.push(Diagnostic {
+                let d = Diagnostic {
                     severity: Severity::Error,
                     file: src.name.clone(),
                     span: locate(tree.get_ref(), &path, false),
                     message,
                     help,
-                });
+                };
+                match kind_ {
+                    K::Required { property } => {
+                        let name = property.as_str().unwrap_or_default().to_string();
+                        missing.push((path, name, d));
+                    }
+                    _ => out.push(d),
+                }
             }
         }
     }
+    out.extend(
+        missing
+            .into_iter()
+            .filter(|(p, name, _)| !misspelled.iter().any(|(q, m)| q == p && m == name))
+            .map(|(_, _, d)| d),
+    );
     if out.is_empty() { Ok(()) } else { Err(out) }
 }
 

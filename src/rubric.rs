@@ -729,3 +729,145 @@ fn check_condition(
         test: test.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile(text: &str) -> Result<Rubric, Vec<Problem>> {
+        let file: RubricFile = toml::from_str(text).expect("test rubric parses");
+        Rubric::compile(file, String::new())
+    }
+
+    const HEAD: &str = r#"
+[rubric]
+id = "t"
+version = "1.0.0"
+title = "t"
+[grades]
+scale = [ { grade = "A", min = 85 }, { grade = "B", min = 70 }, { grade = "C", min = 55 },
+          { grade = "D", min = 40 }, { grade = "F", min = 0 } ]
+[[categories]]
+id = "governance"
+title = "Governance"
+weight = 1
+"#;
+
+    fn control(metric: &str, scoring: &str) -> String {
+        format!(
+            r#"{HEAD}
+[[controls]]
+id = "c"
+category = "governance"
+title = "c"
+weight = 1
+metric = "{metric}"
+scoring = {scoring}
+effort = "low"
+rationale = "r"
+remediation = "r"
+"#
+        )
+    }
+
+    fn messages(r: Result<Rubric, Vec<Problem>>) -> Vec<String> {
+        r.expect_err("the rubric is rejected")
+            .into_iter()
+            .map(|p| format!("{}: {} {}", p.path, p.message, p.help.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn grade_boundaries_are_inclusive_minimums() {
+        let r = compile(&control(
+            "timelock.delay_hours",
+            "{ tiers = [ { min = 1, score = 1.0 } ] }",
+        ))
+        .unwrap();
+        let g = |s: f64| r.scale.grade_for(s).label;
+        assert_eq!(g(100.0), "A");
+        assert_eq!(g(85.0), "A");
+        assert_eq!(g(84.99), "B");
+        assert_eq!(g(70.0), "B");
+        assert_eq!(g(69.99), "C");
+        assert_eq!(g(55.0), "C");
+        assert_eq!(g(40.0), "D");
+        assert_eq!(g(39.99), "F");
+        assert_eq!(g(0.0), "F");
+        assert_eq!(r.scale.parse("b").map(|g| g.rank), Some(1));
+    }
+
+    #[test]
+    fn unknown_metrics_are_rejected_with_a_suggestion() {
+        let m = messages(compile(&control(
+            "timelock.delay_hour",
+            "{ tiers = [ { min = 1, score = 1.0 } ] }",
+        )));
+        assert_eq!(
+            m,
+            vec![
+                "controls[0].metric: unknown metric `timelock.delay_hour` did you mean `timelock.delay_hours`?"
+            ]
+        );
+    }
+
+    #[test]
+    fn scoring_must_fit_the_metric() {
+        let m = messages(compile(&control(
+            "admin.model",
+            "{ tiers = [ { min = 1, score = 1.0 } ] }",
+        )));
+        assert!(
+            m[0].contains("`tiers` scoring needs a numeric metric"),
+            "{m:?}"
+        );
+        let m = messages(compile(&control(
+            "admin.model",
+            "{ levels = { multisig = 1.0 } }",
+        )));
+        assert!(
+            m[0].contains("`multisig` is not a level of `admin.model`"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn tiers_out_of_order_are_rejected() {
+        let m = messages(compile(&control(
+            "timelock.delay_hours",
+            "{ tiers = [ { min = 24, score = 0.5 }, { min = 168, score = 1.0 } ] }",
+        )));
+        assert!(
+            m[0].starts_with("controls[0].scoring.tiers[1]: tiers go best first"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn weights_must_be_positive_and_gates_must_cap_at_a_known_grade() {
+        let text = control(
+            "timelock.delay_hours",
+            "{ tiers = [ { min = 1, score = 1.0 } ] }",
+        )
+        .replace("weight = 1\nmetric", "weight = 0\nmetric")
+            + r#"
+[[gates]]
+id = "g"
+title = "g"
+when_any = [ { metric = "timelock.delay_hours", below = 1 } ]
+cap = "E"
+reason = "r"
+"#;
+        let m = messages(compile(&text));
+        assert!(
+            m.iter()
+                .any(|x| x.starts_with("controls[0].weight: weight is 0")),
+            "{m:?}"
+        );
+        assert!(
+            m.iter()
+                .any(|x| x.starts_with("gates[0].cap: gate caps at `E`")),
+            "{m:?}"
+        );
+    }
+}

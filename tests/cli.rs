@@ -1,0 +1,338 @@
+//! The command line as a user meets it: outputs, diagnostics and exit codes.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn posture() -> Command {
+    let mut c = Command::cargo_bin("posture").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = posture().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&stdout_of(args)).unwrap()
+}
+
+#[test]
+fn scoring_the_shipped_folder_prints_a_league_table() {
+    let out = stdout_of(&["score", "protocols/"]);
+    for id in [
+        "balancer-v2",
+        "aave-v3",
+        "uniswap-v3",
+        "lido",
+        "compound-v3",
+    ] {
+        assert!(out.contains(id), "{id} missing from\n{out}");
+    }
+    assert!(out.contains("capped by") && out.contains("confidence"));
+}
+
+#[test]
+fn the_league_is_ordered_by_grade_then_score() {
+    let v = json_of(&["score", "protocols/", "--format", "json"]);
+    let rows = v["league"].as_array().unwrap();
+    assert!(rows.len() >= 5);
+    let key = |r: &serde_json::Value| {
+        (
+            r["grade"].as_str().unwrap().to_string(),
+            -r["score"].as_f64().unwrap(),
+        )
+    };
+    for w in rows.windows(2) {
+        let (a, b) = (key(&w[0]), key(&w[1]));
+        assert!(
+            a.0 < b.0 || (a.0 == b.0 && a.1 <= b.1),
+            "{a:?} before {b:?}"
+        );
+    }
+}
+
+#[test]
+fn one_manifest_gets_the_full_report_with_its_stamp() {
+    let out = stdout_of(&["score", "protocols/balancer-v2.toml"]);
+    let text = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/protocols/balancer-v2.toml"
+    ))
+    .unwrap();
+    let sha = posture::load::sha256_hex(&text);
+    for needle in [
+        "Balancer V2 (balancer-v2)",
+        "Code assurance",
+        "timelock",
+        "three-pillars",
+        "Gaps",
+        "defi-baseline 1.0.0",
+        &sha,
+        "evaluated as of 2025-11-02",
+    ] {
+        assert!(out.contains(needle), "{needle} missing from\n{out}");
+    }
+}
+
+#[test]
+fn balancer_before_its_exploit_is_neither_a_nor_b() {
+    let v = json_of(&["score", "protocols/balancer-v2.toml", "--format", "json"]);
+    let grade = v["grade"].as_str().unwrap();
+    assert!(!["A", "B"].contains(&grade), "graded {grade}");
+    let finding = |id: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["control"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(finding("timelock")["value"], 0.0);
+    assert_eq!(finding("economic-audit")["value"], 0.0);
+    assert_eq!(v["gates"][0]["id"], "three-pillars");
+    assert_eq!(v["gates"][0]["status"], "fails");
+}
+
+#[test]
+fn as_of_changes_what_the_facts_say() {
+    let early = json_of(&[
+        "score",
+        "protocols/balancer-v2.toml",
+        "--format",
+        "json",
+        "--as-of",
+        "2023-01-01",
+    ]);
+    let late = json_of(&[
+        "score",
+        "protocols/balancer-v2.toml",
+        "--format",
+        "json",
+        "--as-of",
+        "2025-11-02",
+    ]);
+    assert_eq!(early["stamp"]["evaluated_as_of"], "2023-01-01");
+    assert_eq!(late["stamp"]["evaluated_as_of"], "2025-11-02");
+    let value = |v: &serde_json::Value, id: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["control"] == id)
+            .unwrap()["value"]
+            .clone()
+    };
+    // Audits age: in 2023 the newest covering audit was months old, by late 2025 years old.
+    assert!(
+        value(&early, "audit-recency").as_f64().unwrap()
+            < value(&late, "audit-recency").as_f64().unwrap()
+    );
+    // The August 2023 incident does not exist yet in January 2023.
+    assert_eq!(value(&early, "incident-history"), "clean");
+    assert_eq!(value(&late, "incident-history"), "resolved-past");
+    assert_ne!(early["score"], late["score"]);
+}
+
+#[test]
+fn a_fork_in_the_folder_inherits_its_upstreams_exploit() {
+    let v = json_of(&["score", "protocols/beets.toml", "--format", "json"]);
+    let lineage = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["control"] == "code-lineage")
+        .unwrap()
+        .clone();
+    assert!(
+        lineage["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("inherited from balancer-v2: 2025-11-03"),
+        "{lineage}"
+    );
+    let gate = v["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == "inherited-vulnerability")
+        .unwrap()
+        .clone();
+    assert_eq!(gate["status"], "fails");
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    for format in ["table", "json"] {
+        let a = posture()
+            .args(["score", "protocols/", "--format", format])
+            .output()
+            .unwrap();
+        let b = posture()
+            .args(["score", "protocols/", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(a.stdout, b.stdout, "{format}");
+    }
+}
+
+#[test]
+fn fail_under_exits_one_when_a_grade_is_below() {
+    posture()
+        .args(["score", "protocols/", "--fail-under", "A"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("graded below"));
+    posture()
+        .args(["score", "protocols/", "--fail-under", "f"])
+        .assert()
+        .code(0);
+    posture()
+        .args(["score", "protocols/", "--fail-under", "Z"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("`Z` is not a grade"));
+}
+
+#[test]
+fn a_typo_in_a_key_names_the_line_and_suggests_the_key() {
+    posture()
+        .args(["score", "tests/fixtures/bad/typo-key.toml"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("unknown key `delay_hour`"))
+        .stderr(predicate::str::contains(
+            "tests/fixtures/bad/typo-key.toml:10:1",
+        ))
+        .stderr(predicate::str::contains("did you mean `delay_hours`?"));
+}
+
+#[test]
+fn invalid_toml_is_located() {
+    posture()
+        .args(["validate", "tests/fixtures/bad/broken-syntax.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid TOML"))
+        .stderr(predicate::str::contains("broken-syntax.toml:3:"));
+}
+
+#[test]
+fn a_bad_manifest_does_not_stop_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::fs::copy(
+        format!("{root}/protocols/lido.toml"),
+        dir.path().join("lido.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        format!("{root}/tests/fixtures/bad/typo-key.toml"),
+        dir.path().join("typo.toml"),
+    )
+    .unwrap();
+    let out = posture().arg("score").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("lido"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("delay_hour"));
+}
+
+#[test]
+fn validate_checks_semantics_and_rubrics() {
+    posture()
+        .args(["validate", "protocols/", "rubrics/"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("0 invalid"));
+    posture()
+        .args(["validate", "tests/fixtures/bad/unknown-component.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no component named `pools`"))
+        .stderr(predicate::str::contains("unknown-component.toml:18:"))
+        .stderr(predicate::str::contains("did you mean `pool`?"));
+    posture()
+        .args(["validate", "tests/fixtures/bad/unknown-metric-rubric.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown metric `timelock.delay`"))
+        .stderr(predicate::str::contains("unknown-metric-rubric.toml:19:"))
+        .stderr(predicate::str::contains(
+            "did you mean `timelock.delay_hours`?",
+        ));
+}
+
+#[test]
+fn a_rubric_file_can_replace_the_default() {
+    posture()
+        .args([
+            "score",
+            "protocols/lido.toml",
+            "--rubric",
+            "rubrics/defi-baseline.toml",
+        ])
+        .assert()
+        .code(0);
+    posture()
+        .args(["score", "protocols/lido.toml", "--rubric", "defi-baselin"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `defi-baseline`?"));
+}
+
+#[test]
+fn missing_files_and_usage_errors_exit_two() {
+    posture()
+        .args(["score", "no/such/file.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read"));
+    posture().args(["score"]).assert().code(2);
+    posture().args(["frobnicate"]).assert().code(2);
+    posture()
+        .args(["score", "protocols/", "--as-of", "2025-13-01"])
+        .assert()
+        .code(2);
+    posture().args(["validate", "no/such"]).assert().code(2);
+}
+
+#[test]
+fn schema_and_rubric_commands_succeed() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["schema", "report"])).unwrap();
+    assert_eq!(schema["title"], "Report");
+    let show = stdout_of(&["rubric", "show", "defi-baseline"]);
+    assert!(show.contains("three-pillars caps at C"));
+    assert!(show.contains("metric timelock.delay_hours"));
+    assert!(stdout_of(&["rubric", "list"]).starts_with("defi-baseline\t1.0.0"));
+    posture().args(["rubric", "show", "nope"]).assert().code(2);
+}
+
+#[test]
+fn output_can_go_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    posture()
+        .args(["score", "protocols/lido.toml", "--format", "json", "-o"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout("");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(v["protocol"]["id"], "lido");
+}
+
+#[test]
+fn golden_json_report_of_balancer() {
+    let out = stdout_of(&["score", "protocols/balancer-v2.toml", "--format", "json"]);
+    insta::assert_snapshot!("balancer-v2.json", out);
+}

@@ -1,0 +1,73 @@
+//! Committed artefacts that must match the code: the JSON Schemas under `schemas/` and the
+//! metric table in the README. Regenerate with the commands the failure message gives.
+
+use posture::schema::{self, Kind};
+
+fn committed(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[test]
+fn committed_schemas_match_the_code() {
+    for (kind, name) in [
+        (Kind::Manifest, "manifest"),
+        (Kind::Rubric, "rubric"),
+        (Kind::Report, "report"),
+    ] {
+        assert!(
+            committed(&format!("schemas/{name}.schema.json")) == schema::text(kind),
+            "schemas/{name}.schema.json is stale: run `cargo run -- schema {name} > schemas/{name}.schema.json`"
+        );
+    }
+}
+
+#[test]
+fn the_readme_lists_every_metric_as_the_catalogue_does() {
+    let readme = committed("README.md");
+    assert!(
+        readme.contains(&posture::cli::metrics_markdown()),
+        "README.md's metric table is stale: paste the output of `cargo run -- rubric metrics`"
+    );
+}
+
+#[test]
+fn a_report_validates_against_the_report_schema() {
+    let src = posture::load::Source::new("x", committed("protocols/balancer-v2.toml"));
+    let m = posture::load::manifest(&src).unwrap();
+    let (rubric, _) = posture::load::rubric_by_name("defi-baseline").unwrap();
+    let l = posture::score::Loaded {
+        source: src,
+        manifest: m,
+    };
+    let report =
+        posture::score::evaluate_one(&rubric, &l, posture::metrics::Upstream::NotAFork, None);
+    let v = serde_json::to_value(&report).unwrap();
+    let errors: Vec<String> = schema::validator(Kind::Report)
+        .iter_errors(&v)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn shipped_files_start_with_a_schema_directive() {
+    for dir in ["protocols", "rubrics"] {
+        for entry in std::fs::read_dir(format!("{}/{dir}", env!("CARGO_MANIFEST_DIR"))).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let expected = format!(
+                "#:schema ../schemas/{}.schema.json",
+                if dir == "rubrics" {
+                    "rubric"
+                } else {
+                    "manifest"
+                }
+            );
+            assert!(
+                text.starts_with(&expected),
+                "{} does not start with `{expected}`",
+                path.display()
+            );
+        }
+    }
+}
