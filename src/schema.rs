@@ -73,6 +73,19 @@ pub fn text(kind: Kind) -> String {
     s
 }
 
+/// The schema of a kind, generated once per process.
+fn cached(kind: Kind) -> &'static serde_json::Value {
+    static MANIFEST: OnceLock<serde_json::Value> = OnceLock::new();
+    static RUBRIC: OnceLock<serde_json::Value> = OnceLock::new();
+    static REPORT: OnceLock<serde_json::Value> = OnceLock::new();
+    let cell = match kind {
+        Kind::Manifest => &MANIFEST,
+        Kind::Rubric => &RUBRIC,
+        Kind::Report => &REPORT,
+    };
+    cell.get_or_init(|| json(kind))
+}
+
 /// The compiled validator for manifests or rubrics, built once per process.
 pub fn validator(kind: Kind) -> &'static jsonschema::Validator {
     static MANIFEST: OnceLock<jsonschema::Validator> = OnceLock::new();
@@ -86,15 +99,15 @@ pub fn validator(kind: Kind) -> &'static jsonschema::Validator {
     cell.get_or_init(|| {
         jsonschema::options()
             .should_validate_formats(true)
-            .build(&json(kind))
+            .build(cached(kind))
             .expect("the generated schema is valid JSON Schema")
     })
 }
 
 /// Property names the schema allows at a JSON pointer into an instance, for did-you-mean.
 pub fn properties_at(kind: Kind, pointer: &[String]) -> Vec<String> {
-    let root = json(kind);
-    let mut node = &root;
+    let root = cached(kind);
+    let mut node = root;
     for seg in pointer {
         node = resolve(&root, node);
         node = if let Some(items) = node.get("items") {

@@ -336,3 +336,45 @@ fn golden_json_report_of_balancer() {
     let out = stdout_of(&["score", "protocols/balancer-v2.toml", "--format", "json"]);
     insta::assert_snapshot!("balancer-v2.json", out);
 }
+
+#[test]
+fn a_fork_scored_alone_finds_its_upstream_through_protocols() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let fork = dir.path().join("beets.toml");
+    std::fs::copy(format!("{root}/protocols/beets.toml"), &fork).unwrap();
+    let lineage = |args: &[&str]| {
+        let out = posture()
+            .arg("score")
+            .arg(&fork)
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["control"] == "code-lineage")
+            .unwrap()
+            .clone()
+    };
+    // Alone in its folder, the upstream is unknown...
+    assert_eq!(lineage(&[])["status"], "unknown");
+    // ...and found when pointed at the shipped protocols.
+    assert_eq!(
+        lineage(&["--protocols", &format!("{root}/protocols")])["status"],
+        "fail"
+    );
+}
+
+#[test]
+fn schema_needs_a_known_kind() {
+    posture().args(["schema", "manifests"]).assert().code(2);
+    posture()
+        .args(["schema", "manifest"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"title\": \"posture manifest\""));
+}

@@ -477,3 +477,17 @@ fn same_inputs_give_the_same_report() {
     let b = serde_json::to_string(&eval(&m)).unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn monitoring_that_started_later_does_not_exist_yet() {
+    let m = best();
+    let r = eval_with(&m, date("2022-06-01"), Upstream::NotAFork);
+    let f = finding(&r, "continuous-monitoring");
+    assert_eq!(f.status, Status::Unknown);
+    assert!(
+        f.disregarded[0]
+            .reason
+            .contains("since 2023-01-01, after the evaluation date 2022-06-01")
+    );
+    assert!(failing_gates(&r).contains(&"three-pillars"));
+}
