@@ -109,7 +109,7 @@ pub fn properties_at(kind: Kind, pointer: &[String]) -> Vec<String> {
     let root = cached(kind);
     let mut node = root;
     for seg in pointer {
-        node = resolve(&root, node);
+        node = resolve(root, node);
         node = if let Some(items) = node.get("items") {
             items
         } else if let Some(p) = node.get("properties").and_then(|p| p.get(seg.as_str())) {
@@ -118,7 +118,7 @@ pub fn properties_at(kind: Kind, pointer: &[String]) -> Vec<String> {
             return Vec::new();
         };
     }
-    resolve(&root, node)
+    resolve(root, node)
         .get("properties")
         .and_then(|p| p.as_object())
         .map(|p| p.keys().cloned().collect())
