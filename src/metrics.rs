@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::date::Date;
 use crate::manifest::{
-    AdminControl, Audit, AuditKind, Component, Manifest, MonitoringLevel, is_sourced,
+    AdminControl, Audit, AuditKind, Component, Manifest, MonitoringLevel, VersionReq, is_sourced,
 };
 
 /// Days in the "recent" window DESIGN.md uses for economic audits and incident history.
@@ -205,6 +205,53 @@ fn audit_label(i: usize, a: &Audit) -> String {
     format!("audits[{i}] {}, {}", a.firm, a.date)
 }
 
+/// Why dated, version-scoped evidence does not apply to a deployed component, if it does not.
+fn not_applying(date: Date, covers: &VersionReq, c: &Component, as_of: Date) -> Option<String> {
+    if date > as_of {
+        Some(after_evaluation("dated", date, as_of))
+    } else if !covers.matches(&c.version) {
+        Some(format!(
+            "covers {covers}, deployed {} is {}",
+            c.name, c.version
+        ))
+    } else {
+        None
+    }
+}
+
+/// "dated 2026-01-01, after the evaluation date 2025-11-02", and the like.
+fn after_evaluation(what: &str, date: Date, as_of: Date) -> String {
+    format!("{what} {date}, after the evaluation date {as_of}")
+}
+
+/// Why a bounty or a policy with this window is not in force at the evaluation date, if not.
+fn outside_window(since: Option<Date>, until: Option<Date>, as_of: Date) -> Option<String> {
+    match (since, until) {
+        (Some(s), _) if s > as_of => Some(after_evaluation("starts", s, as_of)),
+        (_, Some(u)) if u < as_of => Some(format!("ended {u}")),
+        _ => None,
+    }
+}
+
+/// Disregarded evidence, each (fact, reason) once, in the order first met.
+#[derive(Debug, Default)]
+struct SetAside {
+    seen: BTreeSet<(String, String)>,
+    list: Vec<Disregarded>,
+}
+
+impl SetAside {
+    fn push(&mut self, fact: String, reason: String, source: &Option<String>) {
+        if self.seen.insert((fact.clone(), reason.clone())) {
+            self.list.push(Disregarded {
+                fact,
+                reason,
+                source: source.clone(),
+            });
+        }
+    }
+}
+
 /// Which code audits cover which deployed core component, decided once per evaluation.
 #[derive(Debug, Default)]
 struct AuditCoverage {
@@ -221,20 +268,7 @@ impl AuditCoverage {
         let Some(audits) = &m.audits else {
             return Self::default();
         };
-        let mut out = Self {
-            known: true,
-            ..Self::default()
-        };
-        let mut seen = BTreeSet::new();
-        let mut set_aside = |i: usize, a: &Audit, reason: String| {
-            if seen.insert((i, reason.clone())) {
-                out.disregarded.push(Disregarded {
-                    fact: audit_label(i, a),
-                    reason,
-                    source: a.source.clone(),
-                });
-            }
-        };
+        let mut aside = SetAside::default();
         let mut covering = Vec::new();
         let mut clean = Vec::new();
         for c in m.components.iter().filter(|c| c.core) {
@@ -244,26 +278,15 @@ impl AuditCoverage {
                 if a.kind != AuditKind::Code || !a.scope.contains(&c.name) {
                     continue;
                 }
-                if a.date > as_of {
-                    set_aside(
-                        i,
-                        a,
-                        format!("dated {}, after the evaluation date {as_of}", a.date),
-                    );
-                    continue;
-                }
-                if !a.covers.matches(&c.version) {
-                    set_aside(
-                        i,
-                        a,
-                        format!("covers {}, deployed {} is {}", a.covers, c.name, c.version),
-                    );
+                if let Some(reason) = not_applying(a.date, &a.covers, c, as_of) {
+                    aside.push(audit_label(i, a), reason, &a.source);
                     continue;
                 }
                 cov.push(i);
                 let open = a.unresolved.map_or(0, |u| u.critical + u.high);
                 if open > 0 {
-                    set_aside(i, a, format!("{open} unresolved critical/high findings"));
+                    let reason = format!("{open} unresolved critical/high findings");
+                    aside.push(audit_label(i, a), reason, &a.source);
                 } else {
                     cln.push(i);
                 }
@@ -271,9 +294,12 @@ impl AuditCoverage {
             covering.push(cov);
             clean.push(cln);
         }
-        out.covering = covering;
-        out.clean = clean;
-        out
+        Self {
+            known: true,
+            covering,
+            clean,
+            disregarded: aside.list,
+        }
     }
 }
 
@@ -291,55 +317,35 @@ impl ProofCoverage {
         let Some(proofs) = &m.formal_verification else {
             return Self::default();
         };
-        let mut out = Self {
-            known: true,
-            ..Self::default()
-        };
-        let mut seen = BTreeSet::new();
+        let mut aside = SetAside::default();
+        let mut covered = Vec::new();
+        let mut used = BTreeSet::new();
         for c in m.components.iter().filter(|c| c.core) {
-            let mut covered = false;
+            let mut any = false;
             for (i, p) in proofs.iter().enumerate() {
                 if !p.scope.contains(&c.name) {
                     continue;
                 }
-                let reason = if p.date > as_of {
-                    Some(format!(
-                        "dated {}, after the evaluation date {as_of}",
-                        p.date
-                    ))
-                } else if !p.covers.matches(&c.version) {
-                    Some(format!(
-                        "covers {}, deployed {} is {}",
-                        p.covers, c.name, c.version
-                    ))
-                } else {
-                    None
-                };
-                match reason {
-                    Some(reason) => {
-                        if seen.insert((i, reason.clone())) {
-                            out.disregarded.push(Disregarded {
-                                fact: format!(
-                                    "formal_verification[{i}] {}, {}",
-                                    p.provider, p.date
-                                ),
-                                reason,
-                                source: p.source.clone(),
-                            });
-                        }
-                    }
+                match not_applying(p.date, &p.covers, c, as_of) {
+                    Some(reason) => aside.push(
+                        format!("formal_verification[{i}] {}, {}", p.provider, p.date),
+                        reason,
+                        &p.source,
+                    ),
                     None => {
-                        covered = true;
-                        if !out.used.contains(&i) {
-                            out.used.push(i);
-                        }
+                        any = true;
+                        used.insert(i);
                     }
                 }
             }
-            out.covered.push(covered);
+            covered.push(any);
         }
-        out.used.sort_unstable();
-        out
+        Self {
+            known: true,
+            covered,
+            used: used.into_iter().collect(),
+            disregarded: aside.list,
+        }
     }
 }
 
@@ -443,10 +449,7 @@ fn economic_recent_count(ctx: &Context) -> Measurement {
         }
         let label = audit_label(i, a);
         let reason = if a.date > ctx.as_of {
-            Some(format!(
-                "dated {}, after the evaluation date {}",
-                a.date, ctx.as_of
-            ))
+            Some(after_evaluation("dated", a.date, ctx.as_of))
         } else if a.date < window_start {
             Some(format!("dated {}, older than 24 months", a.date))
         } else {
@@ -514,10 +517,7 @@ fn active_monitoring<'a>(
         let mut m = Measurement::unknown();
         m.disregarded.push(Disregarded {
             fact: "monitoring".into(),
-            reason: format!(
-                "in place since {since}, after the evaluation date {}",
-                ctx.as_of
-            ),
+            reason: after_evaluation("in place since", since, ctx.as_of),
             source: mon.source.clone(),
         });
         return Err(m);
@@ -832,17 +832,7 @@ fn bounty_vs_benchmark(ctx: &Context) -> Measurement {
     let Some(b) = &ctx.manifest.bug_bounty else {
         return Measurement::unknown();
     };
-    let inactive = if let Some(s) = b.since.filter(|s| *s > ctx.as_of) {
-        Some(format!(
-            "starts {s}, after the evaluation date {}",
-            ctx.as_of
-        ))
-    } else {
-        b.until
-            .filter(|u| *u < ctx.as_of)
-            .map(|u| format!("ended {u}"))
-    };
-    if let Some(reason) = inactive {
+    if let Some(reason) = outside_window(b.since, b.until, ctx.as_of) {
         let mut m =
             Measurement::of(Value::Number(0.0)).noting(format!("no active bounty: {reason}"));
         m.disregarded.push(Disregarded {
@@ -883,17 +873,7 @@ fn insurance_tvl_share(ctx: &Context) -> Measurement {
     let mut cover = 0.0;
     for (i, p) in policies.iter().enumerate() {
         let fact = format!("insurance[{i}] {}", p.provider);
-        let reason = if let Some(s) = p.since.filter(|s| *s > ctx.as_of) {
-            Some(format!(
-                "starts {s}, after the evaluation date {}",
-                ctx.as_of
-            ))
-        } else {
-            p.until
-                .filter(|u| *u < ctx.as_of)
-                .map(|u| format!("ended {u}"))
-        };
-        match reason {
+        match outside_window(p.since, p.until, ctx.as_of) {
             Some(reason) => m.disregarded.push(Disregarded {
                 fact,
                 reason,
