@@ -75,6 +75,17 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
             );
         }
     };
+    let check_scope = |scope: &[String], path: FieldPath, out: &mut Vec<Problem>| {
+        if scope.is_empty() {
+            out.push(Problem::error(
+                path.clone(),
+                "a scope names at least one component",
+            ));
+        }
+        for (j, s) in scope.iter().enumerate() {
+            check_component(s, path.index(j), out);
+        }
+    };
 
     let mut chains = BTreeSet::new();
     for (i, d) in m.deployments.iter().enumerate() {
@@ -117,15 +128,7 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
     for (i, a) in m.audits.iter().flatten().enumerate() {
         let at = root.key("audits").index(i);
         not_after(Some(a.date), at.key("date"), "audit date", &mut out);
-        if a.scope.is_empty() {
-            out.push(Problem::error(
-                at.key("scope"),
-                "an audit's scope names at least one component",
-            ));
-        }
-        for (j, s) in a.scope.iter().enumerate() {
-            check_component(s, at.key("scope").index(j), &mut out);
-        }
+        check_scope(&a.scope, at.key("scope"), &mut out);
         if let (Some(f), Some(u)) = (a.findings, a.unresolved)
             && (u.critical > f.critical || u.high > f.high)
         {
@@ -138,15 +141,7 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
     for (i, f) in m.formal_verification.iter().flatten().enumerate() {
         let at = root.key("formal_verification").index(i);
         not_after(Some(f.date), at.key("date"), "verification date", &mut out);
-        if f.scope.is_empty() {
-            out.push(Problem::error(
-                at.key("scope"),
-                "a verification's scope names at least one component",
-            ));
-        }
-        for (j, s) in f.scope.iter().enumerate() {
-            check_component(s, at.key("scope").index(j), &mut out);
-        }
+        check_scope(&f.scope, at.key("scope"), &mut out);
     }
     if let Some(mon) = &m.monitoring {
         not_after(
