@@ -8,12 +8,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::date::Date;
 use crate::diagnostics::{self, Diagnostic, did_you_mean};
+use crate::gaps;
 use crate::load::{self, Source};
 use crate::metrics;
 use crate::render::{self, Format};
-use crate::rubric::{self, Rubric};
+use crate::rubric::{self, Grade, Rubric};
 use crate::schema;
 use crate::score::{self, Options};
+use crate::whatif::{self, Edit};
 
 /// Exit codes: 0 done, 1 a gate the user asked for failed, 2 bad input or usage.
 pub mod exit {
@@ -27,7 +29,7 @@ pub mod exit {
     name = "posture",
     version,
     about = "Grade DeFi protocols' security posture from sourced manifests and declarative rubrics",
-    after_help = "Exit codes: 0 done, 1 a gate you asked for failed (--fail-under), 2 bad input or usage."
+    after_help = "Exit codes: 0 done, 1 a gate you asked for failed (--fail-under, --target, --fail-on-regression), 2 bad input or usage."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -38,6 +40,17 @@ pub struct Cli {
 pub enum Command {
     /// Grade manifests (files or folders): one gives a full report, many a league table.
     Score(ScoreArgs),
+    /// The remediation plan of one manifest: every gap, what fixing it buys, and the cheapest
+    /// path to a target grade.
+    Gaps(GapsArgs),
+    /// What changed between two manifests of a protocol, or one manifest at two dates.
+    Diff(DiffArgs),
+    /// Print a commented manifest template for self-assessment.
+    Init {
+        /// Write the template to this file (refuses to overwrite).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Check manifests and rubrics (schema and semantics), reporting every error.
     Validate {
         /// Manifest or rubric files, or folders of them.
@@ -76,31 +89,84 @@ pub enum RubricAction {
     Metrics,
 }
 
+/// Options shared by every command that evaluates.
 #[derive(Debug, Args)]
-pub struct ScoreArgs {
-    /// Manifest files or folders of them.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
+pub struct EvalArgs {
     /// A built-in rubric id or a rubric file.
     #[arg(long, default_value = rubric::DEFAULT_ID)]
     pub rubric: String,
     /// Evaluate as of this date (YYYY-MM-DD) instead of each manifest's `as_of`.
     #[arg(long, value_parser = parse_date)]
     pub as_of: Option<Date>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write the output to this file instead of standard output.
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-    /// Exit 1 when any protocol grades below this grade.
-    #[arg(long, value_name = "GRADE")]
-    pub fail_under: Option<String>,
     /// Folder holding upstream manifests of forks (default: each manifest's folder).
     #[arg(long, value_name = "DIR")]
     pub protocols: Option<PathBuf>,
     /// Refuse manifest files larger than this many bytes.
     #[arg(long, default_value_t = load::DEFAULT_MAX_BYTES, value_name = "BYTES")]
     pub max_file_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the output to this file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Manifest files or folders of them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// What-if: override a manifest field or a metric (repeatable), e.g. timelock.delay_hours=48.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Exit 1 when any protocol grades below this grade.
+    #[arg(long, value_name = "GRADE")]
+    pub fail_under: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GapsArgs {
+    /// One manifest file.
+    pub manifest: PathBuf,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// What-if: override a manifest field or a metric (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Plan the cheapest improvements that reach this grade; exit 1 when it is out of reach.
+    #[arg(long, value_name = "GRADE")]
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier manifest.
+    pub old: PathBuf,
+    /// The later manifest (default: OLD again, compared at --from and --to).
+    pub new: Option<PathBuf>,
+    /// Evaluate OLD as of this date.
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub from: Option<Date>,
+    /// Evaluate NEW as of this date.
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub to: Option<Date>,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Exit 1 when the grade or the score went down.
+    #[arg(long)]
+    pub fail_on_regression: bool,
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {
@@ -111,6 +177,9 @@ fn parse_date(s: &str) -> Result<Date, String> {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let result = match cli.command {
         Command::Score(args) => score(&args, out, err),
+        Command::Gaps(args) => gaps(&args, out, err),
+        Command::Diff(args) => diff(&args, out, err),
+        Command::Init { output } => init(output.as_deref(), out, err),
         Command::Validate { paths } => validate(&paths, out, err),
         Command::Schema { kind } => {
             let kind = match kind {
@@ -148,25 +217,85 @@ fn load_rubric(name: &str, err: &mut dyn Write) -> io::Result<Option<Rubric>> {
     }
 }
 
+/// Parses `--set` arguments; reports the first bad one.
+fn parse_edits(sets: &[String], err: &mut dyn Write) -> io::Result<Option<Vec<Edit>>> {
+    let mut edits = Vec::new();
+    for s in sets {
+        match Edit::parse(s) {
+            Ok(e) => edits.push(e),
+            Err(why) => {
+                writeln!(err, "error: {why}")?;
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(edits))
+}
+
+/// Resolves a grade label of the rubric, or explains which labels exist.
+fn parse_grade(
+    rubric: &Rubric,
+    flag: &str,
+    label: &str,
+    err: &mut dyn Write,
+) -> io::Result<Option<Grade>> {
+    if let Some(g) = rubric.scale.parse(label) {
+        return Ok(Some(g));
+    }
+    let mut d = Diagnostic::file_error(
+        flag,
+        format!("`{label}` is not a grade of rubric {}", rubric.meta.id),
+    );
+    d.help = did_you_mean(label, &rubric.scale.labels(), "grades");
+    emit(err, &[d], None)?;
+    Ok(None)
+}
+
+/// Writes rendered bytes to `-o FILE` or standard output.
+fn deliver(output: &OutputArgs, bytes: &[u8], out: &mut dyn Write) -> io::Result<()> {
+    match &output.output {
+        Some(path) => std::fs::write(path, bytes)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))),
+        None => out.write_all(bytes),
+    }
+}
+
+fn options(eval: &EvalArgs, edits: Vec<Edit>) -> Options {
+    Options {
+        as_of: eval.as_of,
+        protocols_dir: eval.protocols.clone(),
+        edits,
+    }
+}
+
+/// Loads one manifest file, reporting its problems.
+fn load_single(
+    path: &std::path::Path,
+    eval: &EvalArgs,
+    err: &mut dyn Write,
+) -> io::Result<Option<score::Loaded>> {
+    match score::load_one(path, eval.max_file_size) {
+        Ok(l) => Ok(Some(l)),
+        Err(f) => {
+            emit(err, &f.diagnostics, f.text.as_deref())?;
+            Ok(None)
+        }
+    }
+}
+
 fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
-    let Some(rubric) = load_rubric(&args.rubric, err)? else {
+    let Some(rubric) = load_rubric(&args.eval.rubric, err)? else {
         return Ok(exit::BAD_INPUT);
     };
     let fail_under = match &args.fail_under {
         None => None,
-        Some(label) => match rubric.scale.parse(label) {
+        Some(label) => match parse_grade(&rubric, "--fail-under", label, err)? {
             Some(g) => Some(g),
-            None => {
-                let labels = rubric.scale.labels();
-                let mut d = Diagnostic::file_error(
-                    "--fail-under",
-                    format!("`{label}` is not a grade of rubric {}", rubric.meta.id),
-                );
-                d.help = did_you_mean(label, &labels, "grades");
-                emit(err, &[d], None)?;
-                return Ok(exit::BAD_INPUT);
-            }
+            None => return Ok(exit::BAD_INPUT),
         },
+    };
+    let Some(edits) = parse_edits(&args.set, err)? else {
+        return Ok(exit::BAD_INPUT);
     };
 
     let mut files = Vec::new();
@@ -180,7 +309,7 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             }),
         }
     }
-    let (loaded, mut bad) = score::load_all(&files, args.max_file_size);
+    let (loaded, mut bad) = score::load_all(&files, args.eval.max_file_size);
     failed.append(&mut bad);
     for f in &failed {
         emit(err, &f.diagnostics, f.text.as_deref())?;
@@ -190,31 +319,25 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
         return Ok(exit::BAD_INPUT);
     }
 
-    let opts = Options {
-        as_of: args.as_of,
-        protocols_dir: args.protocols.clone(),
-    };
-    let reports = score::evaluate_all(&rubric, &loaded, &opts);
-    let renderer = render::renderer(args.format);
+    let (reports, refused) = score::evaluate_all(&rubric, &loaded, &options(&args.eval, edits));
+    for r in &refused {
+        writeln!(err, "error: {}: {}", r.file, r.reason)?;
+    }
+    let renderer = render::renderer(args.output.format);
     let mut buffer = Vec::new();
     if reports.len() == 1 && args.paths.len() == 1 && files.len() == 1 {
         renderer.report(&reports[0], &mut buffer)?;
     } else if !reports.is_empty() {
         renderer.league(&reports, &mut buffer)?;
     }
-    match &args.output {
-        Some(path) => std::fs::write(path, &buffer).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
-        })?,
-        None => out.write_all(&buffer)?,
-    }
+    deliver(&args.output, &buffer, out)?;
 
-    if !failed.is_empty() {
+    let unscored = failed.len() + refused.len();
+    if unscored > 0 {
         writeln!(
             err,
-            "error: {} of {} files could not be scored",
-            failed.len(),
-            files.len().max(failed.len())
+            "error: {unscored} of {} files could not be scored",
+            files.len().max(unscored)
         )?;
         return Ok(exit::BAD_INPUT);
     }
@@ -232,6 +355,132 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
                 below.join(", ")
             )?;
             return Ok(exit::GATE);
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn gaps(args: &GapsArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    let Some(rubric) = load_rubric(&args.eval.rubric, err)? else {
+        return Ok(exit::BAD_INPUT);
+    };
+    let target = match &args.target {
+        None => None,
+        Some(label) => match parse_grade(&rubric, "--target", label, err)? {
+            Some(g) => Some(g),
+            None => return Ok(exit::BAD_INPUT),
+        },
+    };
+    let Some(edits) = parse_edits(&args.set, err)? else {
+        return Ok(exit::BAD_INPUT);
+    };
+    let Some(loaded) = load_single(&args.manifest, &args.eval, err)? else {
+        return Ok(exit::BAD_INPUT);
+    };
+    let opts = options(&args.eval, Vec::new());
+    let set = std::slice::from_ref(&loaded);
+    let extra = score::upstreams(set, &opts);
+    let upstream = score::upstream_of(&loaded.manifest, set, &extra);
+    if let Err(why) = whatif::apply(&loaded.manifest, &edits) {
+        writeln!(err, "error: {}: {why}", loaded.source.name)?;
+        return Ok(exit::BAD_INPUT);
+    }
+    let plain = score::evaluate_one(&rubric, &loaded, upstream, args.eval.as_of);
+    let scorer = gaps::Scorer {
+        rubric: &rubric,
+        manifest: &loaded.manifest,
+        as_of: plain.stamp.evaluated_as_of,
+        upstream,
+        base: edits,
+        stamp: plain.stamp.clone(),
+    };
+    let Some(base) = scorer.score(&[]) else {
+        return Ok(exit::BAD_INPUT);
+    };
+    let analysis = gaps::analyse(&scorer, &base, target.as_ref());
+    let mut buffer = Vec::new();
+    render::renderer(args.output.format).gaps(&analysis, &mut buffer)?;
+    deliver(&args.output, &buffer, out)?;
+    Ok(match &analysis.plan {
+        Some(p) if !p.reached => exit::GATE,
+        _ => exit::OK,
+    })
+}
+
+fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    if args.new.is_none() && (args.from.is_none() || args.to.is_none()) {
+        writeln!(
+            err,
+            "error: give two manifests (posture diff OLD NEW), or one with --from DATE and --to DATE"
+        )?;
+        return Ok(exit::BAD_INPUT);
+    }
+    let Some(rubric) = load_rubric(&args.eval.rubric, err)? else {
+        return Ok(exit::BAD_INPUT);
+    };
+    let Some(old) = load_single(&args.old, &args.eval, err)? else {
+        return Ok(exit::BAD_INPUT);
+    };
+    let new = match &args.new {
+        Some(p) => match load_single(p, &args.eval, err)? {
+            Some(l) => l,
+            None => return Ok(exit::BAD_INPUT),
+        },
+        None => old.clone(),
+    };
+    if old.manifest.protocol.id != new.manifest.protocol.id {
+        writeln!(
+            err,
+            "warning: comparing two protocols ({} and {})",
+            old.manifest.protocol.id, new.manifest.protocol.id
+        )?;
+    }
+    let opts = options(&args.eval, Vec::new());
+    let both = [old, new];
+    let extra = score::upstreams(&both, &opts);
+    let report = |l: &score::Loaded, date: Option<Date>| {
+        let upstream = score::upstream_of(&l.manifest, &both, &extra);
+        score::evaluate_one(&rubric, l, upstream, date.or(args.eval.as_of))
+    };
+    let d = crate::diff::compare(&report(&both[0], args.from), &report(&both[1], args.to));
+    let mut buffer = Vec::new();
+    render::renderer(args.output.format).diff(&d, &mut buffer)?;
+    deliver(&args.output, &buffer, out)?;
+    Ok(if args.fail_on_regression && d.regression {
+        exit::GATE
+    } else {
+        exit::OK
+    })
+}
+
+/// The commented manifest template `posture init` prints.
+pub const TEMPLATE: &str = include_str!("../templates/manifest.toml");
+
+fn init(
+    output: Option<&std::path::Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
+    match output {
+        None => out.write_all(TEMPLATE.as_bytes())?,
+        Some(path) => {
+            if path.exists() {
+                writeln!(
+                    err,
+                    "error: {} exists; posture init does not overwrite files",
+                    path.display()
+                )?;
+                return Ok(exit::BAD_INPUT);
+            }
+            std::fs::write(path, TEMPLATE).map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
+            })?;
+            writeln!(
+                err,
+                "wrote {}: fill it in, then run posture validate {}",
+                path.display(),
+                path.display()
+            )?;
         }
     }
     Ok(exit::OK)

@@ -99,6 +99,18 @@ fn condition_holds(
     })
 }
 
+/// Metric values forced by a what-if (`--set metric=value`), replacing what the manifest says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides(pub Vec<(MetricId, Value)>);
+
+impl Overrides {
+    /// Sets (or replaces) one metric's value.
+    pub fn set(&mut self, id: MetricId, value: Value) {
+        self.0.retain(|(m, _)| *m != id);
+        self.0.push((id, value));
+    }
+}
+
 /// Evaluates a manifest under a rubric as of a date. `stamp` names the inputs.
 pub fn evaluate(
     rubric: &Rubric,
@@ -107,10 +119,40 @@ pub fn evaluate(
     upstream: Upstream<'_>,
     stamp: Stamp,
 ) -> Report {
+    evaluate_with(
+        rubric,
+        manifest,
+        as_of,
+        upstream,
+        &Overrides::default(),
+        stamp,
+    )
+}
+
+/// As [`evaluate`], with some metrics forced to hypothetical values.
+pub fn evaluate_with(
+    rubric: &Rubric,
+    manifest: &Manifest,
+    as_of: Date,
+    upstream: Upstream<'_>,
+    overrides: &Overrides,
+    stamp: Stamp,
+) -> Report {
     let mut ms = Measurements {
         ctx: Context::new(manifest, as_of, upstream),
         cache: vec![None; metrics::CATALOGUE.len()],
     };
+    for (id, value) in &overrides.0 {
+        ms.cache[id.index()] = Some(Measurement {
+            value: Some(value.clone()),
+            used: vec![metrics::Evidence {
+                fact: format!("what-if {}={}", metrics::def(*id).name, show_value(value)),
+                source: Some("what-if".into()),
+            }],
+            disregarded: Vec::new(),
+            note: Some("what-if value".into()),
+        });
+    }
 
     // Applicability first: it decides the denominators.
     let applicable: Vec<bool> = rubric
@@ -289,6 +331,7 @@ pub fn evaluate(
         findings,
         gates,
         gaps,
+        what_if: None,
     }
 }
 

@@ -6,7 +6,9 @@
 pub mod cli;
 pub mod date;
 pub mod diagnostics;
+pub mod diff;
 pub mod engine;
+pub mod gaps;
 pub mod load;
 pub mod manifest;
 pub mod metrics;
@@ -16,3 +18,4 @@ pub mod rubric;
 pub mod schema;
 pub mod score;
 pub mod validate;
+pub mod whatif;

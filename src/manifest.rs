@@ -342,7 +342,8 @@ pub struct Incident {
     /// Short free text.
     pub cause: String,
     pub component: Option<String>,
-    /// Versions affected; absent means every version.
+    /// Versions affected. Absent means the incident is not tied to a code version (a key theft,
+    /// an outside bridge failure): forks do not inherit it.
     pub affects: Option<VersionReq>,
     pub resolved: bool,
     /// The post-mortem: the incident's source.

@@ -1001,10 +1001,12 @@ fn inherited_unresolved(ctx: &Context) -> Measurement {
         if inc.date > ctx.as_of {
             continue;
         }
+        // Only a code-level incident (one that states the versions it affects) travels with
+        // the code; a key theft or an outside bridge failure does not.
         let affects = inc
             .affects
             .as_ref()
-            .is_none_or(|req| req.matches(&lineage.upstream_version));
+            .is_some_and(|req| req.matches(&lineage.upstream_version));
         if !affects {
             continue;
         }
@@ -1279,7 +1281,7 @@ pub static CATALOGUE: &[MetricDef] = &[
         "lineage.inherited_unresolved",
         Number(Unit::Count),
         inherited_unresolved,
-        "Upstream incidents affecting the forked version (by the incident's `affects`) that the fork has not recorded as resolved for itself."
+        "Upstream incidents whose `affects` requirement matches the forked version and that the fork has not recorded as resolved for itself (incidents without `affects` are not code-level and are not inherited)."
     ),
     metric!(
         "oracles.unused",

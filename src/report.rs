@@ -233,6 +233,31 @@ pub struct Gap {
     pub action: String,
 }
 
+/// Score, grade and caps at one point of a plan.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Standing {
+    pub score: Score,
+    pub grade: Grade,
+    pub capped_by: Option<GateId>,
+}
+
+impl Standing {
+    pub fn of(r: &Report) -> Self {
+        Self {
+            score: r.score,
+            grade: r.grade.clone(),
+            capped_by: r.capped_by.clone(),
+        }
+    }
+}
+
+/// What a `--set` changed: the edits, and the standing without them.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct WhatIf {
+    pub sets: Vec<String>,
+    pub before: Standing,
+}
+
 /// The whole result for one manifest under one rubric at one date.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Report {
@@ -250,4 +275,6 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub gates: Vec<GateResult>,
     pub gaps: Vec<Gap>,
+    /// Present when the report is a what-if (`--set`).
+    pub what_if: Option<WhatIf>,
 }

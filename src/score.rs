@@ -11,8 +11,9 @@ use crate::engine;
 use crate::load::{self, Source};
 use crate::manifest::Manifest;
 use crate::metrics::Upstream;
-use crate::report::{ManifestStamp, Report, RubricStamp, Stamp};
+use crate::report::{ManifestStamp, Report, RubricStamp, Stamp, Standing, WhatIf};
 use crate::rubric::Rubric;
+use crate::whatif::{self, Edit};
 
 /// The tool's name and version, as stamped on reports.
 pub fn tool() -> String {
@@ -69,6 +70,8 @@ pub struct Options {
     pub as_of: Option<Date>,
     /// Where to look for upstream manifests of forks; each manifest's folder when absent.
     pub protocols_dir: Option<PathBuf>,
+    /// What-if edits applied to every manifest (`--set`).
+    pub edits: Vec<Edit>,
 }
 
 /// The latest snapshot of a protocol id among `set`.
@@ -125,23 +128,86 @@ fn extra_upstreams(set: &[Loaded], opts: &Options) -> Vec<Loaded> {
     extra
 }
 
+/// The upstream a manifest's `[lineage]` names, from the scored set or the extra upstreams.
+pub fn upstream_of<'a>(m: &Manifest, set: &'a [Loaded], extra: &'a [Loaded]) -> Upstream<'a> {
+    match &m.lineage {
+        None => Upstream::NotAFork,
+        Some(lin) => latest(set, &lin.forked_from)
+            .or_else(|| latest(extra, &lin.forked_from))
+            .map_or(Upstream::Missing, Upstream::Found),
+    }
+}
+
+/// Upstream manifests that forks in `set` need and `set` lacks, read from their folders.
+pub fn upstreams(set: &[Loaded], opts: &Options) -> Vec<Loaded> {
+    extra_upstreams(set, opts)
+}
+
+/// A report that failed to be made: a what-if that does not fit one manifest.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    pub file: String,
+    pub reason: String,
+}
+
 /// Evaluates every loaded manifest, in parallel; reports come back in league order.
-pub fn evaluate_all(rubric: &Rubric, set: &[Loaded], opts: &Options) -> Vec<Report> {
+pub fn evaluate_all(
+    rubric: &Rubric,
+    set: &[Loaded],
+    opts: &Options,
+) -> (Vec<Report>, Vec<Refused>) {
     let extra = extra_upstreams(set, opts);
-    let mut reports: Vec<Report> = set
+    let results: Vec<Result<Report, Refused>> = set
         .par_iter()
         .map(|l| {
-            let upstream = match &l.manifest.lineage {
-                None => Upstream::NotAFork,
-                Some(lin) => latest(set, &lin.forked_from)
-                    .or_else(|| latest(&extra, &lin.forked_from))
-                    .map_or(Upstream::Missing, Upstream::Found),
-            };
-            evaluate_one(rubric, l, upstream, opts.as_of)
+            let upstream = upstream_of(&l.manifest, set, &extra);
+            evaluate_what_if(rubric, l, upstream, opts).map_err(|reason| Refused {
+                file: l.source.name.clone(),
+                reason,
+            })
         })
         .collect();
+    let mut reports = Vec::new();
+    let mut refused = Vec::new();
+    for r in results {
+        match r {
+            Ok(report) => reports.push(report),
+            Err(e) => refused.push(e),
+        }
+    }
     league_order(&mut reports);
-    reports
+    (reports, refused)
+}
+
+/// Evaluates one manifest, applying the options' what-ifs: the report then says what changed.
+pub fn evaluate_what_if(
+    rubric: &Rubric,
+    l: &Loaded,
+    upstream: Upstream,
+    opts: &Options,
+) -> Result<Report, String> {
+    let before = evaluate_one(rubric, l, upstream, opts.as_of);
+    if opts.edits.is_empty() {
+        return Ok(before);
+    }
+    let (manifest, overrides) = whatif::apply(&l.manifest, &opts.edits)?;
+    let mut after = engine::evaluate_with(
+        rubric,
+        &manifest,
+        before.stamp.evaluated_as_of,
+        upstream,
+        &overrides,
+        before.stamp.clone(),
+    );
+    after.what_if = Some(WhatIf {
+        sets: opts
+            .edits
+            .iter()
+            .map(|e| format!("{}={}", e.name, e.value))
+            .collect(),
+        before: Standing::of(&before),
+    });
+    Ok(after)
 }
 
 pub fn evaluate_one(

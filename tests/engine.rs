@@ -491,3 +491,12 @@ fn monitoring_that_started_later_does_not_exist_yet() {
     );
     assert!(failing_gates(&r).contains(&"three-pillars"));
 }
+
+#[test]
+fn an_incident_not_tied_to_code_versions_is_not_inherited() {
+    let (fork, mut upstream) = fork_and_upstream();
+    upstream.incidents = Some(vec![incident("2026-04-01", 50_000_000.0, false, None)]);
+    let r = eval_with(&fork, fork.protocol.as_of, Upstream::Found(&upstream));
+    assert_eq!(finding(&r, "code-lineage").status, Status::Pass);
+    assert!(!failing_gates(&r).contains(&"inherited-vulnerability"));
+}

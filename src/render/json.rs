@@ -1,10 +1,12 @@
-//! JSON: the report as `posture schema report` describes it.
+//! JSON: reports as `posture schema report` describes them; gap plans and diffs alike.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::Renderer;
+use crate::diff::Diff;
+use crate::gaps::GapReport;
 use crate::report::{REPORT_FORMAT, Report};
 
 pub struct Json;
@@ -60,5 +62,13 @@ impl Renderer for Json {
             },
             out,
         )
+    }
+
+    fn gaps(&self, gaps: &GapReport, out: &mut dyn Write) -> io::Result<()> {
+        write_json(gaps, out)
+    }
+
+    fn diff(&self, diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
+        write_json(diff, out)
     }
 }

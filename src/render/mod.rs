@@ -2,32 +2,84 @@
 
 use std::io::{self, Write};
 
+use crate::diff::Diff;
+use crate::gaps::GapReport;
 use crate::report::Report;
 
 mod json;
+mod markdown;
 mod table;
 
 pub use json::Json;
+pub use markdown::Markdown;
 pub use table::Table;
 
-/// Output formats of `score`.
+/// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Json,
+    Markdown,
 }
 
-/// Turns reports into bytes. Same reports, same bytes.
+/// Turns results into bytes. Same results, same bytes.
 pub trait Renderer {
     /// The full report of one protocol.
     fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
     /// A league table of many protocols, already in league order.
     fn league(&self, reports: &[Report], out: &mut dyn Write) -> io::Result<()>;
+    /// A gap analysis, with its plan when a target was asked for.
+    fn gaps(&self, gaps: &GapReport, out: &mut dyn Write) -> io::Result<()>;
+    /// A comparison of two evaluations.
+    fn diff(&self, diff: &Diff, out: &mut dyn Write) -> io::Result<()>;
 }
 
 pub fn renderer(format: Format) -> Box<dyn Renderer> {
     match format {
         Format::Table => Box::new(Table),
         Format::Json => Box::new(Json),
+        Format::Markdown => Box::new(Markdown),
     }
+}
+
+/// A metric value for people: whole numbers without decimals, unknown spelled out.
+pub(crate) fn show_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "unknown".into(),
+        serde_json::Value::Number(n) => {
+            let x = n.as_f64().unwrap_or_default();
+            crate::engine::show_value(&crate::metrics::Value::Number(x))
+        }
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `+1.5` / `-2.0`: a signed change to one decimal.
+pub(crate) fn signed(x: f64) -> String {
+    let x = crate::report::round_to(x, 1);
+    if x > 0.0 {
+        format!("+{x:.1}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+pub(crate) fn effort_name(e: crate::rubric::Effort) -> &'static str {
+    match e {
+        crate::rubric::Effort::Low => "low",
+        crate::rubric::Effort::Medium => "medium",
+        crate::rubric::Effort::High => "high",
+    }
+}
+
+pub(crate) fn kind_name(k: crate::manifest::ProtocolKind) -> String {
+    serde_json::to_value(k)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+pub(crate) fn caps_text(capped_by: Option<&crate::rubric::GateId>) -> String {
+    capped_by.map_or("no cap".to_string(), |g| format!("capped by {g}"))
 }

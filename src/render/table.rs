@@ -5,7 +5,9 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table as Grid};
 
-use super::Renderer;
+use super::{Renderer, caps_text, effort_name, kind_name, show_json, signed};
+use crate::diff::Diff;
+use crate::gaps::GapReport;
 use crate::report::{GapKind, GateStatus, Report, Status};
 
 pub struct Table;
@@ -21,23 +23,6 @@ fn percent(x: f64) -> String {
     format!("{:.0}%", crate::report::round_to(x * 100.0, 0))
 }
 
-/// A metric value for a human: numbers trimmed, unknown spelled out.
-fn show_value(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => "unknown".into(),
-        serde_json::Value::Number(n) => {
-            let x = n.as_f64().unwrap_or_default();
-            if x.fract() == 0.0 && x.abs() < 1e15 {
-                format!("{x:.0}")
-            } else {
-                format!("{x:.2}")
-            }
-        }
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 impl Renderer for Table {
     fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
@@ -45,7 +30,7 @@ impl Renderer for Table {
             "{} ({}), {}, evaluated as of {}",
             r.protocol.name,
             r.protocol.id,
-            serde_plain_kind(r),
+            kind_name(r.protocol.kind),
             r.stamp.evaluated_as_of
         )?;
         write!(
@@ -59,6 +44,19 @@ impl Renderer for Table {
             write!(out, "  (score alone: {})", r.grade_before_caps)?;
         }
         writeln!(out)?;
+        if let Some(w) = &r.what_if {
+            writeln!(
+                out,
+                "What-if {}: score {} -> {}, grade {} -> {}, {} -> {}",
+                w.sets.join(" "),
+                w.before.score,
+                r.score,
+                w.before.grade,
+                r.grade,
+                caps_text(w.before.capped_by.as_ref()),
+                caps_text(r.capped_by.as_ref())
+            )?;
+        }
         if let Some(g) = r.gates.iter().find(|g| Some(&g.id) == r.capped_by.as_ref()) {
             writeln!(out, "Capped at {} by gate `{}`: {}", g.cap, g.id, g.title)?;
         }
@@ -95,7 +93,7 @@ impl Renderer for Table {
                 f.control.to_string(),
                 f.status.as_str().to_string(),
                 format!("{:.2}", f.score.0),
-                show_value(&f.value),
+                show_json(&f.value),
                 format!("{:.1}", f.points_lost),
                 note,
             ]);
@@ -188,7 +186,8 @@ impl Renderer for Table {
     }
 
     fn league(&self, reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
-        let mut t = grid(&[
+        let what_if = reports.iter().any(|r| r.what_if.is_some());
+        let mut header = vec![
             "#",
             "protocol",
             "kind",
@@ -197,18 +196,26 @@ impl Renderer for Table {
             "score",
             "capped by",
             "confidence",
-        ]);
+        ];
+        if what_if {
+            header.push("before what-if");
+        }
+        let mut t = grid(&header);
         for (i, r) in reports.iter().enumerate() {
-            t.add_row(vec![
+            let mut row = vec![
                 (i + 1).to_string(),
                 r.protocol.id.clone(),
-                serde_plain_kind(r),
+                kind_name(r.protocol.kind),
                 r.stamp.evaluated_as_of.to_string(),
                 r.grade.to_string(),
                 r.score.to_string(),
                 r.capped_by.as_ref().map_or("-".into(), ToString::to_string),
                 percent(r.confidence.0),
-            ]);
+            ];
+            if let Some(w) = &r.what_if {
+                row.push(format!("{} {}", w.before.grade, w.before.score));
+            }
+            t.add_row(row);
         }
         right_align(&mut t, &[0, 5, 7]);
         writeln!(out, "{t}")?;
@@ -224,6 +231,170 @@ impl Renderer for Table {
         }
         Ok(())
     }
+    fn gaps(&self, g: &GapReport, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "{} ({}), evaluated as of {}: grade {}, score {}/100, {}",
+            g.protocol.name,
+            g.protocol.id,
+            g.stamp.evaluated_as_of,
+            g.now.grade,
+            g.now.score,
+            caps_text(g.now.capped_by.as_ref())
+        )?;
+        writeln!(out)?;
+        let mut t = grid(&[
+            "#",
+            "gap",
+            "points lost",
+            "effort",
+            "now",
+            "next step",
+            "gain",
+            "grade after",
+        ]);
+        for (i, item) in g.items.iter().enumerate() {
+            let (step, gain, after) =
+                item.next
+                    .as_ref()
+                    .map_or((String::new(), String::new(), String::new()), |n| {
+                        (
+                            n.set.clone(),
+                            signed(n.gain_points),
+                            n.after.grade.to_string(),
+                        )
+                    });
+            let name = match item.kind {
+                crate::report::GapKind::Gate => format!(
+                    "gate {} (caps at {})",
+                    item.id,
+                    item.caps_at
+                        .as_ref()
+                        .map_or(String::new(), ToString::to_string)
+                ),
+                crate::report::GapKind::Control => item.id.clone(),
+            };
+            t.add_row(vec![
+                (i + 1).to_string(),
+                name,
+                format!("{:.1}", item.points_lost),
+                item.effort.map_or("", effort_name).to_string(),
+                if item.kind == crate::report::GapKind::Gate {
+                    String::new()
+                } else {
+                    show_json(&item.current)
+                },
+                step,
+                gain,
+                after,
+            ]);
+        }
+        right_align(&mut t, &[0, 2, 6]);
+        writeln!(out, "{t}\n")?;
+        writeln!(out, "What to do:")?;
+        for (i, item) in g.items.iter().enumerate() {
+            writeln!(out, "{:>2}. {}: {}", i + 1, item.id, item.action)?;
+            if let Some(m) = &item.missing {
+                writeln!(out, "    evidence: {m}")?;
+            }
+            for d in &item.disregarded {
+                writeln!(out, "    disregarded {}: {}", d.fact, d.reason)?;
+            }
+        }
+        if let Some(p) = &g.plan {
+            writeln!(out)?;
+            if p.reached {
+                writeln!(
+                    out,
+                    "Plan to reach {}: {} step(s), verified: score {} -> {}, grade {} -> {}, {}",
+                    p.target,
+                    p.steps.len(),
+                    g.now.score,
+                    p.after.score,
+                    g.now.grade,
+                    p.after.grade,
+                    caps_text(p.after.capped_by.as_ref())
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "Grade {} is out of reach: {}",
+                    p.target,
+                    p.blocked_by.as_deref().unwrap_or("")
+                )?;
+            }
+            for (i, s) in p.steps.iter().enumerate() {
+                writeln!(
+                    out,
+                    "{:>2}. {} (effort {}): --set {}",
+                    i + 1,
+                    s.id,
+                    effort_name(s.effort),
+                    s.set
+                )?;
+            }
+            if p.reached && !p.steps.is_empty() {
+                let sets: Vec<String> =
+                    p.steps.iter().map(|s| format!("--set {}", s.set)).collect();
+                writeln!(
+                    out,
+                    "Check it: posture score {} {}",
+                    g.stamp.manifest.path,
+                    sets.join(" ")
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn diff(&self, d: &Diff, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "{} ({}): {} -> {}",
+            d.protocol.name,
+            d.protocol.id,
+            d.old_stamp.evaluated_as_of,
+            d.new_stamp.evaluated_as_of
+        )?;
+        writeln!(
+            out,
+            "grade {} -> {}, score {} -> {} ({}), {} -> {}{}",
+            d.old.grade,
+            d.new.grade,
+            d.old.score,
+            d.new.score,
+            signed(d.score_change),
+            caps_text(d.old.capped_by.as_ref()),
+            caps_text(d.new.capped_by.as_ref()),
+            if d.regression { "  REGRESSION" } else { "" }
+        )?;
+        for (title, list) in [("Improved", &d.improved), ("Regressed", &d.regressed)] {
+            if list.is_empty() {
+                continue;
+            }
+            writeln!(out, "\n{title}:")?;
+            let mut t = grid(&["control", "points", "status", "value"]);
+            for c in list {
+                t.add_row(vec![
+                    c.control.clone(),
+                    signed(c.points),
+                    format!("{} -> {}", c.old_status.as_str(), c.new_status.as_str()),
+                    format!("{} -> {}", show_json(&c.old_value), show_json(&c.new_value)),
+                ]);
+            }
+            right_align(&mut t, &[1]);
+            writeln!(out, "{t}")?;
+        }
+        for (title, list) in [
+            ("Caps added", &d.caps_added),
+            ("Caps lifted", &d.caps_lifted),
+        ] {
+            for c in list {
+                writeln!(out, "{title}: {} (caps at {}): {}", c.gate, c.cap, c.title)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn join_note(a: &str, b: &str) -> String {
@@ -232,21 +403,6 @@ fn join_note(a: &str, b: &str) -> String {
     } else {
         format!("{a}; {b}")
     }
-}
-
-fn effort_name(e: crate::rubric::Effort) -> &'static str {
-    match e {
-        crate::rubric::Effort::Low => "low",
-        crate::rubric::Effort::Medium => "medium",
-        crate::rubric::Effort::High => "high",
-    }
-}
-
-fn serde_plain_kind(r: &Report) -> String {
-    serde_json::to_value(r.protocol.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn right_align(t: &mut Grid, columns: &[usize]) {

@@ -1,0 +1,115 @@
+//! Posture diffs: what changed between two evaluations of a protocol (two manifests, or one
+//! manifest at two dates), so a DAO can show improvement and CI can refuse a regression.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::report::{GateStatus, ProtocolSummary, Report, Stamp, Standing, Status};
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ControlChange {
+    pub control: String,
+    pub title: String,
+    pub old_status: Status,
+    pub new_status: Status,
+    pub old_value: serde_json::Value,
+    pub new_value: serde_json::Value,
+    /// Points of the total won (positive) or lost (negative).
+    pub points: f64,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CapChange {
+    pub gate: String,
+    pub title: String,
+    pub cap: crate::rubric::Grade,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Diff {
+    pub report_format: u32,
+    pub protocol: ProtocolSummary,
+    pub old_stamp: Stamp,
+    pub new_stamp: Stamp,
+    pub old: Standing,
+    pub new: Standing,
+    /// New score minus old, on the rendered one-decimal scale.
+    pub score_change: f64,
+    pub improved: Vec<ControlChange>,
+    pub regressed: Vec<ControlChange>,
+    /// Failing gates that were passing before.
+    pub caps_added: Vec<CapChange>,
+    /// Gates that were failing and now pass.
+    pub caps_lifted: Vec<CapChange>,
+    /// The grade or the (rounded) score went down.
+    pub regression: bool,
+}
+
+fn failing(r: &Report) -> Vec<&crate::report::GateResult> {
+    r.gates
+        .iter()
+        .filter(|g| g.status == GateStatus::Fails)
+        .collect()
+}
+
+/// Compares two reports made with the same rubric.
+pub fn compare(old: &Report, new: &Report) -> Diff {
+    let mut improved = Vec::new();
+    let mut regressed = Vec::new();
+    for n in &new.findings {
+        let Some(o) = old.findings.iter().find(|o| o.control == n.control) else {
+            continue;
+        };
+        let points = o.points_lost - n.points_lost;
+        if points.abs() < 0.005 && o.status == n.status {
+            continue;
+        }
+        let change = ControlChange {
+            control: n.control.0.clone(),
+            title: n.title.clone(),
+            old_status: o.status,
+            new_status: n.status,
+            old_value: o.value.clone(),
+            new_value: n.value.clone(),
+            points,
+        };
+        if points >= 0.0 {
+            improved.push(change);
+        } else {
+            regressed.push(change);
+        }
+    }
+    improved.sort_by(|a, b| b.points.total_cmp(&a.points));
+    regressed.sort_by(|a, b| a.points.total_cmp(&b.points));
+    let cap = |g: &crate::report::GateResult| CapChange {
+        gate: g.id.0.clone(),
+        title: g.title.clone(),
+        cap: g.cap.clone(),
+    };
+    let (old_fail, new_fail) = (failing(old), failing(new));
+    let caps_added = new_fail
+        .iter()
+        .filter(|g| !old_fail.iter().any(|o| o.id == g.id))
+        .map(|g| cap(g))
+        .collect();
+    let caps_lifted = old_fail
+        .iter()
+        .filter(|g| !new_fail.iter().any(|n| n.id == g.id))
+        .map(|g| cap(g))
+        .collect();
+    let score_change = crate::report::round_to(new.score.rounded() - old.score.rounded(), 1);
+    Diff {
+        report_format: crate::report::REPORT_FORMAT,
+        protocol: new.protocol.clone(),
+        old_stamp: old.stamp.clone(),
+        new_stamp: new.stamp.clone(),
+        old: Standing::of(old),
+        new: Standing::of(new),
+        score_change,
+        improved,
+        regressed,
+        caps_added,
+        caps_lifted,
+        regression: new.grade.rank > old.grade.rank || score_change < 0.0,
+    }
+}

@@ -1,0 +1,425 @@
+//! Markdown, for governance-forum posts and due-diligence files. Manifest text is untrusted:
+//! it is escaped so it cannot add links, images, HTML or table cells; only http(s) sources
+//! become links.
+
+use std::io::{self, Write};
+
+use super::{Renderer, caps_text, effort_name, kind_name, show_json, signed};
+use crate::diff::Diff;
+use crate::gaps::GapReport;
+use crate::report::{GapKind, GateStatus, Report};
+
+pub struct Markdown;
+
+/// Escapes text for inline Markdown, table cells included; newlines become spaces. Emphasis,
+/// code, links, HTML, table pipes and mentions are neutralised; a leading block marker too.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    if text.starts_with(['#', '-', '+', '=', '>']) {
+        out.push('\\');
+    }
+    for ch in text.chars() {
+        match ch {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '@' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A link when the source is an http(s) URL, escaped text otherwise.
+pub fn source_link(source: Option<&str>) -> String {
+    match source.map(str::trim) {
+        Some(url) if is_web_url(url) => {
+            let safe: String = url
+                .chars()
+                .map(|c| match c {
+                    '<' | '>' | '(' | ')' | ' ' | '"' | '\\' | '`' => format!("%{:02X}", c as u32),
+                    c => c.to_string(),
+                })
+                .collect();
+            format!("<{safe}>")
+        }
+        Some(text) if !text.is_empty() => escape(text),
+        _ => "*no source*".into(),
+    }
+}
+
+/// Only absolute http(s) URLs with no whitespace or control characters are links.
+pub fn is_web_url(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && s.len() > 8
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+impl Renderer for Markdown {
+    fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "# {} ({})\n",
+            escape(&r.protocol.name),
+            escape(&r.protocol.id)
+        )?;
+        writeln!(
+            out,
+            "**Grade {}**, score {}/100, confidence {:.0}%, {}, evaluated as of {}.\n",
+            escape(&r.grade.label),
+            r.score,
+            r.confidence.0 * 100.0,
+            escape(&kind_name(r.protocol.kind)),
+            r.stamp.evaluated_as_of
+        )?;
+        if let Some(g) = r.gates.iter().find(|g| Some(&g.id) == r.capped_by.as_ref()) {
+            writeln!(
+                out,
+                "Capped at {} by gate `{}` (score alone: {}): {}\n",
+                escape(&g.cap.label),
+                g.id,
+                escape(&r.grade_before_caps.label),
+                escape(&g.reason)
+            )?;
+        }
+        if let Some(w) = &r.what_if {
+            writeln!(
+                out,
+                "What-if `{}`: score {} -> {}, grade {} -> {}.\n",
+                w.sets.join(" ").replace('`', "'"),
+                w.before.score,
+                r.score,
+                escape(&w.before.grade.label),
+                escape(&r.grade.label)
+            )?;
+        }
+        writeln!(
+            out,
+            "## Categories\n\n| category | weight | score |\n|---|---:|---:|"
+        )?;
+        for c in &r.categories {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                escape(&c.title),
+                c.weight,
+                c.score.map_or("n/a".into(), |s| s.to_string())
+            )?;
+        }
+        writeln!(
+            out,
+            "\n## Controls\n\n| control | status | score | value | points lost | note |\n|---|---|---:|---|---:|---|"
+        )?;
+        for f in &r.findings {
+            writeln!(
+                out,
+                "| {} | {} | {:.2} | {} | {:.1} | {} |",
+                f.control,
+                f.status.as_str(),
+                f.score.0,
+                escape(&show_json(&f.value)),
+                f.points_lost,
+                escape(f.note.as_deref().unwrap_or(""))
+            )?;
+        }
+        writeln!(
+            out,
+            "\n## Gates\n\n| gate | status | caps at | triggered by |\n|---|---|---|---|"
+        )?;
+        for g in &r.gates {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                g.id,
+                if g.status == GateStatus::Fails {
+                    "**fails**"
+                } else {
+                    "passes"
+                },
+                escape(&g.cap.label),
+                escape(&g.triggered_by.join("; "))
+            )?;
+        }
+        if !r.gaps.is_empty() {
+            writeln!(out, "\n## Gaps\n")?;
+            for (i, g) in r.gaps.iter().enumerate() {
+                match g.kind {
+                    GapKind::Gate => {
+                        writeln!(out, "{}. gate `{}`: {}", i + 1, g.id, escape(&g.action))?
+                    }
+                    GapKind::Control => writeln!(
+                        out,
+                        "{}. `{}` (-{:.1} points, effort {}): {}",
+                        i + 1,
+                        g.id,
+                        g.points_lost,
+                        g.effort.map_or("", effort_name),
+                        escape(&g.action)
+                    )?,
+                }
+            }
+        }
+        writeln!(out, "\n## Evidence\n")?;
+        for f in &r.findings {
+            for e in &f.evidence {
+                writeln!(
+                    out,
+                    "- `{}`: {}: {}",
+                    f.control,
+                    escape(&e.fact),
+                    source_link(e.source.as_deref())
+                )?;
+            }
+        }
+        let disregarded: Vec<_> = r.findings.iter().flat_map(|f| &f.disregarded).collect();
+        if !disregarded.is_empty() {
+            writeln!(out, "\n## Evidence disregarded\n")?;
+            let mut seen = std::collections::BTreeSet::new();
+            for d in disregarded
+                .into_iter()
+                .filter(|d| seen.insert((&d.fact, &d.reason)))
+            {
+                writeln!(
+                    out,
+                    "- {}: {} ({})",
+                    escape(&d.fact),
+                    escape(&d.reason),
+                    source_link(d.source.as_deref())
+                )?;
+            }
+        }
+        let s = &r.stamp;
+        writeln!(
+            out,
+            "\n---\n{} · rubric {} {} (sha256 `{}`) · manifest {} (sha256 `{}`)",
+            escape(&s.tool),
+            escape(&s.rubric.id),
+            escape(&s.rubric.version),
+            s.rubric.sha256,
+            escape(&s.manifest.path),
+            s.manifest.sha256
+        )
+    }
+
+    fn league(&self, reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "| # | protocol | kind | as of | grade | score | capped by | confidence |\n|---:|---|---|---|---|---:|---|---:|"
+        )?;
+        for (i, r) in reports.iter().enumerate() {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {:.0}% |",
+                i + 1,
+                escape(&r.protocol.name),
+                escape(&kind_name(r.protocol.kind)),
+                r.stamp.evaluated_as_of,
+                escape(&r.grade.label),
+                r.score,
+                r.capped_by.as_ref().map_or("-".into(), |g| g.to_string()),
+                r.confidence.0 * 100.0
+            )?;
+        }
+        if let Some(r) = reports.first() {
+            writeln!(
+                out,
+                "\n{} manifests · rubric {} {} · {}",
+                reports.len(),
+                escape(&r.stamp.rubric.id),
+                escape(&r.stamp.rubric.version),
+                escape(&r.stamp.tool)
+            )?;
+        }
+        Ok(())
+    }
+
+    fn gaps(&self, g: &GapReport, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "# Security posture gaps: {}\n",
+            escape(&g.protocol.name)
+        )?;
+        writeln!(
+            out,
+            "Evaluated as of {} with rubric {} {}: **grade {}**, score {}/100, {}.\n",
+            g.stamp.evaluated_as_of,
+            escape(&g.stamp.rubric.id),
+            escape(&g.stamp.rubric.version),
+            escape(&g.now.grade.label),
+            g.now.score,
+            caps_text(g.now.capped_by.as_ref())
+        )?;
+        writeln!(
+            out,
+            "| # | gap | points lost | effort | now | next step | gain | grade after |\n|---:|---|---:|---|---|---|---:|---|"
+        )?;
+        for (i, item) in g.items.iter().enumerate() {
+            let (step, gain, after) =
+                item.next
+                    .as_ref()
+                    .map_or((String::new(), String::new(), String::new()), |n| {
+                        (
+                            format!("`{}`", n.set),
+                            signed(n.gain_points),
+                            escape(&n.after.grade.label),
+                        )
+                    });
+            let name = match item.kind {
+                GapKind::Gate => format!("gate `{}`", item.id),
+                GapKind::Control => format!("`{}`", item.id),
+            };
+            let now = if item.kind == GapKind::Gate {
+                String::new()
+            } else {
+                escape(&show_json(&item.current))
+            };
+            writeln!(
+                out,
+                "| {} | {} | {:.1} | {} | {} | {} | {} | {} |",
+                i + 1,
+                name,
+                item.points_lost,
+                item.effort.map_or("", effort_name),
+                now,
+                step,
+                gain,
+                after
+            )?;
+        }
+        writeln!(out, "\n## What to do\n")?;
+        for (i, item) in g.items.iter().enumerate() {
+            writeln!(
+                out,
+                "{}. **{}**: {}",
+                i + 1,
+                escape(&item.title),
+                escape(&item.action)
+            )?;
+            if let Some(m) = &item.missing {
+                writeln!(out, "   Evidence: {}", escape(m))?;
+            }
+        }
+        if let Some(p) = &g.plan {
+            if p.reached {
+                writeln!(
+                    out,
+                    "\n## Plan to reach grade {}\n\nVerified by scoring again: score {} -> {}, grade {} -> {}.\n",
+                    escape(&p.target.label),
+                    g.now.score,
+                    p.after.score,
+                    escape(&g.now.grade.label),
+                    escape(&p.after.grade.label)
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "\n## Grade {} is out of reach\n\n{}\n",
+                    escape(&p.target.label),
+                    escape(p.blocked_by.as_deref().unwrap_or(""))
+                )?;
+            }
+            for (i, s) in p.steps.iter().enumerate() {
+                writeln!(
+                    out,
+                    "{}. `{}` (effort {}): `--set {}`",
+                    i + 1,
+                    s.id,
+                    effort_name(s.effort),
+                    s.set
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn diff(&self, d: &Diff, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "# Security posture change: {}\n",
+            escape(&d.protocol.name)
+        )?;
+        writeln!(
+            out,
+            "From {} to {}: **grade {} -> {}**, score {} -> {} ({}), {} -> {}.{}\n",
+            d.old_stamp.evaluated_as_of,
+            d.new_stamp.evaluated_as_of,
+            escape(&d.old.grade.label),
+            escape(&d.new.grade.label),
+            d.old.score,
+            d.new.score,
+            signed(d.score_change),
+            caps_text(d.old.capped_by.as_ref()),
+            caps_text(d.new.capped_by.as_ref()),
+            if d.regression { " **Regression.**" } else { "" }
+        )?;
+        for (title, list) in [("Improved", &d.improved), ("Regressed", &d.regressed)] {
+            if list.is_empty() {
+                continue;
+            }
+            writeln!(
+                out,
+                "## {title}\n\n| control | points | status | value |\n|---|---:|---|---|"
+            )?;
+            for c in list {
+                writeln!(
+                    out,
+                    "| `{}` | {} | {} -> {} | {} -> {} |",
+                    c.control,
+                    signed(c.points),
+                    c.old_status.as_str(),
+                    c.new_status.as_str(),
+                    escape(&show_json(&c.old_value)),
+                    escape(&show_json(&c.new_value))
+                )?;
+            }
+            writeln!(out)?;
+        }
+        for (title, list) in [
+            ("Caps added", &d.caps_added),
+            ("Caps lifted", &d.caps_lifted),
+        ] {
+            for c in list {
+                writeln!(
+                    out,
+                    "- {title}: `{}` (caps at {}): {}",
+                    c.gate,
+                    escape(&c.cap.label),
+                    escape(&c.title)
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_text_is_inert() {
+        assert_eq!(
+            escape("<script>alert(1)</script>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(escape("[click](javascript:x)"), "\\[click\\](javascript:x)");
+        assert_eq!(escape("a | b\nc"), "a \\| b c");
+        assert_eq!(escape("# not a heading"), "\\# not a heading");
+        assert_eq!(escape("@everyone"), "\\@everyone");
+        assert_eq!(
+            source_link(Some("javascript:alert(1)")),
+            "javascript:alert(1)"
+        );
+        assert_eq!(
+            source_link(Some("https://x.org/a>b")),
+            "<https://x.org/a%3Eb>"
+        );
+        assert_eq!(source_link(None), "*no source*");
+    }
+}
