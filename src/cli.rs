@@ -45,6 +45,9 @@ pub enum Command {
     Gaps(GapsArgs),
     /// What changed between two manifests of a protocol, or one manifest at two dates.
     Diff(DiffArgs),
+    /// Grade each protocol the day before each of its incidents, against protocols with no
+    /// recorded loss: would the grade have warned?
+    Backtest(BacktestArgs),
     /// Print a commented manifest template for self-assessment.
     Init {
         /// Write the template to this file (refuses to overwrite).
@@ -149,6 +152,17 @@ pub struct GapsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Manifest files or folders of them (snapshots named id@date.toml).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The earlier manifest.
     pub old: PathBuf,
@@ -179,6 +193,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Score(args) => score(&args, out, err),
         Command::Gaps(args) => gaps(&args, out, err),
         Command::Diff(args) => diff(&args, out, err),
+        Command::Backtest(args) => backtest(&args, out, err),
         Command::Init { output } => init(output.as_deref(), out, err),
         Command::Validate { paths } => validate(&paths, out, err),
         Command::Schema { kind } => {
@@ -298,22 +313,7 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
         return Ok(exit::BAD_INPUT);
     };
 
-    let mut files = Vec::new();
-    let mut failed = Vec::new();
-    for p in &args.paths {
-        match load::expand(p) {
-            Ok(mut f) => files.append(&mut f),
-            Err(d) => failed.push(score::Failed {
-                text: None,
-                diagnostics: vec![d],
-            }),
-        }
-    }
-    let (loaded, mut bad) = score::load_all(&files, args.eval.max_file_size);
-    failed.append(&mut bad);
-    for f in &failed {
-        emit(err, &f.diagnostics, f.text.as_deref())?;
-    }
+    let (files, loaded, failed) = load_paths(&args.paths, args.eval.max_file_size, err)?;
     if files.is_empty() && failed.is_empty() {
         writeln!(err, "error: no .toml manifests found in the given paths")?;
         return Ok(exit::BAD_INPUT);
@@ -450,6 +450,47 @@ fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
         exit::GATE
     } else {
         exit::OK
+    })
+}
+
+/// Loads every manifest under `paths`, reporting the ones that fail.
+fn load_paths(
+    paths: &[PathBuf],
+    max_bytes: u64,
+    err: &mut dyn Write,
+) -> io::Result<(Vec<PathBuf>, Vec<score::Loaded>, Vec<score::Failed>)> {
+    let mut files = Vec::new();
+    let mut failed = Vec::new();
+    for p in paths {
+        match load::expand(p) {
+            Ok(mut f) => files.append(&mut f),
+            Err(d) => failed.push(score::Failed {
+                text: None,
+                diagnostics: vec![d],
+            }),
+        }
+    }
+    let (loaded, mut bad) = score::load_all(&files, max_bytes);
+    failed.append(&mut bad);
+    for f in &failed {
+        emit(err, &f.diagnostics, f.text.as_deref())?;
+    }
+    Ok((files, loaded, failed))
+}
+
+fn backtest(args: &BacktestArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    let Some(rubric) = load_rubric(&args.eval.rubric, err)? else {
+        return Ok(exit::BAD_INPUT);
+    };
+    let (_, loaded, failed) = load_paths(&args.paths, args.eval.max_file_size, err)?;
+    let result = crate::backtest::run(&rubric, &loaded, &options(&args.eval, Vec::new()));
+    let mut buffer = Vec::new();
+    render::renderer(args.output.format).backtest(&result, &mut buffer)?;
+    deliver(&args.output, &buffer, out)?;
+    Ok(if failed.is_empty() {
+        exit::OK
+    } else {
+        exit::BAD_INPUT
     })
 }
 

@@ -3,6 +3,7 @@
 //! Rubrics (policy, TOML) score manifests (facts with sources, TOML) through a catalogue of
 //! metrics. Data flows one way: `load` -> `metrics` -> `engine` -> `report` -> `render`.
 
+pub mod backtest;
 pub mod cli;
 pub mod date;
 pub mod diagnostics;

@@ -378,3 +378,42 @@ fn schema_needs_a_known_kind() {
         .code(0)
         .stdout(predicate::str::contains("\"title\": \"posture manifest\""));
 }
+
+#[test]
+fn backtest_grades_the_day_before_each_incident() {
+    let v = json_of(&["backtest", "tests/fixtures/backtest/", "--format", "json"]);
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0]["protocol"], "harbor-lend");
+    assert_eq!(cases[0]["snapshot_as_of"], "2026-03-01");
+    assert_eq!(cases[0]["before"]["grade"], "F");
+    assert_eq!(v["clean"][0]["protocol"], "exemplar");
+    assert_eq!(v["auc"], 1.0);
+    let text = stdout_of(&["backtest", "tests/fixtures/backtest/"]);
+    assert!(
+        text.contains("AUC of \"lower score, later exploited\": 1.00"),
+        "{text}"
+    );
+}
+
+#[test]
+fn backtest_of_the_shipped_data_uses_only_earlier_snapshots() {
+    let v = json_of(&["backtest", "protocols/", "--format", "json"]);
+    let cases = v["cases"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    for c in cases.iter().filter(|c| !c["before"].is_null()) {
+        assert!(
+            c["snapshot_as_of"].as_str().unwrap() < c["incident_date"].as_str().unwrap(),
+            "{c}"
+        );
+    }
+    let balancer = cases
+        .iter()
+        .find(|c| c["protocol"] == "balancer-v2" && c["incident_date"] == "2025-11-03")
+        .unwrap();
+    assert_eq!(balancer["snapshot_as_of"], "2025-11-02");
+    let auc = v["auc"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&auc));
+    let md = stdout_of(&["backtest", "protocols/", "--format", "markdown"]);
+    assert!(md.starts_with("| incident | protocol |"));
+}

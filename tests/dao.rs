@@ -10,8 +10,13 @@ fn posture() -> Command {
 }
 
 fn json(args: &[&str]) -> serde_json::Value {
-    let out = posture().args(args).args(["--format", "json"]).output().unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)))
+    let out = posture()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)))
 }
 
 const BEFORE: &str = "examples/dao-self-assessment/before.toml";
@@ -23,11 +28,20 @@ fn gaps_put_capping_gates_first_then_points_lost() {
     let items = v["items"].as_array().unwrap();
     assert_eq!(items[0]["kind"], "gate");
     assert_eq!(items[0]["id"], "unresolved-critical");
-    let controls: Vec<&serde_json::Value> = items.iter().filter(|i| i["kind"] == "control").collect();
+    let controls: Vec<&serde_json::Value> =
+        items.iter().filter(|i| i["kind"] == "control").collect();
     assert!(!controls.is_empty());
     for w in controls.windows(2) {
-        let (a, b) = (w[0]["points_lost"].as_f64().unwrap(), w[1]["points_lost"].as_f64().unwrap());
-        assert!(a > b || (a == b && w[0]["effort"].as_str() <= w[1]["effort"].as_str()), "{} before {}", w[0]["id"], w[1]["id"]);
+        let (a, b) = (
+            w[0]["points_lost"].as_f64().unwrap(),
+            w[1]["points_lost"].as_f64().unwrap(),
+        );
+        assert!(
+            a > b || (a == b && w[0]["effort"].as_str() <= w[1]["effort"].as_str()),
+            "{} before {}",
+            w[0]["id"],
+            w[1]["id"]
+        );
     }
     // Each control gap names its next step and what it buys, verified by scoring.
     let timelock = controls.iter().find(|i| i["id"] == "timelock").unwrap();
@@ -40,7 +54,12 @@ fn plan_reaches(manifest: &str, target: &str) {
     let v = json(&["gaps", manifest, "--target", target]);
     let plan = &v["plan"];
     assert_eq!(plan["reached"], true, "{plan}");
-    let sets: Vec<String> = plan["steps"].as_array().unwrap().iter().map(|s| s["set"].as_str().unwrap().to_string()).collect();
+    let sets: Vec<String> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["set"].as_str().unwrap().to_string())
+        .collect();
     assert!(!sets.is_empty());
     let mut args = vec!["score".to_string(), manifest.to_string()];
     for s in &sets {
@@ -51,7 +70,11 @@ fn plan_reaches(manifest: &str, target: &str) {
     let report = json(&refs);
     let grades = ["A", "B", "C", "D", "F"];
     let rank = |g: &str| grades.iter().position(|x| *x == g).unwrap();
-    assert!(rank(report["grade"].as_str().unwrap()) <= rank(target), "{sets:?} gave {}", report["grade"]);
+    assert!(
+        rank(report["grade"].as_str().unwrap()) <= rank(target),
+        "{sets:?} gave {}",
+        report["grade"]
+    );
     assert_eq!(report["grade"], plan["after"]["grade"]);
     assert_eq!(report["score"], plan["after"]["score"]);
 }
@@ -67,19 +90,37 @@ fn the_target_plan_applied_through_set_reaches_the_target() {
 fn a_target_out_of_reach_says_why_and_exits_one() {
     // Without maturity and incident history (only time changes them), A is out of reach for
     // a protocol that lost money last week.
-    let out = posture().args(["gaps", "protocols/balancer-v2@2025-11-07.toml", "--target", "A"]).output().unwrap();
+    let out = posture()
+        .args([
+            "gaps",
+            "protocols/balancer-v2@2025-11-07.toml",
+            "--target",
+            "A",
+        ])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     if out.status.code() == Some(1) {
-        assert!(text.contains("out of reach") && text.contains("only time changes"), "{text}");
+        assert!(
+            text.contains("out of reach") && text.contains("only time changes"),
+            "{text}"
+        );
     } else {
         assert_eq!(out.status.code(), Some(0), "{text}");
     }
-    posture().args(["gaps", BEFORE, "--target", "Q"]).assert().code(2).stderr(predicate::str::contains("not a grade"));
+    posture()
+        .args(["gaps", BEFORE, "--target", "Q"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a grade"));
 }
 
 #[test]
 fn set_changes_exactly_what_it_names() {
-    let src = posture::load::Source::new("before", std::fs::read_to_string(format!("{}/{BEFORE}", env!("CARGO_MANIFEST_DIR"))).unwrap());
+    let src = posture::load::Source::new(
+        "before",
+        std::fs::read_to_string(format!("{}/{BEFORE}", env!("CARGO_MANIFEST_DIR"))).unwrap(),
+    );
     let m = posture::load::manifest(&src).unwrap();
     let edit = posture::whatif::Edit::parse("timelock.delay_hours=48").unwrap();
     let (edited, overrides) = posture::whatif::apply(&m, &[edit]).unwrap();
@@ -101,7 +142,10 @@ fn set_changes_exactly_what_it_names() {
         .map(|(x, _)| x["control"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(changed, vec!["economic-audit"]);
-    assert_eq!(after["what_if"]["sets"][0], "economic_audits.recent_count=1");
+    assert_eq!(
+        after["what_if"]["sets"][0],
+        "economic_audits.recent_count=1"
+    );
     assert_eq!(after["what_if"]["before"]["score"], before["score"]);
 }
 
@@ -111,7 +155,9 @@ fn unknown_set_names_are_errors_with_suggestions() {
         .args(["score", BEFORE, "--set", "timelock.delay_hour=48"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("did you mean `timelock.delay_hours`?"));
+        .stderr(predicate::str::contains(
+            "did you mean `timelock.delay_hours`?",
+        ));
     posture()
         .args(["score", BEFORE, "--set", "admin.threshold=9"])
         .assert()
@@ -126,21 +172,51 @@ fn diff_reports_changes_and_exit_codes() {
     assert_eq!(v["new"]["grade"], "B");
     assert_eq!(v["regression"], false);
     assert_eq!(v["caps_lifted"][0]["gate"], "three-pillars");
-    assert!(v["improved"].as_array().unwrap().iter().any(|c| c["control"] == "timelock"));
+    assert!(
+        v["improved"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["control"] == "timelock")
+    );
 
-    posture().args(["diff", BEFORE, AFTER, "--fail-on-regression"]).assert().code(0);
-    posture().args(["diff", AFTER, BEFORE, "--fail-on-regression"]).assert().code(1);
-    posture().args(["diff", AFTER, BEFORE]).assert().code(0).stdout(predicate::str::contains("REGRESSION"));
     posture()
-        .args(["diff", "protocols/balancer-v2@2025-11-07.toml", "--from", "2025-11-02", "--to", "2025-11-07", "--fail-on-regression"])
+        .args(["diff", BEFORE, AFTER, "--fail-on-regression"])
+        .assert()
+        .code(0);
+    posture()
+        .args(["diff", AFTER, BEFORE, "--fail-on-regression"])
         .assert()
         .code(1);
-    posture().args(["diff", BEFORE]).assert().code(2).stderr(predicate::str::contains("--from"));
+    posture()
+        .args(["diff", AFTER, BEFORE])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("REGRESSION"));
+    posture()
+        .args([
+            "diff",
+            "protocols/balancer-v2@2025-11-07.toml",
+            "--from",
+            "2025-11-02",
+            "--to",
+            "2025-11-07",
+            "--fail-on-regression",
+        ])
+        .assert()
+        .code(1);
+    posture()
+        .args(["diff", BEFORE])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--from"));
     posture()
         .args(["diff", BEFORE, AFTER, "--format", "markdown"])
         .assert()
         .code(0)
-        .stdout(predicate::str::starts_with("# Security posture change: Harbor Lend"));
+        .stdout(predicate::str::starts_with(
+            "# Security posture change: Harbor Lend",
+        ));
 }
 
 #[test]
@@ -159,12 +235,32 @@ fn the_init_template_validates_once_filled_with_its_examples() {
     let src = posture::load::Source::new("filled.toml", filled);
     let m = posture::load::manifest(&src).unwrap_or_else(|d| panic!("{d:?}"));
     assert_eq!(m.protocol.id, "example-protocol");
-    for table in ["audits", "formal_verification", "monitoring", "timelock", "pause", "bug_bounty", "insurance", "admin", "upgradeability", "oracles", "incident_response", "incidents", "lineage"] {
+    for table in [
+        "audits",
+        "formal_verification",
+        "monitoring",
+        "timelock",
+        "pause",
+        "bug_bounty",
+        "insurance",
+        "admin",
+        "upgradeability",
+        "oracles",
+        "incident_response",
+        "incidents",
+        "lineage",
+    ] {
         assert!(template.contains(table), "template lacks {table}");
     }
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mine.toml");
     posture().arg("init").arg("-o").arg(&path).assert().code(0);
-    posture().arg("init").arg("-o").arg(&path).assert().code(2).stderr(predicate::str::contains("does not overwrite"));
+    posture()
+        .arg("init")
+        .arg("-o")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not overwrite"));
 }

@@ -11,6 +11,7 @@ fn shipped() -> Vec<(String, String)> {
         "rubrics",
         "tests/fixtures",
         "tests/fixtures/bad",
+        "tests/fixtures/backtest",
     ] {
         for e in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
             let p = e.unwrap().path();
@@ -45,7 +46,7 @@ fn load_any(text: &str) {
 fn truncated_files_never_panic() {
     for (_, text) in shipped() {
         for cut in (0..text.len())
-            .step_by(37)
+            .step_by(61)
             .filter(|c| text.is_char_boundary(*c))
         {
             load_any(&text[..cut]);

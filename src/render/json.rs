@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Renderer;
+use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
 use crate::report::{REPORT_FORMAT, Report};
@@ -70,5 +71,9 @@ impl Renderer for Json {
 
     fn diff(&self, diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
         write_json(diff, out)
+    }
+
+    fn backtest(&self, backtest: &Backtest, out: &mut dyn Write) -> io::Result<()> {
+        write_json(backtest, out)
     }
 }

@@ -4,7 +4,10 @@
 
 use std::io::{self, Write};
 
-use super::{Renderer, caps_text, effort_name, kind_name, show_json, signed};
+use super::{
+    Renderer, backtest_summary, caps_text, effort_name, kind_name, money, show_json, signed,
+};
+use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
 use crate::report::{GapKind, GateStatus, Report};
@@ -393,6 +396,59 @@ impl Renderer for Markdown {
                     escape(&c.title)
                 )?;
             }
+        }
+        Ok(())
+    }
+    fn backtest(&self, b: &Backtest, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "| incident | protocol | loss | cause | graded from | grade | score | capped by |\n|---|---|---:|---|---|---|---:|---|"
+        )?;
+        for c in &b.cases {
+            let (grade, score, cap) = c.before.as_ref().map_or(
+                (
+                    "-".into(),
+                    "-".into(),
+                    "no snapshot in the year before".into(),
+                ),
+                |s| {
+                    (
+                        escape(&s.grade.label),
+                        s.score.to_string(),
+                        s.capped_by.as_ref().map_or("-".into(), |g| g.to_string()),
+                    )
+                },
+            );
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                c.incident_date,
+                escape(&c.protocol),
+                money(c.loss_usd),
+                escape(&c.cause),
+                c.snapshot_as_of.map_or("-".into(), |d| d.to_string()),
+                grade,
+                score,
+                cap
+            )?;
+        }
+        writeln!(
+            out,
+            "\n| no recorded loss | as of | grade | score |\n|---|---|---|---:|"
+        )?;
+        for c in &b.clean {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                escape(&c.protocol),
+                c.as_of,
+                escape(&c.standing.grade.label),
+                c.standing.score
+            )?;
+        }
+        writeln!(out)?;
+        for line in backtest_summary(b) {
+            writeln!(out, "{}", line.replace('*', "\\*"))?;
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
 use crate::report::Report;
@@ -32,6 +33,8 @@ pub trait Renderer {
     fn gaps(&self, gaps: &GapReport, out: &mut dyn Write) -> io::Result<()>;
     /// A comparison of two evaluations.
     fn diff(&self, diff: &Diff, out: &mut dyn Write) -> io::Result<()>;
+    /// Grades before each incident against protocols that never lost money.
+    fn backtest(&self, backtest: &Backtest, out: &mut dyn Write) -> io::Result<()>;
 }
 
 pub fn renderer(format: Format) -> Box<dyn Renderer> {
@@ -82,4 +85,36 @@ pub(crate) fn kind_name(k: crate::manifest::ProtocolKind) -> String {
 
 pub(crate) fn caps_text(capped_by: Option<&crate::rubric::GateId>) -> String {
     capped_by.map_or("no cap".to_string(), |g| format!("capped by {g}"))
+}
+
+/// `$128.0M`-style money for summaries.
+pub(crate) fn money(x: f64) -> String {
+    format!("${}", crate::metrics::short_usd(x))
+}
+
+/// The summary lines of a backtest, shared by the text formats.
+pub(crate) fn backtest_summary(b: &Backtest) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{} incidents; {} graded the day before a loss, {} protocols with no recorded loss (rubric {}).",
+        b.cases.len(),
+        b.before_loss_count,
+        b.no_loss_count,
+        b.rubric
+    )];
+    let dist: Vec<String> = b
+        .distribution
+        .iter()
+        .map(|d| format!("{} {}/{}", d.grade, d.before_loss, d.no_loss))
+        .collect();
+    lines.push(format!(
+        "Grades, before a loss / no loss: {}.",
+        dist.join(", ")
+    ));
+    lines.push(match b.auc {
+        Some(a) => format!(
+            "AUC of \"lower score, later exploited\": {a:.2} (1.0: every protocol that lost money scored below every one that did not; 0.5: no better than chance)."
+        ),
+        None => "AUC: not measurable (one side is empty).".to_string(),
+    });
+    lines
 }

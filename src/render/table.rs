@@ -5,7 +5,10 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table as Grid};
 
-use super::{Renderer, caps_text, effort_name, kind_name, show_json, signed};
+use super::{
+    Renderer, backtest_summary, caps_text, effort_name, kind_name, money, show_json, signed,
+};
+use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
 use crate::report::{GapKind, GateStatus, Report, Status};
@@ -392,6 +395,65 @@ impl Renderer for Table {
             for c in list {
                 writeln!(out, "{title}: {} (caps at {}): {}", c.gate, c.cap, c.title)?;
             }
+        }
+        Ok(())
+    }
+    fn backtest(&self, b: &Backtest, out: &mut dyn Write) -> io::Result<()> {
+        let mut t = grid(&[
+            "incident",
+            "protocol",
+            "loss",
+            "cause",
+            "graded from",
+            "grade",
+            "score",
+            "capped by",
+        ]);
+        for c in &b.cases {
+            let (grade, score, cap) = c.before.as_ref().map_or(
+                (
+                    "-".into(),
+                    "-".into(),
+                    "no snapshot in the year before".into(),
+                ),
+                |s| {
+                    (
+                        s.grade.to_string(),
+                        s.score.to_string(),
+                        s.capped_by.as_ref().map_or("-".into(), ToString::to_string),
+                    )
+                },
+            );
+            t.add_row(vec![
+                c.incident_date.to_string(),
+                c.protocol.clone(),
+                money(c.loss_usd),
+                c.cause.chars().take(48).collect(),
+                c.snapshot_as_of.map_or("-".into(), |d| d.to_string()),
+                grade,
+                score,
+                cap,
+            ]);
+        }
+        right_align(&mut t, &[2, 6]);
+        writeln!(out, "{t}\n")?;
+        let mut clean = grid(&["no recorded loss", "as of", "grade", "score", "capped by"]);
+        for c in &b.clean {
+            clean.add_row(vec![
+                c.protocol.clone(),
+                c.as_of.to_string(),
+                c.standing.grade.to_string(),
+                c.standing.score.to_string(),
+                c.standing
+                    .capped_by
+                    .as_ref()
+                    .map_or("-".into(), ToString::to_string),
+            ]);
+        }
+        right_align(&mut clean, &[3]);
+        writeln!(out, "{clean}\n")?;
+        for line in backtest_summary(b) {
+            writeln!(out, "{line}")?;
         }
         Ok(())
     }

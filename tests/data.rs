@@ -1,0 +1,139 @@
+//! The shipped dataset: every manifest validates and every fact table cites an http(s) source a
+//! reader can follow. A table that cannot be sourced is left out (unknown), never guessed.
+
+use posture::load::{self, Source};
+use posture::manifest::Manifest;
+
+fn is_url(s: Option<&str>) -> bool {
+    s.is_some_and(|s| {
+        let s = s.trim();
+        (s.starts_with("https://") || s.starts_with("http://"))
+            && s.len() > 10
+            && !s.contains(char::is_whitespace)
+    })
+}
+
+/// Every fact table of a manifest with its source, named for the failure message.
+fn sources(m: &Manifest) -> Vec<(String, Option<&str>)> {
+    let mut out = vec![("protocol".to_string(), m.protocol.source.as_deref())];
+    for (i, c) in m.components.iter().enumerate() {
+        out.push((format!("components[{i}] {}", c.name), c.source.as_deref()));
+    }
+    for (i, d) in m.deployments.iter().enumerate() {
+        out.push((format!("deployments[{i}] {}", d.chain), d.source.as_deref()));
+    }
+    if let Some(l) = &m.lineage {
+        out.push(("lineage".into(), l.source.as_deref()));
+    }
+    for (i, a) in m.audits.iter().flatten().enumerate() {
+        out.push((format!("audits[{i}] {}", a.firm), a.source.as_deref()));
+    }
+    for (i, f) in m.formal_verification.iter().flatten().enumerate() {
+        out.push((format!("formal_verification[{i}]"), f.source.as_deref()));
+    }
+    for (i, p) in m.insurance.iter().flatten().enumerate() {
+        out.push((format!("insurance[{i}]"), p.source.as_deref()));
+    }
+    for (i, inc) in m.incidents.iter().flatten().enumerate() {
+        out.push((format!("incidents[{i}] {}", inc.date), inc.source()));
+    }
+    let tables = [
+        (
+            "monitoring",
+            m.monitoring.as_ref().map(|t| t.source.as_deref()),
+        ),
+        ("timelock", m.timelock.as_ref().map(|t| t.source.as_deref())),
+        ("pause", m.pause.as_ref().map(|t| t.source.as_deref())),
+        (
+            "bug_bounty",
+            m.bug_bounty.as_ref().map(|t| t.source.as_deref()),
+        ),
+        ("admin", m.admin.as_ref().map(|t| t.source.as_deref())),
+        (
+            "upgradeability",
+            m.upgradeability.as_ref().map(|t| t.source.as_deref()),
+        ),
+        ("oracles", m.oracles.as_ref().map(|t| t.source.as_deref())),
+        (
+            "incident_response",
+            m.incident_response.as_ref().map(|t| t.source.as_deref()),
+        ),
+    ];
+    out.extend(
+        tables
+            .into_iter()
+            .filter_map(|(name, s)| s.map(|s| (name.to_string(), s))),
+    );
+    out
+}
+
+fn shipped() -> Vec<(String, String)> {
+    let dir = format!("{}/protocols", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_manifest_validates_and_every_fact_is_sourced() {
+    let mut missing = Vec::new();
+    for (name, text) in shipped() {
+        let m = load::manifest(&Source::new(name.clone(), text))
+            .unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        for (fact, source) in sources(&m) {
+            if !is_url(source) {
+                missing.push(format!("{name}: {fact}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "facts without an http(s) source:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn snapshot_file_names_match_their_contents() {
+    for (name, text) in shipped() {
+        let m = load::manifest(&Source::new(name.clone(), text)).unwrap();
+        let stem = name.trim_end_matches(".toml");
+        match stem.split_once('@') {
+            Some((id, date)) => {
+                assert_eq!(id, m.protocol.id, "{name}: id");
+                assert_eq!(date, m.protocol.as_of.to_string(), "{name}: as_of");
+            }
+            None => assert_eq!(stem, m.protocol.id, "{name}: id"),
+        }
+    }
+}
+
+#[test]
+fn the_dataset_is_wide_enough_for_a_backtest() {
+    let files = shipped();
+    let mut ids: Vec<String> = files
+        .iter()
+        .map(|(n, _)| {
+            n.trim_end_matches(".toml")
+                .split('@')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert!(ids.len() >= 25, "{} protocols", ids.len());
+    let snapshots = files.iter().filter(|(n, _)| n.contains('@')).count();
+    assert!(snapshots >= 10, "{snapshots} dated snapshots");
+}
