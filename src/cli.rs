@@ -328,7 +328,10 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
     if reports.len() == 1 && args.paths.len() == 1 && files.len() == 1 {
         renderer.report(&reports[0], &mut buffer)?;
     } else if !reports.is_empty() {
-        renderer.league(&reports, &mut buffer)?;
+        renderer.league(
+            &crate::portfolio::League::new(&rubric, reports.clone()),
+            &mut buffer,
+        )?;
     }
     deliver(&args.output, &buffer, out)?;
 

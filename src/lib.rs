@@ -13,6 +13,7 @@ pub mod gaps;
 pub mod load;
 pub mod manifest;
 pub mod metrics;
+pub mod portfolio;
 pub mod render;
 pub mod report;
 pub mod rubric;

@@ -45,6 +45,18 @@ pub struct Manifest {
     pub incidents: Option<Vec<Incident>>,
 }
 
+impl Manifest {
+    /// Total value locked: the protocol's figure, else the sum over deployments when every
+    /// deployment states one.
+    pub fn tvl(&self) -> Option<f64> {
+        self.protocol.tvl_usd.or_else(|| {
+            let d = &self.deployments;
+            (!d.is_empty() && d.iter().all(|d| d.tvl_usd.is_some()))
+                .then(|| d.iter().filter_map(|d| d.tvl_usd).sum())
+        })
+    }
+}
+
 /// Who the protocol is and the date the facts describe.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -191,13 +191,8 @@ impl<'a> Context<'a> {
         self.core().next().is_some()
     }
 
-    /// Total value locked: the protocol's figure, else the sum over deployments.
     fn tvl(&self) -> Option<f64> {
-        self.manifest.protocol.tvl_usd.or_else(|| {
-            let d = &self.manifest.deployments;
-            (!d.is_empty() && d.iter().all(|d| d.tvl_usd.is_some()))
-                .then(|| d.iter().filter_map(|d| d.tvl_usd).sum())
-        })
+        self.manifest.tvl()
     }
 }
 

@@ -133,7 +133,10 @@ pub struct ProtocolSummary {
     pub kind: ProtocolKind,
     /// The date the manifest's facts describe.
     pub as_of: Date,
+    /// The protocol's TVL, else the sum of its deployments' when all are stated.
     pub tvl_usd: Option<f64>,
+    /// The upstream protocol id, for a fork.
+    pub forked_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]

@@ -8,15 +8,17 @@ use super::Renderer;
 use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
-use crate::report::{REPORT_FORMAT, Report};
+use crate::portfolio::League;
+use crate::report::Report;
 
 pub struct Json;
 
-/// Many reports: a league (in order) with each full report.
+/// Many reports: a summary row per protocol (in league order), the portfolio, every report.
 #[derive(Serialize)]
-struct League<'a> {
+struct LeagueJson<'a> {
     report_format: u32,
     league: Vec<Row<'a>>,
+    portfolio: &'a crate::portfolio::Portfolio,
     reports: &'a [Report],
 }
 
@@ -41,8 +43,9 @@ impl Renderer for Json {
         write_json(report, out)
     }
 
-    fn league(&self, reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
-        let league = reports
+    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
+        let rows = league
+            .reports
             .iter()
             .enumerate()
             .map(|(i, r)| Row {
@@ -56,10 +59,11 @@ impl Renderer for Json {
             })
             .collect();
         write_json(
-            &League {
-                report_format: REPORT_FORMAT,
-                league,
-                reports,
+            &LeagueJson {
+                report_format: league.report_format,
+                league: rows,
+                portfolio: &league.portfolio,
+                reports: &league.reports,
             },
             out,
         )

@@ -5,11 +5,13 @@
 use std::io::{self, Write};
 
 use super::{
-    Renderer, backtest_summary, caps_text, effort_name, kind_name, money, show_json, signed,
+    Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
+    show_json, signed,
 };
 use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
+use crate::portfolio::League;
 use crate::report::{GapKind, GateStatus, Report};
 
 pub struct Markdown;
@@ -210,7 +212,8 @@ impl Renderer for Markdown {
         )
     }
 
-    fn league(&self, reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
+    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
+        let reports = &league.reports;
         writeln!(
             out,
             "| # | protocol | kind | as of | grade | score | capped by | confidence |\n|---:|---|---|---|---|---:|---|---:|"
@@ -238,6 +241,10 @@ impl Renderer for Markdown {
                 escape(&r.stamp.rubric.version),
                 escape(&r.stamp.tool)
             )?;
+        }
+        writeln!(out)?;
+        for line in portfolio_summary(league) {
+            writeln!(out, "- {}", escape(&line))?;
         }
         Ok(())
     }

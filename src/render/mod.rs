@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
+use crate::portfolio::League;
 use crate::report::Report;
 
 mod json;
@@ -27,8 +28,8 @@ pub enum Format {
 pub trait Renderer {
     /// The full report of one protocol.
     fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
-    /// A league table of many protocols, already in league order.
-    fn league(&self, reports: &[Report], out: &mut dyn Write) -> io::Result<()>;
+    /// A league table of many protocols, in league order, with their portfolio.
+    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()>;
     /// A gap analysis, with its plan when a target was asked for.
     fn gaps(&self, gaps: &GapReport, out: &mut dyn Write) -> io::Result<()>;
     /// A comparison of two evaluations.
@@ -116,5 +117,39 @@ pub(crate) fn backtest_summary(b: &Backtest) -> Vec<String> {
         ),
         None => "AUC: not measurable (one side is empty).".to_string(),
     });
+    lines
+}
+
+/// The portfolio lines under a league table, shared by the text formats.
+pub(crate) fn portfolio_summary(league: &League) -> Vec<String> {
+    let p = &league.portfolio;
+    let mut lines = vec![match (&p.score, &p.grade) {
+        (Some(s), Some(g)) => format!(
+            "Portfolio: {} protocols, {} with known TVL ({}): TVL-weighted score {s}, {g} on the scale (per-protocol caps not applied).",
+            p.protocols,
+            p.with_tvl,
+            money(p.tvl_usd)
+        ),
+        _ => format!(
+            "Portfolio: {} protocols; no TVL known, so no weighted grade.",
+            p.protocols
+        ),
+    }];
+    if p.tvl_usd > 0.0 {
+        let shares: Vec<String> = p
+            .by_grade
+            .iter()
+            .filter(|g| g.protocols > 0)
+            .map(|g| format!("{} {:.0}%", g.grade, g.tvl_share * 100.0))
+            .collect();
+        lines.push(format!("TVL by grade: {}.", shares.join(", ")));
+    }
+    for g in &p.shared_code {
+        lines.push(format!(
+            "Shared code ({} lineage): {}: one bug hits all of them.",
+            g.lineage,
+            g.members.join(", ")
+        ));
+    }
     lines
 }

@@ -6,11 +6,13 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table as Grid};
 
 use super::{
-    Renderer, backtest_summary, caps_text, effort_name, kind_name, money, show_json, signed,
+    Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
+    show_json, signed,
 };
 use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
+use crate::portfolio::League;
 use crate::report::{GapKind, GateStatus, Report, Status};
 
 pub struct Table;
@@ -188,7 +190,8 @@ impl Renderer for Table {
         )
     }
 
-    fn league(&self, reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
+    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
+        let reports = &league.reports;
         let what_if = reports.iter().any(|r| r.what_if.is_some());
         let mut header = vec![
             "#",
@@ -231,6 +234,9 @@ impl Renderer for Table {
                 r.stamp.rubric.version,
                 r.stamp.tool
             )?;
+        }
+        for line in portfolio_summary(league) {
+            writeln!(out, "{line}")?;
         }
         Ok(())
     }
