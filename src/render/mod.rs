@@ -8,10 +8,14 @@ use crate::gaps::GapReport;
 use crate::portfolio::League;
 use crate::report::Report;
 
+mod csv;
+mod html;
 mod json;
 mod markdown;
 mod table;
 
+pub use csv::Csv;
+pub use html::Html;
 pub use json::Json;
 pub use markdown::Markdown;
 pub use table::Table;
@@ -22,6 +26,8 @@ pub enum Format {
     Table,
     Json,
     Markdown,
+    Html,
+    Csv,
 }
 
 /// Turns results into bytes. Same results, same bytes.
@@ -43,6 +49,8 @@ pub fn renderer(format: Format) -> Box<dyn Renderer> {
         Format::Table => Box::new(Table),
         Format::Json => Box::new(Json),
         Format::Markdown => Box::new(Markdown),
+        Format::Html => Box::new(Html),
+        Format::Csv => Box::new(Csv),
     }
 }
 
@@ -152,4 +160,12 @@ pub(crate) fn portfolio_summary(league: &League) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// The error for a result a format does not render (CSV has no place for a diff).
+pub(crate) fn unsupported(format: &str, what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("--format {format} is not available for {what}; use table, json or markdown"),
+    )
 }
