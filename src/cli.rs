@@ -48,6 +48,9 @@ pub enum Command {
     /// Grade each protocol the day before each of its incidents, against protocols with no
     /// recorded loss: would the grade have warned?
     Backtest(BacktestArgs),
+    /// Re-compute a JSON report from the inputs it names, check their hashes, and say whether
+    /// it still holds (exit 0) or what changed (exit 1).
+    Verify(VerifyArgs),
     /// Print a commented manifest template for self-assessment.
     Init {
         /// Write the template to this file (refuses to overwrite).
@@ -163,6 +166,18 @@ pub struct BacktestArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A report made with `posture score --format json` (one report or a league).
+    pub report: PathBuf,
+    /// Read the manifests the report names from this folder (by file name).
+    #[arg(long, value_name = "DIR")]
+    pub protocols: Option<PathBuf>,
+    /// Use this rubric (a built-in id or a file) instead of the built-in one the report names.
+    #[arg(long)]
+    pub rubric: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The earlier manifest.
     pub old: PathBuf,
@@ -194,6 +209,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Gaps(args) => gaps(&args, out, err),
         Command::Diff(args) => diff(&args, out, err),
         Command::Backtest(args) => backtest(&args, out, err),
+        Command::Verify(args) => verify(&args, out, err),
         Command::Init { output } => init(output.as_deref(), out, err),
         Command::Validate { paths } => validate(&paths, out, err),
         Command::Schema { kind } => {
@@ -393,7 +409,7 @@ fn gaps(args: &GapsArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
         rubric: &rubric,
         manifest: &loaded.manifest,
         as_of: plain.stamp.evaluated_as_of,
-        upstream,
+        upstream: upstream.metric(),
         base: edits,
         stamp: plain.stamp.clone(),
     };
@@ -495,6 +511,41 @@ fn backtest(args: &BacktestArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     } else {
         exit::BAD_INPUT
     })
+}
+
+fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    let name = args.report.display().to_string();
+    let doc: serde_json::Value = match std::fs::read_to_string(&args.report)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+    {
+        Ok(v) => v,
+        Err(e) => {
+            writeln!(err, "error: cannot read {name} as a JSON report: {e}")?;
+            return Ok(exit::BAD_INPUT);
+        }
+    };
+    let mut code = exit::OK;
+    for report in crate::verify::reports(&doc) {
+        let o = crate::verify::verify(report, args.protocols.as_deref(), args.rubric.as_deref());
+        match o.verdict {
+            crate::verify::Verdict::Holds => {
+                writeln!(out, "holds: {} ({})", o.protocol, o.manifest)?
+            }
+            crate::verify::Verdict::Changed(what) => {
+                writeln!(out, "changed: {} ({})", o.protocol, o.manifest)?;
+                for w in what {
+                    writeln!(out, "  {w}")?;
+                }
+                code = code.max(exit::GATE);
+            }
+            crate::verify::Verdict::Unverifiable(why) => {
+                writeln!(err, "error: {} ({}): {why}", o.protocol, o.manifest)?;
+                code = exit::BAD_INPUT;
+            }
+        }
+    }
+    Ok(code)
 }
 
 /// The commented manifest template `posture init` prints.

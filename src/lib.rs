@@ -20,4 +20,5 @@ pub mod rubric;
 pub mod schema;
 pub mod score;
 pub mod validate;
+pub mod verify;
 pub mod whatif;

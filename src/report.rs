@@ -108,6 +108,8 @@ pub struct Stamp {
     pub tool: String,
     pub rubric: RubricStamp,
     pub manifest: ManifestStamp,
+    /// For a fork: the upstream manifest whose incidents it may inherit.
+    pub upstream: Option<ManifestStamp>,
     /// The date the manifest was evaluated as of.
     pub evaluated_as_of: Date,
 }

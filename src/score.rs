@@ -75,11 +75,30 @@ pub struct Options {
 }
 
 /// The latest snapshot of a protocol id among `set`.
-fn latest<'a>(set: &'a [Loaded], id: &str) -> Option<&'a Manifest> {
+fn latest<'a>(set: &'a [Loaded], id: &str) -> Option<&'a Loaded> {
     set.iter()
-        .map(|l| &l.manifest)
-        .filter(|m| m.protocol.id == id)
-        .max_by_key(|m| m.protocol.as_of)
+        .filter(|l| l.manifest.protocol.id == id)
+        .max_by_key(|l| l.manifest.protocol.as_of)
+}
+
+/// A fork's upstream as a file: found (with its path and hash for the stamp), missing, or
+/// no fork at all.
+#[derive(Debug, Clone, Copy)]
+pub enum UpstreamFile<'a> {
+    NotAFork,
+    Missing,
+    Found(&'a Loaded),
+}
+
+impl<'a> UpstreamFile<'a> {
+    /// What the metrics see.
+    pub fn metric(self) -> Upstream<'a> {
+        match self {
+            UpstreamFile::NotAFork => Upstream::NotAFork,
+            UpstreamFile::Missing => Upstream::Missing,
+            UpstreamFile::Found(l) => Upstream::Found(&l.manifest),
+        }
+    }
 }
 
 /// Upstream manifests that forks in `set` need and `set` lacks, read from their folders.
@@ -129,12 +148,12 @@ fn extra_upstreams(set: &[Loaded], opts: &Options) -> Vec<Loaded> {
 }
 
 /// The upstream a manifest's `[lineage]` names, from the scored set or the extra upstreams.
-pub fn upstream_of<'a>(m: &Manifest, set: &'a [Loaded], extra: &'a [Loaded]) -> Upstream<'a> {
+pub fn upstream_of<'a>(m: &Manifest, set: &'a [Loaded], extra: &'a [Loaded]) -> UpstreamFile<'a> {
     match &m.lineage {
-        None => Upstream::NotAFork,
+        None => UpstreamFile::NotAFork,
         Some(lin) => latest(set, &lin.forked_from)
             .or_else(|| latest(extra, &lin.forked_from))
-            .map_or(Upstream::Missing, Upstream::Found),
+            .map_or(UpstreamFile::Missing, UpstreamFile::Found),
     }
 }
 
@@ -183,7 +202,7 @@ pub fn evaluate_all(
 pub fn evaluate_what_if(
     rubric: &Rubric,
     l: &Loaded,
-    upstream: Upstream,
+    upstream: UpstreamFile,
     opts: &Options,
 ) -> Result<Report, String> {
     let before = evaluate_one(rubric, l, upstream, opts.as_of);
@@ -195,7 +214,7 @@ pub fn evaluate_what_if(
         rubric,
         &manifest,
         before.stamp.evaluated_as_of,
-        upstream,
+        upstream.metric(),
         &overrides,
         before.stamp.clone(),
     );
@@ -213,7 +232,7 @@ pub fn evaluate_what_if(
 pub fn evaluate_one(
     rubric: &Rubric,
     l: &Loaded,
-    upstream: Upstream,
+    upstream: UpstreamFile,
     as_of: Option<Date>,
 ) -> Report {
     let as_of = as_of.unwrap_or(l.manifest.protocol.as_of);
@@ -228,9 +247,16 @@ pub fn evaluate_one(
             path: l.source.name.clone(),
             sha256: l.source.sha256(),
         },
+        upstream: match upstream {
+            UpstreamFile::Found(u) => Some(ManifestStamp {
+                path: u.source.name.clone(),
+                sha256: u.source.sha256(),
+            }),
+            _ => None,
+        },
         evaluated_as_of: as_of,
     };
-    engine::evaluate(rubric, &l.manifest, as_of, upstream, stamp)
+    engine::evaluate(rubric, &l.manifest, as_of, upstream.metric(), stamp)
 }
 
 /// Best grade first, then higher score, then id and date: a total order, so output is stable.

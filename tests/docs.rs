@@ -40,7 +40,7 @@ fn a_report_validates_against_the_report_schema() {
         manifest: m,
     };
     let report =
-        posture::score::evaluate_one(&rubric, &l, posture::metrics::Upstream::NotAFork, None);
+        posture::score::evaluate_one(&rubric, &l, posture::score::UpstreamFile::NotAFork, None);
     let v = serde_json::to_value(&report).unwrap();
     let errors: Vec<String> = schema::validator(Kind::Report)
         .iter_errors(&v)

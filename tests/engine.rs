@@ -44,6 +44,7 @@ fn stamp(as_of: Date) -> Stamp {
             path: "test".into(),
             sha256: String::new(),
         },
+        upstream: None,
         evaluated_as_of: as_of,
     }
 }

@@ -1,0 +1,214 @@
+//! Re-verification: a JSON report names its inputs (manifest path and sha256, rubric id,
+//! version and sha256, evaluation date, what-ifs, a fork's upstream). Verifying reads those
+//! inputs again, checks their hashes, recomputes the report and compares it with the one given.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as J;
+
+use crate::date::Date;
+use crate::load::{self, Source};
+use crate::score::{self, Loaded, Options, UpstreamFile};
+use crate::whatif::Edit;
+
+/// What verifying one report found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Same inputs, same report.
+    Holds,
+    /// Inputs or results differ: what changed, one line each.
+    Changed(Vec<String>),
+    /// The report cannot be checked (an input is missing, the JSON is not a posture report).
+    Unverifiable(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub protocol: String,
+    pub manifest: String,
+    pub verdict: Verdict,
+}
+
+/// The reports in a JSON document: one report, or a league's `reports`.
+pub fn reports(doc: &J) -> Vec<&J> {
+    match doc.get("reports").and_then(J::as_array) {
+        Some(list) => list.iter().collect(),
+        None => vec![doc],
+    }
+}
+
+fn text(v: &J, path: &[&str]) -> Option<String> {
+    let mut node = v;
+    for key in path {
+        node = node.get(*key)?;
+    }
+    node.as_str().map(str::to_string)
+}
+
+/// Where a stamped path is read from: the same path, or its file name in `protocols`.
+fn locate(stamped: &str, protocols: Option<&Path>) -> PathBuf {
+    match protocols {
+        Some(dir) => dir.join(Path::new(stamped).file_name().unwrap_or_default()),
+        None => PathBuf::from(stamped),
+    }
+}
+
+/// Reads a stamped input under its stamped name, and checks its hash.
+fn read_stamped(stamp: &J, protocols: Option<&Path>) -> Result<(Source, Option<String>), String> {
+    let path = text(stamp, &["path"]).ok_or("the stamp names no manifest path")?;
+    let want = text(stamp, &["sha256"]).ok_or("the stamp has no sha256")?;
+    let file = locate(&path, protocols);
+    let read = load::read(&file, load::DEFAULT_MAX_BYTES).map_err(|d| d.message)?;
+    let source = Source::new(path.clone(), read.text);
+    let got = source.sha256();
+    let changed =
+        (got != want).then(|| format!("{path} changed: sha256 {got}, the report says {want}"));
+    Ok((source, changed))
+}
+
+fn loaded(source: Source) -> Result<Loaded, String> {
+    let name = source.name.clone();
+    load::manifest(&source)
+        .map(|manifest| Loaded { source, manifest })
+        .map_err(|d| {
+            format!(
+                "{name} no longer loads: {}",
+                d.first().map(|d| d.message.as_str()).unwrap_or("")
+            )
+        })
+}
+
+/// The differences that matter between two report JSONs, by field and by control.
+fn differences(old: &J, new: &J) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in [
+        "grade",
+        "score",
+        "capped_by",
+        "confidence",
+        "grade_before_caps",
+    ] {
+        if old.get(key) != new.get(key) {
+            out.push(format!(
+                "{key}: {} -> {}",
+                old.get(key).unwrap_or(&J::Null),
+                new.get(key).unwrap_or(&J::Null)
+            ));
+        }
+    }
+    let findings = |v: &J| {
+        v.get("findings")
+            .and_then(J::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (a, b) = (findings(old), findings(new));
+    for f in &b {
+        let id = f.get("control");
+        match a.iter().find(|o| o.get("control") == id) {
+            Some(o) if o != f => out.push(format!(
+                "control {}: {} {} -> {} {}",
+                id.and_then(J::as_str).unwrap_or("?"),
+                o.get("status").unwrap_or(&J::Null),
+                o.get("score").unwrap_or(&J::Null),
+                f.get("status").unwrap_or(&J::Null),
+                f.get("score").unwrap_or(&J::Null)
+            )),
+            Some(_) => {}
+            None => out.push(format!(
+                "control {} is new",
+                id.and_then(J::as_str).unwrap_or("?")
+            )),
+        }
+    }
+    if out.is_empty() && old != new {
+        out.push("the report differs in detail (evidence, notes or gaps)".into());
+    }
+    out
+}
+
+/// Verifies one report against its inputs. `rubric` overrides the stamped rubric id (a file).
+pub fn verify(report: &J, protocols: Option<&Path>, rubric: Option<&str>) -> Outcome {
+    let protocol = text(report, &["protocol", "id"]).unwrap_or_else(|| "?".into());
+    let manifest = text(report, &["stamp", "manifest", "path"]).unwrap_or_else(|| "?".into());
+    let verdict = check(report, protocols, rubric).unwrap_or_else(Verdict::Unverifiable);
+    Outcome {
+        protocol,
+        manifest,
+        verdict,
+    }
+}
+
+fn check(
+    report: &J,
+    protocols: Option<&Path>,
+    rubric_name: Option<&str>,
+) -> Result<Verdict, String> {
+    let stamp = report
+        .get("stamp")
+        .ok_or("not a posture report: no stamp")?;
+    let mut changed = Vec::new();
+
+    let (source, moved) = read_stamped(
+        stamp.get("manifest").ok_or("the stamp names no manifest")?,
+        protocols,
+    )?;
+    changed.extend(moved);
+    let subject = loaded(source)?;
+
+    let upstream = match stamp.get("upstream").filter(|u| !u.is_null()) {
+        Some(u) => {
+            let (source, moved) = read_stamped(u, protocols)?;
+            changed.extend(moved);
+            Some(loaded(source)?)
+        }
+        None => None,
+    };
+
+    let id = text(stamp, &["rubric", "id"]).ok_or("the stamp names no rubric")?;
+    let (rubric, _) = load::rubric_by_name(rubric_name.unwrap_or(&id))
+        .map_err(|d| d.first().map(|d| d.message.clone()).unwrap_or_default())?;
+    let want_sha = text(stamp, &["rubric", "sha256"]).unwrap_or_default();
+    if rubric.sha256 != want_sha {
+        changed.push(format!(
+            "rubric {} {} has sha256 {}, the report says {want_sha}",
+            rubric.meta.id, rubric.meta.version, rubric.sha256
+        ));
+    }
+
+    let as_of: Date = text(stamp, &["evaluated_as_of"])
+        .ok_or("the stamp has no evaluation date")?
+        .parse()?;
+    let edits = report
+        .get("what_if")
+        .and_then(|w| w.get("sets"))
+        .and_then(J::as_array)
+        .map(|sets| {
+            sets.iter()
+                .filter_map(J::as_str)
+                .map(Edit::parse)
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let upstream_file = match (&upstream, subject.manifest.lineage.is_some()) {
+        (Some(u), _) => UpstreamFile::Found(u),
+        (None, true) => UpstreamFile::Missing,
+        (None, false) => UpstreamFile::NotAFork,
+    };
+    let opts = Options {
+        as_of: Some(as_of),
+        protocols_dir: None,
+        edits,
+    };
+    let again = score::evaluate_what_if(&rubric, &subject, upstream_file, &opts)?;
+    let again = serde_json::to_value(&again).map_err(|e| e.to_string())?;
+    if again != *report {
+        changed.extend(differences(report, &again));
+    }
+    Ok(if changed.is_empty() {
+        Verdict::Holds
+    } else {
+        Verdict::Changed(changed)
+    })
+}

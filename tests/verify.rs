@@ -1,0 +1,130 @@
+//! `posture verify`: a JSON report re-computed from the inputs it names.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn posture() -> Command {
+    let mut c = Command::cargo_bin("posture").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn report(dir: &std::path::Path, args: &[&str]) -> std::path::PathBuf {
+    let path = dir.join("report.json");
+    posture()
+        .args(args)
+        .args(["--format", "json", "-o"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    path
+}
+
+#[test]
+fn a_fresh_report_holds_and_a_league_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = report(dir.path(), &["score", "protocols/beets.toml"]);
+    posture()
+        .arg("verify")
+        .arg(&one)
+        .assert()
+        .code(0)
+        .stdout("holds: beets (protocols/beets.toml)\n");
+    let league = report(
+        dir.path(),
+        &["score", "protocols/", "--as-of", "2025-06-01"],
+    );
+    posture()
+        .arg("verify")
+        .arg(&league)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("changed").not());
+    let what_if = report(
+        dir.path(),
+        &[
+            "score",
+            "protocols/lido.toml",
+            "--set",
+            "timelock.delay_hours=200",
+        ],
+    );
+    posture().arg("verify").arg(&what_if).assert().code(0);
+}
+
+#[test]
+fn a_changed_manifest_is_caught_with_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = report(dir.path(), &["score", "protocols/balancer-v2.toml"]);
+    let copy = dir.path().join("protocols");
+    std::fs::create_dir(&copy).unwrap();
+    let text = std::fs::read_to_string(format!(
+        "{}/protocols/balancer-v2.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    std::fs::write(copy.join("balancer-v2.toml"), &text).unwrap();
+    posture()
+        .arg("verify")
+        .arg(&r)
+        .arg("--protocols")
+        .arg(&copy)
+        .assert()
+        .code(0);
+
+    std::fs::write(
+        copy.join("balancer-v2.toml"),
+        text.replace("delay_hours = 0", "delay_hours = 48"),
+    )
+    .unwrap();
+    posture()
+        .arg("verify")
+        .arg(&r)
+        .arg("--protocols")
+        .arg(&copy)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("changed: balancer-v2"))
+        .stdout(predicate::str::contains(
+            "protocols/balancer-v2.toml changed: sha256",
+        ))
+        .stdout(predicate::str::contains("control timelock"));
+}
+
+#[test]
+fn a_tampered_report_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = report(dir.path(), &["score", "protocols/lido.toml"]);
+    let text = std::fs::read_to_string(&r).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["grade"] = serde_json::json!("A");
+    std::fs::write(&r, serde_json::to_string(&v).unwrap()).unwrap();
+    posture()
+        .arg("verify")
+        .arg(&r)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("grade: \"A\" -> "));
+}
+
+#[test]
+fn unreadable_reports_and_missing_inputs_exit_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, "not json").unwrap();
+    posture()
+        .arg("verify")
+        .arg(&junk)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read"));
+    let r = report(dir.path(), &["score", "protocols/lido.toml"]);
+    posture()
+        .arg("verify")
+        .arg(&r)
+        .arg("--protocols")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read"));
+}
