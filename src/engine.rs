@@ -139,7 +139,7 @@ pub fn evaluate_with(
     stamp: Stamp,
 ) -> Report {
     let mut ms = Measurements {
-        ctx: Context::new(manifest, as_of, upstream),
+        ctx: Context::new(manifest, as_of, upstream, &rubric.reputable_firms),
         cache: vec![None; metrics::CATALOGUE.len()],
     };
     for (id, value) in &overrides.0 {

@@ -13,7 +13,7 @@ use crate::diagnostics::{
     Diagnostic, FieldPath, Problem, Segment, Severity, did_you_mean, nearest,
 };
 use crate::manifest::{FORMAT, Manifest};
-use crate::rubric::{self, Rubric, RubricFile};
+use crate::rubric::{self, Origins, Rubric, RubricFile, RubricSource};
 use crate::schema;
 use crate::validate;
 
@@ -140,12 +140,110 @@ pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
     into_result(src, m, problems)
 }
 
-/// Parses and checks a rubric file, then compiles it against the metric catalogue.
+/// How many rubrics an `extends` chain may hold.
+const MAX_EXTENDS: usize = 8;
+
+/// Parses and checks a rubric, resolves its `extends` chain, then compiles it against the
+/// metric catalogue. A rubric read from a file may extend built-ins or files in its folder.
 pub fn rubric(src: &Source) -> Result<Rubric, Vec<Diagnostic>> {
+    let path = Path::new(&src.name);
+    let dir = path
+        .is_file()
+        .then(|| path.parent().unwrap_or(Path::new(".")).to_path_buf());
+    let mut chain = Vec::new();
+    let (file, origins, sha) = resolve_rubric(src, dir.as_deref(), &mut chain)?;
+    Rubric::compile(file, sha).map_err(|problems| {
+        let mapped: Vec<Problem> = problems.into_iter().map(|p| origins.locate(p)).collect();
+        locate_all(src, &mapped)
+    })
+}
+
+/// The identity of a rubric source for cycle detection: its canonical path, or its name.
+fn identity(src: &Source) -> String {
+    Path::new(&src.name)
+        .canonicalize()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| src.name.clone())
+}
+
+fn resolve_rubric(
+    src: &Source,
+    dir: Option<&Path>,
+    chain: &mut Vec<String>,
+) -> Result<(RubricFile, Origins, String), Vec<Diagnostic>> {
     let tree = parse_tree(src, "a rubric starts with a [rubric] table")?;
     schema_check(src, &tree, schema::Kind::Rubric)?;
-    let file: RubricFile = typed(src, tree)?;
-    Rubric::compile(file, src.sha256()).map_err(|problems| locate_all(src, &problems))
+    let written: RubricSource = typed(src, tree)?;
+    let mut sha = src.sha256();
+    chain.push(identity(src));
+    let base = match written.rubric.extends.clone() {
+        None => None,
+        Some(name) => {
+            let at = FieldPath::root().key("rubric").key("extends");
+            let fail = |message: String, help: Option<String>| {
+                locate_all(src, &[Problem::error(at.clone(), message).with_help(help)])
+            };
+            if chain.len() >= MAX_EXTENDS {
+                return Err(fail(
+                    format!("`extends` chains more than {MAX_EXTENDS} rubrics"),
+                    None,
+                ));
+            }
+            let ids: Vec<&str> = rubric::BUILTIN.iter().map(|(id, _)| *id).collect();
+            let (base_src, base_dir) = match rubric::BUILTIN.iter().find(|(id, _)| *id == name) {
+                Some((id, text)) => (Source::new(format!("<built-in rubric {id}>"), *text), None),
+                None => {
+                    let Some(dir) = dir else {
+                        return Err(fail(
+                            format!(
+                                "no built-in rubric `{name}`: a built-in rubric extends only built-in ones"
+                            ),
+                            did_you_mean(&name, &ids, "built-in rubrics"),
+                        ));
+                    };
+                    let rel = Path::new(&name);
+                    let outside = rel.is_absolute()
+                        || rel
+                            .components()
+                            .any(|c| matches!(c, std::path::Component::ParentDir));
+                    let path = dir.join(rel);
+                    let inside = match (dir.canonicalize(), path.canonicalize()) {
+                        (Ok(d), Ok(p)) => Some(p.starts_with(d)),
+                        _ => None,
+                    };
+                    if outside || inside == Some(false) {
+                        return Err(fail(
+                            format!("`extends = \"{name}\"` points outside this rubric's folder"),
+                            Some("extend a built-in rubric id or a file next to this one".into()),
+                        ));
+                    }
+                    if inside.is_none() {
+                        return Err(fail(
+                            format!("no built-in rubric `{name}` and no file {}", path.display()),
+                            did_you_mean(&name, &ids, "built-in rubrics"),
+                        ));
+                    }
+                    (
+                        read(&path, DEFAULT_MAX_BYTES).map_err(|d| vec![d])?,
+                        path.parent().map(Path::to_path_buf),
+                    )
+                }
+            };
+            if chain.contains(&identity(&base_src)) {
+                let mut names: Vec<String> = chain.clone();
+                names.push(identity(&base_src));
+                return Err(fail(
+                    format!("`extends` makes a cycle: {}", names.join(" -> ")),
+                    None,
+                ));
+            }
+            let (file, _, base_sha) = resolve_rubric(&base_src, base_dir.as_deref(), chain)?;
+            sha = sha256_hex(format!("{sha}\n{base_sha}").as_bytes());
+            Some(file)
+        }
+    };
+    let (file, origins) = written.resolve(base).map_err(|p| locate_all(src, &p))?;
+    Ok((file, origins, sha))
 }
 
 /// A built-in rubric by id, or a rubric file by path.

@@ -168,16 +168,24 @@ pub struct Context<'a> {
     pub manifest: &'a Manifest,
     pub as_of: Date,
     pub upstream: Upstream<'a>,
+    /// The rubric's trusted audit firms; empty means every firm counts.
+    pub reputable_firms: &'a [String],
     audits: AuditCoverage,
     proofs: ProofCoverage,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(manifest: &'a Manifest, as_of: Date, upstream: Upstream<'a>) -> Self {
+    pub fn new(
+        manifest: &'a Manifest,
+        as_of: Date,
+        upstream: Upstream<'a>,
+        reputable_firms: &'a [String],
+    ) -> Self {
         Self {
             manifest,
             as_of,
             upstream,
+            reputable_firms,
             audits: AuditCoverage::analyse(manifest, as_of),
             proofs: ProofCoverage::analyse(manifest, as_of),
         }
@@ -375,6 +383,44 @@ fn min_firms_per_core_component(ctx: &Context) -> Measurement {
     let (n, name) = weakest.unwrap_or((0, ""));
     audits_measurement(ctx, Value::Number(n as f64), &used)
         .noting(format!("fewest independent firms: {n}, on `{name}`"))
+}
+
+/// True when a firm's name is on the rubric's list (case-insensitive; a list entry may be the
+/// start of a longer name, e.g. "Trail of Bits" matches "Trail of Bits (ToB)").
+fn reputable(ctx: &Context, firm: &str) -> bool {
+    let firm = firm.trim().to_lowercase();
+    ctx.reputable_firms.is_empty()
+        || ctx
+            .reputable_firms
+            .iter()
+            .any(|r| firm.starts_with(&r.trim().to_lowercase()))
+}
+
+fn min_reputable_firms(ctx: &Context) -> Measurement {
+    if !ctx.audits.known || !ctx.has_core() {
+        return Measurement::unknown();
+    }
+    let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
+    let mut used = BTreeSet::new();
+    let mut weakest: Option<(usize, &str)> = None;
+    for (c, clean) in ctx.core().zip(&ctx.audits.clean) {
+        let trusted: Vec<usize> = clean
+            .iter()
+            .copied()
+            .filter(|&i| reputable(ctx, &audits[i].firm))
+            .collect();
+        let firms: BTreeSet<String> = trusted
+            .iter()
+            .map(|&i| audits[i].firm.trim().to_lowercase())
+            .collect();
+        used.extend(trusted);
+        if weakest.is_none_or(|(n, _)| firms.len() < n) {
+            weakest = Some((firms.len(), c.name.as_str()));
+        }
+    }
+    let (n, name) = weakest.unwrap_or((0, ""));
+    audits_measurement(ctx, Value::Number(n as f64), &used)
+        .noting(format!("fewest reputable firms: {n}, on `{name}`"))
 }
 
 fn uncovered_core_components(ctx: &Context) -> Measurement {
@@ -1133,6 +1179,12 @@ pub static CATALOGUE: &[MetricDef] = &[
         Number(Unit::Count),
         min_firms_per_core_component,
         "Fewest independent audit firms covering any core component at its deployed version, counting only audits dated by the evaluation date with no unresolved critical or high finding."
+    ),
+    metric!(
+        "audits.reputable_firms_covering",
+        Number(Unit::Count),
+        min_reputable_firms,
+        "As audits.min_firms_per_core_component, counting only firms on the rubric's `reputable_firms` list (every firm when the rubric has none)."
     ),
     metric!(
         "audits.uncovered_core_components",

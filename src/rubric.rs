@@ -14,24 +14,50 @@ use crate::metrics::{self, MetricId, MetricKind};
 pub const DEFAULT_ID: &str = "defi-baseline";
 
 /// Rubrics compiled into the binary, so posture works with no files and no network.
-pub const BUILTIN: &[(&str, &str)] = &[(
-    "defi-baseline",
-    include_str!("../rubrics/defi-baseline.toml"),
-)];
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "defi-baseline",
+        include_str!("../rubrics/defi-baseline.toml"),
+    ),
+    (
+        "institutional",
+        include_str!("../rubrics/institutional.toml"),
+    ),
+    (
+        "three-pillars",
+        include_str!("../rubrics/three-pillars.toml"),
+    ),
+];
 
-/// A rubric file as written.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(title = "posture rubric", extend("$id" = "https://posture.invalid/rubric.schema.json"))]
+/// A rubric after `extends` is resolved: every field present. Compiled into a [`Rubric`].
+#[derive(Debug, Clone)]
 pub struct RubricFile {
     pub rubric: RubricMeta,
+    pub reputable_firms: Vec<String>,
     pub grades: Grades,
-    #[serde(default)]
     pub evidence: EvidencePolicy,
     pub categories: Vec<CategoryDef>,
     pub controls: Vec<ControlDef>,
-    #[serde(default)]
     pub gates: Vec<GateDef>,
+}
+
+/// A rubric file as written. With `extends`, every table is optional and entries override the
+/// base's entries of the same id field by field; without it, new entries need every field.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "posture rubric", extend("$id" = "https://posture.invalid/rubric.schema.json"))]
+pub struct RubricSource {
+    pub rubric: RubricMeta,
+    /// Audit firms this rubric's policy trusts (`audits.reputable_firms_covering`).
+    pub reputable_firms: Option<Vec<String>>,
+    pub grades: Option<Grades>,
+    pub evidence: Option<EvidencePolicy>,
+    #[serde(default)]
+    pub categories: Vec<CategoryPatch>,
+    #[serde(default)]
+    pub controls: Vec<ControlPatch>,
+    #[serde(default)]
+    pub gates: Vec<GatePatch>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -43,6 +69,65 @@ pub struct RubricMeta {
     pub title: String,
     #[serde(default)]
     pub description: String,
+    /// A built-in rubric id, or a rubric file in the same folder, to start from.
+    pub extends: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryPatch {
+    pub id: String,
+    pub title: Option<String>,
+    pub weight: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ControlPatch {
+    pub id: String,
+    pub category: Option<String>,
+    pub title: Option<String>,
+    pub weight: Option<f64>,
+    /// A metric name from the catalogue (`posture rubric metrics`).
+    pub metric: Option<String>,
+    pub scoring: Option<Scoring>,
+    /// A yes/no metric; when it is true the control leaves the denominator.
+    pub not_applicable_when: Option<String>,
+    pub effort: Option<Effort>,
+    pub rationale: Option<String>,
+    pub remediation: Option<String>,
+    pub references: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GatePatch {
+    pub id: String,
+    pub title: Option<String>,
+    /// The gate fails when any condition holds.
+    pub when_any: Option<Vec<Condition>>,
+    /// Best grade a protocol failing this gate can get.
+    pub cap: Option<String>,
+    pub reason: Option<String>,
+    /// What an unknown metric does to this gate (`fails` by default).
+    pub unknown: Option<UnknownPolicy>,
+}
+
+/// Where an entry of a resolved rubric came from, to point problems at the right file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Written (or overridden) at this index of the file's own list.
+    Own(usize),
+    /// Inherited unchanged from the base rubric.
+    Base,
+}
+
+/// The origins of each resolved list's entries.
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    pub categories: Vec<Origin>,
+    pub controls: Vec<Origin>,
+    pub gates: Vec<Origin>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -74,8 +159,7 @@ impl Default for EvidencePolicy {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct CategoryDef {
     pub id: String,
     pub title: String,
@@ -93,8 +177,7 @@ pub enum Effort {
     High,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct ControlDef {
     pub id: String,
     pub category: String,
@@ -108,7 +191,6 @@ pub struct ControlDef {
     pub effort: Effort,
     pub rationale: String,
     pub remediation: String,
-    #[serde(default)]
     pub references: Vec<String>,
 }
 
@@ -136,8 +218,7 @@ pub struct Tier {
     pub score: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct GateDef {
     pub id: String,
     pub title: String,
@@ -147,7 +228,6 @@ pub struct GateDef {
     pub cap: String,
     pub reason: String,
     /// What an unknown metric does to this gate.
-    #[serde(default)]
     pub unknown: UnknownPolicy,
 }
 
@@ -274,7 +354,9 @@ pub struct Rubric {
     pub categories: Vec<Category>,
     pub controls: Vec<Control>,
     pub gates: Vec<Gate>,
-    /// sha256 of the rubric text, for the report's stamp.
+    /// Audit firms the policy trusts; empty means every firm counts.
+    pub reputable_firms: Vec<String>,
+    /// sha256 of the rubric text (chained with its base's), for the report's stamp.
     pub sha256: String,
 }
 
@@ -497,6 +579,7 @@ impl Rubric {
                     .collect(),
                 controls,
                 gates,
+                reputable_firms: file.reputable_firms,
                 sha256,
             }),
             _ => Err(problems),
@@ -730,12 +813,267 @@ fn check_condition(
     })
 }
 
+impl RubricSource {
+    /// Applies this file to its base (or to nothing), field by field and id by id. Problems
+    /// point into this file; `Origins` says which resolved entries came from it.
+    pub fn resolve(self, base: Option<RubricFile>) -> Result<(RubricFile, Origins), Vec<Problem>> {
+        let root = FieldPath::root();
+        let mut problems = Vec::new();
+        let had_base = base.is_some();
+        let (grades, evidence, firms, mut categories, mut controls, mut gates) = match base {
+            Some(b) => (
+                Some(b.grades),
+                Some(b.evidence),
+                b.reputable_firms,
+                b.categories,
+                b.controls,
+                b.gates,
+            ),
+            None => (None, None, Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+        };
+        let mut origins = Origins {
+            categories: vec![Origin::Base; categories.len()],
+            controls: vec![Origin::Base; controls.len()],
+            gates: vec![Origin::Base; gates.len()],
+        };
+        let grades = self.grades.or(grades);
+        if grades.is_none() {
+            problems.push(Problem::error(
+                root.key("grades"),
+                "a rubric needs a [grades] scale, or `extends` to inherit one",
+            ));
+        }
+        let new_needs = |what: &str,
+                         id: &str,
+                         at: &FieldPath,
+                         missing: &[&str],
+                         problems: &mut Vec<Problem>| {
+            if !missing.is_empty() {
+                let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+                problems.push(Problem::error(
+                    at.clone(),
+                    format!(
+                        "{what} `{id}` is {}, so it needs {}",
+                        if had_base {
+                            "not in the base rubric"
+                        } else {
+                            "new"
+                        },
+                        list.join(", ")
+                    ),
+                ));
+            }
+        };
+
+        for (i, p) in self.categories.into_iter().enumerate() {
+            let at = root.key("categories").index(i);
+            match categories.iter().position(|c| c.id == p.id) {
+                Some(k) => {
+                    let c = &mut categories[k];
+                    if let Some(t) = p.title {
+                        c.title = t;
+                    }
+                    if let Some(w) = p.weight {
+                        c.weight = w;
+                    }
+                    origins.categories[k] = Origin::Own(i);
+                }
+                None => match (p.title, p.weight) {
+                    (Some(title), Some(weight)) => {
+                        categories.push(CategoryDef {
+                            id: p.id,
+                            title,
+                            weight,
+                        });
+                        origins.categories.push(Origin::Own(i));
+                    }
+                    (t, w) => {
+                        let missing: Vec<&str> = [(t.is_none(), "title"), (w.is_none(), "weight")]
+                            .iter()
+                            .filter(|x| x.0)
+                            .map(|x| x.1)
+                            .collect();
+                        new_needs("category", &p.id, &at, &missing, &mut problems);
+                    }
+                },
+            }
+        }
+
+        for (i, p) in self.controls.into_iter().enumerate() {
+            let at = root.key("controls").index(i);
+            match controls.iter().position(|c| c.id == p.id) {
+                Some(k) => {
+                    let c = &mut controls[k];
+                    if let Some(v) = p.category {
+                        c.category = v;
+                    }
+                    if let Some(v) = p.title {
+                        c.title = v;
+                    }
+                    if let Some(v) = p.weight {
+                        c.weight = v;
+                    }
+                    if let Some(v) = p.metric {
+                        c.metric = v;
+                    }
+                    if let Some(v) = p.scoring {
+                        c.scoring = v;
+                    }
+                    if p.not_applicable_when.is_some() {
+                        c.not_applicable_when = p.not_applicable_when;
+                    }
+                    if let Some(v) = p.effort {
+                        c.effort = v;
+                    }
+                    if let Some(v) = p.rationale {
+                        c.rationale = v;
+                    }
+                    if let Some(v) = p.remediation {
+                        c.remediation = v;
+                    }
+                    if let Some(v) = p.references {
+                        c.references = v;
+                    }
+                    origins.controls[k] = Origin::Own(i);
+                }
+                None => {
+                    let missing: Vec<&str> = [
+                        (p.category.is_none(), "category"),
+                        (p.title.is_none(), "title"),
+                        (p.weight.is_none(), "weight"),
+                        (p.metric.is_none(), "metric"),
+                        (p.scoring.is_none(), "scoring"),
+                        (p.effort.is_none(), "effort"),
+                        (p.rationale.is_none(), "rationale"),
+                        (p.remediation.is_none(), "remediation"),
+                    ]
+                    .iter()
+                    .filter(|x| x.0)
+                    .map(|x| x.1)
+                    .collect();
+                    if !missing.is_empty() {
+                        new_needs("control", &p.id, &at, &missing, &mut problems);
+                        continue;
+                    }
+                    controls.push(ControlDef {
+                        id: p.id,
+                        category: p.category.unwrap_or_default(),
+                        title: p.title.unwrap_or_default(),
+                        weight: p.weight.unwrap_or_default(),
+                        metric: p.metric.unwrap_or_default(),
+                        scoring: p.scoring.unwrap_or(Scoring::Boolean(true)),
+                        not_applicable_when: p.not_applicable_when,
+                        effort: p.effort.unwrap_or(Effort::Medium),
+                        rationale: p.rationale.unwrap_or_default(),
+                        remediation: p.remediation.unwrap_or_default(),
+                        references: p.references.unwrap_or_default(),
+                    });
+                    origins.controls.push(Origin::Own(i));
+                }
+            }
+        }
+
+        for (i, p) in self.gates.into_iter().enumerate() {
+            let at = root.key("gates").index(i);
+            match gates.iter().position(|g| g.id == p.id) {
+                Some(k) => {
+                    let g = &mut gates[k];
+                    if let Some(v) = p.title {
+                        g.title = v;
+                    }
+                    if let Some(v) = p.when_any {
+                        g.when_any = v;
+                    }
+                    if let Some(v) = p.cap {
+                        g.cap = v;
+                    }
+                    if let Some(v) = p.reason {
+                        g.reason = v;
+                    }
+                    if let Some(v) = p.unknown {
+                        g.unknown = v;
+                    }
+                    origins.gates[k] = Origin::Own(i);
+                }
+                None => match (p.title, p.when_any, p.cap, p.reason) {
+                    (Some(title), Some(when_any), Some(cap), Some(reason)) => {
+                        gates.push(GateDef {
+                            id: p.id,
+                            title,
+                            when_any,
+                            cap,
+                            reason,
+                            unknown: p.unknown.unwrap_or_default(),
+                        });
+                        origins.gates.push(Origin::Own(i));
+                    }
+                    (t, w, c, r) => {
+                        let missing: Vec<&str> = [
+                            (t.is_none(), "title"),
+                            (w.is_none(), "when_any"),
+                            (c.is_none(), "cap"),
+                            (r.is_none(), "reason"),
+                        ]
+                        .iter()
+                        .filter(|x| x.0)
+                        .map(|x| x.1)
+                        .collect();
+                        new_needs("gate", &p.id, &at, &missing, &mut problems);
+                    }
+                },
+            }
+        }
+
+        match grades {
+            Some(grades) if problems.is_empty() => Ok((
+                RubricFile {
+                    rubric: self.rubric,
+                    reputable_firms: self.reputable_firms.unwrap_or(firms),
+                    grades,
+                    evidence: self.evidence.or(evidence).unwrap_or_default(),
+                    categories,
+                    controls,
+                    gates,
+                },
+                origins,
+            )),
+            _ => Err(problems),
+        }
+    }
+}
+
+impl Origins {
+    /// Maps a problem found in the resolved rubric back to the file: entries this file wrote
+    /// keep their path (re-indexed); inherited ones point at `extends`.
+    pub fn locate(&self, mut p: Problem) -> Problem {
+        use crate::diagnostics::Segment;
+        let list = match p.path.0.first() {
+            Some(Segment::Key(k)) if k == "categories" => &self.categories,
+            Some(Segment::Key(k)) if k == "controls" => &self.controls,
+            Some(Segment::Key(k)) if k == "gates" => &self.gates,
+            _ => return p,
+        };
+        let Some(Segment::Index(i)) = p.path.0.get(1).cloned() else {
+            return p;
+        };
+        match list.get(i) {
+            Some(Origin::Own(j)) => p.path.0[1] = Segment::Index(*j),
+            _ => {
+                p.message = format!("in the base rubric ({}): {}", p.path, p.message);
+                p.path = FieldPath::root().key("rubric").key("extends");
+            }
+        }
+        p
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn compile(text: &str) -> Result<Rubric, Vec<Problem>> {
-        let file: RubricFile = toml::from_str(text).expect("test rubric parses");
+        let written: RubricSource = toml::from_str(text).expect("test rubric parses");
+        let (file, _) = written.resolve(None)?;
         Rubric::compile(file, String::new())
     }
 

@@ -8,7 +8,7 @@ use schemars::generate::SchemaSettings;
 
 use crate::manifest::Manifest;
 use crate::report::Report;
-use crate::rubric::RubricFile;
+use crate::rubric::RubricSource;
 
 /// Which schema `posture schema` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,7 @@ fn strip_null(v: &mut serde_json::Value) {
 pub fn json(kind: Kind) -> serde_json::Value {
     let mut schema = match kind {
         Kind::Manifest => generate::<Manifest>(),
-        Kind::Rubric => generate::<RubricFile>(),
+        Kind::Rubric => generate::<RubricSource>(),
         Kind::Report => return generate::<Report>(),
     };
     strip_null(&mut schema);
