@@ -93,6 +93,11 @@ pub enum RubricAction {
     },
     /// Every metric in the catalogue, as Markdown.
     Metrics,
+    /// Check a rubric file: errors (exit 2) and warnings (legal but probably not meant).
+    Lint {
+        /// A rubric file (or a built-in id).
+        rubric: String,
+    },
 }
 
 /// Options shared by every command that evaluates.
@@ -649,6 +654,39 @@ fn rubric_cmd(action: RubricAction, out: &mut dyn Write, err: &mut dyn Write) ->
         RubricAction::Metrics => {
             out.write_all(metrics_markdown().as_bytes())?;
             Ok(exit::OK)
+        }
+        RubricAction::Lint { rubric } => lint(&rubric, out, err),
+    }
+}
+
+fn lint(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    let src = match rubric::BUILTIN.iter().find(|(id, _)| *id == name) {
+        Some((id, text)) => Source::new(format!("<built-in rubric {id}>"), *text),
+        None => match load::read(std::path::Path::new(name), load::DEFAULT_MAX_BYTES) {
+            Ok(s) => s,
+            Err(d) => {
+                emit(err, &[d], None)?;
+                return Ok(exit::BAD_INPUT);
+            }
+        },
+    };
+    match load::lint_rubric(&src) {
+        Ok((r, warnings)) => {
+            emit(err, &warnings, Some(&src.text))?;
+            writeln!(
+                out,
+                "{} {}: 0 errors, {} warnings",
+                r.meta.id,
+                r.meta.version,
+                warnings.len()
+            )?;
+            Ok(exit::OK)
+        }
+        Err(diags) => {
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            emit(err, &diags, Some(&src.text))?;
+            writeln!(out, "{}: {errors} errors", src.name)?;
+            Ok(exit::BAD_INPUT)
         }
     }
 }

@@ -168,26 +168,28 @@ pub fn emit(
     text: Option<&str>,
 ) -> std::io::Result<()> {
     let config = term::Config::default();
+    // One file per call: its line index is built once, however many diagnostics there are.
+    let name = diagnostics.first().map_or("", |d| d.file.as_str());
+    let file = SimpleFile::new(name, text.unwrap_or(""));
     for d in diagnostics {
-        let file = SimpleFile::new(d.file.as_str(), text.unwrap_or(""));
         let mut r = match d.severity {
             Severity::Error => Rendered::error(),
             Severity::Warning => Rendered::warning(),
         }
         .with_message(&d.message);
+        let mut notes = Vec::new();
         match (&d.span, text) {
-            (Some(span), Some(t)) => {
+            (Some(span), Some(t)) if d.file == name => {
                 let start = floor_char_boundary(t, span.start.min(t.len()));
                 let end = floor_char_boundary(t, span.end.min(t.len())).max(start);
                 r = r.with_labels(vec![Label::primary((), start..end)]);
             }
-            _ => {
-                r = r.with_notes(vec![format!("in {}", d.file)]);
-            }
+            _ => notes.push(format!("in {}", d.file)),
         }
         if let Some(h) = &d.help {
-            r = r.with_notes(vec![format!("help: {h}")]);
+            notes.push(format!("help: {h}"));
         }
+        r = r.with_notes(notes);
         term::emit_to_io_write(out, &config, &file, &r)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
     }

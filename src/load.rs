@@ -19,6 +19,12 @@ use crate::validate;
 
 /// Files larger than this are refused unread: manifests are a few kilobytes.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 20;
+/// Errors reported per file; past this a file is hopeless and the rest is counted, not shown.
+pub const MAX_DIAGNOSTICS: usize = 50;
+/// Deepest nesting of tables and arrays accepted (the formats need 4).
+pub const MAX_DEPTH: usize = 16;
+/// Longest array accepted (a protocol with more audits than this is not a manifest).
+pub const MAX_ARRAY: usize = 10_000;
 
 /// A file's text with the name used in messages.
 #[derive(Debug, Clone)]
@@ -98,7 +104,12 @@ pub fn expand(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
             if hidden {
                 continue;
             }
-            if p.is_dir() {
+            // The entry's own type saves a stat per file; a link is followed as `is_dir` does.
+            let is_dir = match entry.file_type() {
+                Ok(t) if !t.is_symlink() => t.is_dir(),
+                _ => p.is_dir(),
+            };
+            if is_dir {
                 stack.push(p);
             } else if p.extension().is_some_and(|e| e == "toml") {
                 out.push(p);
@@ -111,6 +122,11 @@ pub fn expand(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 
 /// True when a TOML text is a rubric (it has a top-level `[rubric]` table).
 pub fn looks_like_rubric(text: &str) -> bool {
+    // A `rubric` key is spelled out, or written with escapes in a quoted key (`"\u0072ubric"`):
+    // a text with neither is no rubric, and a manifest is not parsed twice to learn that.
+    if !text.contains("rubric") && !text.contains('\\') {
+        return false;
+    }
     DeTable::parse(text).is_ok_and(|t| t.get_ref().get("rubric").is_some())
 }
 
@@ -120,6 +136,7 @@ pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
         src,
         "a manifest starts with `format = 1` and a [protocol] table",
     )?;
+    check_limits(src, &tree)?;
     if let Some(v) = tree.get_ref().get("format")
         && let Some(n) = v
             .get_ref()
@@ -146,16 +163,31 @@ const MAX_EXTENDS: usize = 8;
 /// Parses and checks a rubric, resolves its `extends` chain, then compiles it against the
 /// metric catalogue. A rubric read from a file may extend built-ins or files in its folder.
 pub fn rubric(src: &Source) -> Result<Rubric, Vec<Diagnostic>> {
+    rubric_with_origins(src).map(|(r, _)| r)
+}
+
+/// As [`rubric`], plus the lint warnings, located in the file.
+pub fn lint_rubric(src: &Source) -> Result<(Rubric, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (r, origins) = rubric_with_origins(src)?;
+    let warnings: Vec<Problem> = r.lint().into_iter().map(|p| origins.locate(p)).collect();
+    let located = locate_all(src, &warnings);
+    Ok((r, located))
+}
+
+fn rubric_with_origins(src: &Source) -> Result<(Rubric, Origins), Vec<Diagnostic>> {
     let path = Path::new(&src.name);
     let dir = path
         .is_file()
         .then(|| path.parent().unwrap_or(Path::new(".")).to_path_buf());
     let mut chain = Vec::new();
     let (file, origins, sha) = resolve_rubric(src, dir.as_deref(), &mut chain)?;
-    Rubric::compile(file, sha).map_err(|problems| {
-        let mapped: Vec<Problem> = problems.into_iter().map(|p| origins.locate(p)).collect();
-        locate_all(src, &mapped)
-    })
+    match Rubric::compile(file, sha) {
+        Ok(r) => Ok((r, origins)),
+        Err(problems) => {
+            let mapped: Vec<Problem> = problems.into_iter().map(|p| origins.locate(p)).collect();
+            Err(locate_all(src, &mapped))
+        }
+    }
 }
 
 /// The identity of a rubric source for cycle detection: its canonical path, or its name.
@@ -172,6 +204,7 @@ fn resolve_rubric(
     chain: &mut Vec<String>,
 ) -> Result<(RubricFile, Origins, String), Vec<Diagnostic>> {
     let tree = parse_tree(src, "a rubric starts with a [rubric] table")?;
+    check_limits(src, &tree)?;
     schema_check(src, &tree, schema::Kind::Rubric)?;
     let written: RubricSource = typed(src, tree)?;
     let mut sha = src.sha256();
@@ -230,10 +263,11 @@ fn resolve_rubric(
                 }
             };
             if chain.contains(&identity(&base_src)) {
-                let mut names: Vec<String> = chain.clone();
-                names.push(identity(&base_src));
                 return Err(fail(
-                    format!("`extends` makes a cycle: {}", names.join(" -> ")),
+                    format!(
+                        "`extends` makes a cycle: {} extends {}, which leads back here",
+                        src.name, base_src.name
+                    ),
                     None,
                 ));
             }
@@ -288,8 +322,9 @@ fn parse_tree<'a>(
     if errors.is_empty() {
         return Ok(tree);
     }
-    Err(errors
+    let mut out: Vec<Diagnostic> = errors
         .iter()
+        .take(MAX_DIAGNOSTICS)
         .map(|e| {
             at_span(
                 src,
@@ -298,7 +333,63 @@ fn parse_tree<'a>(
                 None,
             )
         })
-        .collect())
+        .collect();
+    if errors.len() > MAX_DIAGNOSTICS {
+        out.push(Diagnostic::file_error(
+            &src.name,
+            format!(
+                "... and {} more TOML errors in {}",
+                errors.len() - MAX_DIAGNOSTICS,
+                src.name
+            ),
+        ));
+    }
+    Err(out)
+}
+
+/// Refuses documents nested deeper, or with longer arrays, than any real manifest or rubric,
+/// before anything walks them.
+fn check_limits(src: &Source, tree: &Spanned<DeTable>) -> Result<(), Vec<Diagnostic>> {
+    fn walk(v: &Spanned<DeValue>, depth: usize, src: &Source, out: &mut Vec<Diagnostic>) {
+        if !out.is_empty() {
+            return;
+        }
+        if depth > MAX_DEPTH {
+            out.push(at_span(
+                src,
+                v.span(),
+                format!(
+                    "nested more than {MAX_DEPTH} levels deep: posture's formats need at most 4"
+                ),
+                None,
+            ));
+            return;
+        }
+        match v.get_ref() {
+            DeValue::Array(a) => {
+                if a.len() > MAX_ARRAY {
+                    out.push(at_span(
+                        src,
+                        v.span(),
+                        format!(
+                            "an array of {} entries, over the limit of {MAX_ARRAY}",
+                            a.len()
+                        ),
+                        None,
+                    ));
+                    return;
+                }
+                a.iter().for_each(|x| walk(x, depth + 1, src, out));
+            }
+            DeValue::Table(t) => t.values().for_each(|x| walk(x, depth + 1, src, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for v in tree.get_ref().values() {
+        walk(v, 1, src, &mut out);
+    }
+    if out.is_empty() { Ok(()) } else { Err(out) }
 }
 
 fn typed<'de, T: Deserialize<'de>>(
@@ -391,7 +482,8 @@ fn locate(root: &DeTable, path: &FieldPath, key: bool) -> Option<Range<usize>> {
     best
 }
 
-fn to_json(v: &DeValue) -> serde_json::Value {
+/// A TOML value as the JSON instance the schemas check.
+pub(crate) fn to_json(v: &DeValue) -> serde_json::Value {
     use serde_json::Value as J;
     match v {
         DeValue::String(s) => J::String(s.to_string()),
@@ -414,7 +506,7 @@ fn to_json(v: &DeValue) -> serde_json::Value {
     }
 }
 
-fn table_json(t: &DeTable) -> serde_json::Value {
+pub(crate) fn table_json(t: &DeTable) -> serde_json::Value {
     serde_json::Value::Object(
         t.iter()
             .map(|(k, v)| (k.get_ref().to_string(), to_json(v.get_ref())))
@@ -427,13 +519,18 @@ fn schema_check(
     tree: &Spanned<DeTable>,
     kind: schema::Kind,
 ) -> Result<(), Vec<Diagnostic>> {
+    // Valid files, nearly all of them, are checked in place; only an invalid one is converted
+    // to JSON and checked again for its errors, in the JSON validator's order.
+    if schema::toml_validator(kind).is_valid(schema::toml_json::TomlNode::root(tree.get_ref())) {
+        return Ok(());
+    }
     let instance = table_json(tree.get_ref());
     let validator = schema::validator(kind);
     let mut out = Vec::new();
     // A misspelled required key also shows up as "missing"; say it once, as the misspelling.
     let mut misspelled: Vec<(FieldPath, String)> = Vec::new();
     let mut missing: Vec<(FieldPath, String, Diagnostic)> = Vec::new();
-    for e in validator.iter_errors(&instance) {
+    for e in validator.iter_errors(&instance).take(MAX_DIAGNOSTICS) {
         let pointer: Vec<String> = e
             .instance_path()
             .as_str()
@@ -484,15 +581,23 @@ fn schema_check(
                     }
                     _ => None,
                 };
+                let detail = match kind_ {
+                    // A regex means little to a reader: say what the value should look like.
+                    K::Pattern { .. } => match schema::description_at(kind, &pointer) {
+                        Some(d) => format!("{} does not have the expected form: {d}", e.instance()),
+                        None => e.to_string(),
+                    },
+                    _ => e.to_string(),
+                };
                 let message = if path.0.is_empty() {
-                    e.to_string()
+                    detail
                 } else {
-                    format!("{path}: {e}")
+                    format!("{path}: {detail}")
                 };
                 let d = Diagnostic {
                     severity: Severity::Error,
                     file: src.name.clone(),
-                    span: locate(tree.get_ref(), &path, false),
+                    span: locate(tree.get_ref(), &path, false).or(Some(0..0)),
                     message,
                     help,
                 };

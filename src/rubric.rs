@@ -868,6 +868,12 @@ impl RubricSource {
         for (i, p) in self.categories.into_iter().enumerate() {
             let at = root.key("categories").index(i);
             match categories.iter().position(|c| c.id == p.id) {
+                Some(k) if matches!(origins.categories[k], Origin::Own(_)) => {
+                    problems.push(Problem::error(
+                        at.key("id"),
+                        format!("duplicate category id `{}`", p.id),
+                    ));
+                }
                 Some(k) => {
                     let c = &mut categories[k];
                     if let Some(t) = p.title {
@@ -902,6 +908,12 @@ impl RubricSource {
         for (i, p) in self.controls.into_iter().enumerate() {
             let at = root.key("controls").index(i);
             match controls.iter().position(|c| c.id == p.id) {
+                Some(k) if matches!(origins.controls[k], Origin::Own(_)) => {
+                    problems.push(Problem::error(
+                        at.key("id"),
+                        format!("duplicate control id `{}`", p.id),
+                    ));
+                }
                 Some(k) => {
                     let c = &mut controls[k];
                     if let Some(v) = p.category {
@@ -976,6 +988,12 @@ impl RubricSource {
         for (i, p) in self.gates.into_iter().enumerate() {
             let at = root.key("gates").index(i);
             match gates.iter().position(|g| g.id == p.id) {
+                Some(k) if matches!(origins.gates[k], Origin::Own(_)) => {
+                    problems.push(Problem::error(
+                        at.key("id"),
+                        format!("duplicate gate id `{}`", p.id),
+                    ));
+                }
                 Some(k) => {
                     let g = &mut gates[k];
                     if let Some(v) = p.title {
@@ -1064,6 +1082,117 @@ impl Origins {
             }
         }
         p
+    }
+}
+
+impl Rubric {
+    /// Things that are legal but probably not meant: conditions that can never hold, caps that
+    /// cannot lower a grade, levels that silently score 0, tiers that reward the looser bound.
+    /// Paths index the resolved rubric; map them with [`Origins::locate`].
+    pub fn lint(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let root = FieldPath::root();
+        if let Some(last) = self.scale.0.last().filter(|s| s.min > 0.0) {
+            out.push(Problem::warning(
+                root.key("grades")
+                    .key("scale")
+                    .index(self.scale.0.len() - 1)
+                    .key("min"),
+                format!(
+                    "the lowest grade `{}` starts at {}: scores below it get `{}` anyway",
+                    last.grade, last.min, last.grade
+                ),
+            ));
+        }
+        for (i, c) in self.controls.iter().enumerate() {
+            let at = root.key("controls").index(i);
+            let def = metrics::def(c.metric);
+            if c.rationale.trim().is_empty() {
+                out.push(Problem::warning(
+                    at.key("rationale"),
+                    format!("control `{}` says nothing about why it matters", c.id),
+                ));
+            }
+            if c.remediation.trim().is_empty() {
+                out.push(Problem::warning(
+                    at.key("remediation"),
+                    format!("control `{}` gives no remediation for its gap report", c.id),
+                ));
+            }
+            match (&c.scoring, def.kind) {
+                (Scoring::Levels(levels), MetricKind::Level(allowed)) => {
+                    let unlisted: Vec<&str> = allowed
+                        .iter()
+                        .copied()
+                        .filter(|l| !levels.contains_key(*l))
+                        .collect();
+                    if !unlisted.is_empty() {
+                        out.push(Problem::warning(
+                            at.key("scoring").key("levels"),
+                            format!(
+                                "levels {} of `{}` are not listed and score 0",
+                                unlisted.join(", "),
+                                def.name
+                            ),
+                        ));
+                    }
+                }
+                (Scoring::Tiers(tiers), _) => {
+                    for (k, w) in tiers.windows(2).enumerate() {
+                        if w[1].score > w[0].score {
+                            out.push(Problem::warning(
+                                at.key("scoring").key("tiers").index(k + 1).key("score"),
+                                format!("this looser tier scores {} , more than the stricter one before it ({})", w[1].score, w[0].score),
+                            ));
+                        }
+                    }
+                }
+                (Scoring::Linear { from, to }, MetricKind::Number(metrics::Unit::Ratio))
+                    if from.max(*to) > 1.0 || from.min(*to) < 0.0 =>
+                {
+                    out.push(Problem::warning(
+                        at.key("scoring").key("linear"),
+                        format!("`{}` is a ratio from 0 to 1, so a line from {from} to {to} cannot reach both ends", def.name),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        for (i, g) in self.gates.iter().enumerate() {
+            let at = root.key("gates").index(i);
+            if g.cap.rank == 0 {
+                out.push(Problem::warning(
+                    at.key("cap"),
+                    format!(
+                        "gate `{}` caps at the best grade `{}`: it can never lower a grade",
+                        g.id, g.cap
+                    ),
+                ));
+            }
+            for (j, cond) in g.when_any.iter().enumerate() {
+                let def = metrics::def(cond.metric);
+                let never = match (&cond.test, def.kind) {
+                    (Test::Below(x), MetricKind::Number(_)) => *x <= 0.0,
+                    (Test::Above(x), MetricKind::Number(metrics::Unit::Ratio)) => *x >= 1.0,
+                    (
+                        Test::Equals(Literal::Number(x)),
+                        MetricKind::Number(metrics::Unit::Count),
+                    ) => x.fract() != 0.0 || *x < 0.0,
+                    _ => false,
+                };
+                if never {
+                    out.push(Problem::warning(
+                        at.key("when_any").index(j),
+                        format!(
+                            "`{cond}` can never hold: `{}` is {}",
+                            def.name,
+                            def.kind.describe()
+                        ),
+                    ));
+                }
+            }
+        }
+        out
     }
 }
 

@@ -104,6 +104,27 @@ pub fn validator(kind: Kind) -> &'static jsonschema::Validator {
     })
 }
 
+/// The same validator over TOML trees as parsed, without converting them to JSON first: the
+/// fast check that every valid file passes. Its verdict is the JSON validator's on
+/// `load`'s conversion of the tree (numbers, dates and NaN read the same way, see [`toml_json`]);
+/// the errors of an invalid file still come from [`validator`], which reports them in order.
+pub fn toml_validator(kind: Kind) -> &'static jsonschema::Validator<toml_json::TomlJson> {
+    static MANIFEST: OnceLock<jsonschema::Validator<toml_json::TomlJson>> = OnceLock::new();
+    static RUBRIC: OnceLock<jsonschema::Validator<toml_json::TomlJson>> = OnceLock::new();
+    static REPORT: OnceLock<jsonschema::Validator<toml_json::TomlJson>> = OnceLock::new();
+    let cell = match kind {
+        Kind::Manifest => &MANIFEST,
+        Kind::Rubric => &RUBRIC,
+        Kind::Report => &REPORT,
+    };
+    cell.get_or_init(|| {
+        jsonschema::options_for::<toml_json::TomlJson>()
+            .should_validate_formats(true)
+            .build(cached(kind))
+            .expect("the generated schema is valid JSON Schema")
+    })
+}
+
 /// Property names the schema allows at a JSON pointer into an instance, for did-you-mean.
 pub fn properties_at(kind: Kind, pointer: &[String]) -> Vec<String> {
     let root = cached(kind);
@@ -123,6 +144,23 @@ pub fn properties_at(kind: Kind, pointer: &[String]) -> Vec<String> {
         .and_then(|p| p.as_object())
         .map(|p| p.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+/// The schema's description of the value at a JSON pointer into an instance, if it has one.
+pub fn description_at(kind: Kind, pointer: &[String]) -> Option<String> {
+    let root = cached(kind);
+    let mut node = root;
+    let mut described = node.get("description");
+    for seg in pointer {
+        node = resolve(root, node);
+        node = node
+            .get("items")
+            .or_else(|| node.get("properties").and_then(|p| p.get(seg.as_str())))?;
+        described = node
+            .get("description")
+            .or_else(|| resolve(root, node).get("description"));
+    }
+    described.and_then(|d| d.as_str()).map(str::to_string)
 }
 
 /// Follows `$ref` and picks the object/array branch of an `anyOf`.
@@ -149,4 +187,340 @@ fn resolve<'a>(
         }
     }
     node
+}
+
+/// A parsed TOML document as a JSON instance for `jsonschema`, read in place.
+///
+/// Converting each manifest to a `serde_json::Value` (a map per table, a string per key) cost
+/// about as much as parsing it; this reads the tree the parser built. Every accessor gives what
+/// `load`'s conversion would have produced: integers and floats as JSON numbers (text when they
+/// overflow or are not finite), dates and datetimes as their TOML text, tables as objects.
+pub mod toml_json {
+    use std::borrow::Cow;
+
+    use jsonschema::JsonType;
+    use jsonschema::json::{Array, Json, Node, NodeIdentity, Object};
+    use serde_json::Value;
+    use toml::de::{DeArray, DeTable, DeValue};
+
+    pub struct TomlJson;
+
+    /// A node: the document's root table, a value in it, or a property name.
+    #[derive(Clone, Copy)]
+    pub enum TomlNode<'a> {
+        Root(&'a DeTable<'a>),
+        Value(&'a DeValue<'a>),
+        Name(&'a str),
+    }
+
+    impl<'a> TomlNode<'a> {
+        pub fn root(table: &'a DeTable<'a>) -> Self {
+            TomlNode::Root(table)
+        }
+    }
+
+    /// A TOML number as the JSON conversion reads it; `None` when it becomes text.
+    fn number(v: &DeValue) -> Option<serde_json::Number> {
+        match v {
+            DeValue::Integer(i) => {
+                let text = i.as_str();
+                let parsed = if text.contains('_') {
+                    i64::from_str_radix(&text.replace('_', ""), i.radix())
+                } else {
+                    i64::from_str_radix(text, i.radix())
+                };
+                parsed.ok().map(serde_json::Number::from)
+            }
+            DeValue::Float(f) => {
+                let text = f.as_str();
+                let parsed = if text.contains('_') {
+                    text.replace('_', "").parse::<f64>()
+                } else {
+                    text.parse::<f64>()
+                };
+                parsed.ok().and_then(serde_json::Number::from_f64)
+            }
+            _ => None,
+        }
+    }
+
+    impl Json for TomlJson {
+        type Node<'a> = TomlNode<'a>;
+        type PreparedKey = String;
+        type StringBuffer = String;
+
+        fn prepare_key(key: &str) -> String {
+            key.to_owned()
+        }
+
+        fn with_string_node<T>(
+            buffer: &mut String,
+            string: &str,
+            f: impl FnOnce(TomlNode<'_>) -> T,
+        ) -> T {
+            buffer.clear();
+            buffer.push_str(string);
+            f(TomlNode::Name(buffer))
+        }
+    }
+
+    impl<'a> Node<'a, TomlJson> for TomlNode<'a> {
+        type Object = &'a DeTable<'a>;
+        type Array = &'a DeArray<'a>;
+        type Number = serde_json::Number;
+
+        fn as_object(&self) -> Option<&'a DeTable<'a>> {
+            match *self {
+                TomlNode::Root(t) | TomlNode::Value(DeValue::Table(t)) => Some(t),
+                _ => None,
+            }
+        }
+
+        fn as_array(&self) -> Option<&'a DeArray<'a>> {
+            match *self {
+                TomlNode::Value(DeValue::Array(a)) => Some(a),
+                _ => None,
+            }
+        }
+
+        fn as_string(&self) -> Option<Cow<'a, str>> {
+            match *self {
+                TomlNode::Name(s) => Some(Cow::Borrowed(s)),
+                TomlNode::Value(DeValue::String(s)) => Some(Cow::Borrowed(s.as_ref())),
+                TomlNode::Value(DeValue::Datetime(d)) => Some(Cow::Owned(d.to_string())),
+                TomlNode::Value(v @ DeValue::Integer(i)) if number(v).is_none() => {
+                    Some(Cow::Borrowed(i.as_str()))
+                }
+                TomlNode::Value(v @ DeValue::Float(f)) if number(v).is_none() => {
+                    Some(Cow::Borrowed(f.as_str()))
+                }
+                _ => None,
+            }
+        }
+
+        fn as_number(&self) -> Option<serde_json::Number> {
+            match *self {
+                TomlNode::Value(v) => number(v),
+                _ => None,
+            }
+        }
+
+        fn as_boolean(&self) -> Option<bool> {
+            match *self {
+                TomlNode::Value(DeValue::Boolean(b)) => Some(*b),
+                _ => None,
+            }
+        }
+
+        fn is_null(&self) -> bool {
+            false
+        }
+
+        fn json_type(&self) -> JsonType {
+            match *self {
+                TomlNode::Root(_) | TomlNode::Value(DeValue::Table(_)) => JsonType::Object,
+                TomlNode::Value(DeValue::Array(_)) => JsonType::Array,
+                TomlNode::Value(DeValue::Boolean(_)) => JsonType::Boolean,
+                TomlNode::Value(v @ (DeValue::Integer(_) | DeValue::Float(_))) => {
+                    if number(v).is_some() {
+                        JsonType::Number
+                    } else {
+                        JsonType::String
+                    }
+                }
+                TomlNode::Name(_) | TomlNode::Value(DeValue::String(_) | DeValue::Datetime(_)) => {
+                    JsonType::String
+                }
+            }
+        }
+
+        fn equals_value(&self, expected: &Value) -> bool {
+            // `enum` checks on strings (levels, kinds) without building a JSON value.
+            match (self.json_type(), expected) {
+                (JsonType::String, Value::String(e)) => {
+                    self.as_string().is_some_and(|s| s.as_ref() == e.as_str())
+                }
+                (JsonType::String, _) => false,
+                _ => jsonschema::json::cmp::equal(&self.to_value(), expected),
+            }
+        }
+
+        fn to_value(&self) -> Cow<'a, Value> {
+            Cow::Owned(match *self {
+                TomlNode::Root(t) => crate::load::table_json(t),
+                TomlNode::Value(v) => crate::load::to_json(v),
+                TomlNode::Name(s) => Value::String(s.to_owned()),
+            })
+        }
+
+        fn identity(&self) -> Option<NodeIdentity> {
+            match *self {
+                TomlNode::Root(t) => Some(NodeIdentity::new(std::ptr::from_ref(t) as usize)),
+                TomlNode::Value(v) => Some(NodeIdentity::new(std::ptr::from_ref(v) as usize)),
+                TomlNode::Name(_) => None,
+            }
+        }
+    }
+
+    pub struct Members<'a>(
+        toml::map::Iter<'a, toml::Spanned<Cow<'a, str>>, toml::Spanned<DeValue<'a>>>,
+    );
+
+    impl<'a> Iterator for Members<'a> {
+        type Item = (&'a str, TomlNode<'a>);
+
+        fn next(&mut self) -> Option<Self::Item> {
+            self.0
+                .next()
+                .map(|(k, v)| (k.get_ref().as_ref(), TomlNode::Value(v.get_ref())))
+        }
+    }
+
+    impl<'a> Object<'a, TomlJson> for &'a DeTable<'a> {
+        type Node = TomlNode<'a>;
+        type MemberName = &'a str;
+        type MembersIter = Members<'a>;
+
+        fn len(&self) -> usize {
+            DeTable::len(self)
+        }
+
+        fn get(&self, key: &String) -> Option<TomlNode<'a>> {
+            DeTable::get(self, key.as_str()).map(|v| TomlNode::Value(v.get_ref()))
+        }
+
+        fn members(&self) -> Members<'a> {
+            Members(self.iter())
+        }
+    }
+
+    impl<'a> Array<'a, TomlJson> for &'a DeArray<'a> {
+        type Node = TomlNode<'a>;
+        type ElementsIter = std::iter::Map<
+            std::slice::Iter<'a, toml::Spanned<DeValue<'a>>>,
+            fn(&'a toml::Spanned<DeValue<'a>>) -> TomlNode<'a>,
+        >;
+
+        fn len(&self) -> usize {
+            <[toml::Spanned<DeValue<'a>>]>::len(self)
+        }
+
+        fn elements(&self) -> Self::ElementsIter {
+            self.iter().map(|v| TomlNode::Value(v.get_ref()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use toml::de::DeTable;
+
+    /// The in-place check and the JSON check agree on a document, for both input kinds.
+    fn agree(text: &str, what: &str) {
+        let Ok(tree) = DeTable::parse(text) else {
+            return;
+        };
+        let json = crate::load::table_json(tree.get_ref());
+        for kind in [Kind::Manifest, Kind::Rubric] {
+            let fast = toml_validator(kind).is_valid(toml_json::TomlNode::root(tree.get_ref()));
+            let slow = validator(kind).is_valid(&json);
+            assert_eq!(fast, slow, "{kind:?} check disagrees on {what}:\n{text}");
+        }
+    }
+
+    fn toml_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                toml_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "toml") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn in_place_check_agrees_with_json_check_on_every_shipped_file() {
+        let mut files = Vec::new();
+        for dir in ["protocols", "rubrics", "tests/fixtures", "examples"] {
+            toml_files(std::path::Path::new(dir), &mut files);
+        }
+        assert!(files.len() > 20, "found {} files", files.len());
+        for f in files {
+            if let Ok(text) = std::fs::read_to_string(&f) {
+                agree(&text, &f.display().to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn in_place_check_agrees_with_json_check_on_every_kind_of_value_in_every_place() {
+        let base = std::fs::read_to_string("tests/fixtures/best-practice.toml")
+            .expect("the best-practice fixture");
+        let values = [
+            "-1",
+            "0",
+            "1",
+            "7",
+            "1.5",
+            "-0.5",
+            "1e3",
+            "0x10",
+            "0o17",
+            "0b101",
+            "1_000",
+            "99999999999999999999",
+            "nan",
+            "inf",
+            "-inf",
+            "\"text\"",
+            "\"\"",
+            "\"Not-Kebab\"",
+            "\"2.0.0\"",
+            "\" 2.0.0\"",
+            "\"^2\"",
+            "\"realtime\"",
+            "\"multisig\"",
+            "\"2024-01-01\"",
+            "true",
+            "false",
+            "2024-01-01",
+            "2024-01-01T10:00:00",
+            "2024-01-01T10:00:00Z",
+            "10:00:00",
+            "[]",
+            "[1, 2]",
+            "[\"a\", \"b\"]",
+            "{}",
+            "{ critical = 1 }",
+        ];
+        let lines: Vec<&str> = base.lines().collect();
+        let mut checked = 0;
+        for (n, line) in lines.iter().enumerate() {
+            let Some((key, _)) = line.split_once(" = ") else {
+                continue;
+            };
+            if key.starts_with('#') {
+                continue;
+            }
+            for v in values {
+                let mut doc: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                doc[n] = format!("{key} = {v}");
+                agree(&doc.join("\n"), &format!("line {}: {key} = {v}", n + 1));
+                checked += 1;
+            }
+            // The key misspelled, and gone.
+            let mut doc: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            doc[n] = format!("{key}x = 1");
+            agree(
+                &doc.join("\n"),
+                &format!("line {}: {key} misspelled", n + 1),
+            );
+            let mut doc: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            doc.remove(n);
+            agree(&doc.join("\n"), &format!("line {}: {key} removed", n + 1));
+        }
+        assert!(checked > 500, "checked {checked} variants");
+    }
 }

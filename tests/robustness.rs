@@ -15,11 +15,11 @@ fn shipped() -> Vec<(String, String)> {
     ] {
         for e in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
             let p = e.unwrap().path();
-            if p.extension().is_some_and(|x| x == "toml") {
-                files.push((
-                    p.display().to_string(),
-                    std::fs::read_to_string(&p).unwrap(),
-                ));
+            // Not-UTF-8 fixtures are refused before parsing; they have their own test.
+            if p.extension().is_some_and(|x| x == "toml")
+                && let Ok(text) = std::fs::read_to_string(&p)
+            {
+                files.push((p.display().to_string(), text));
             }
         }
     }
