@@ -45,6 +45,60 @@ pub struct Portfolio {
     pub shared_code: Vec<SharedCode>,
 }
 
+/// One line of a league, as the JSON output lists it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LeagueRow {
+    pub rank: usize,
+    pub id: String,
+    pub as_of: crate::date::Date,
+    pub grade: Grade,
+    pub score: Score,
+    pub capped_by: Option<crate::rubric::GateId>,
+    pub confidence: crate::report::Ratio,
+}
+
+/// The JSON document of many reports: summary rows, the portfolio, every full report.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LeagueDocument {
+    pub report_format: u32,
+    pub league: Vec<LeagueRow>,
+    pub portfolio: Portfolio,
+    pub reports: Vec<Report>,
+}
+
+impl From<&League> for LeagueDocument {
+    fn from(l: &League) -> Self {
+        Self {
+            report_format: l.report_format,
+            league: l
+                .reports
+                .iter()
+                .enumerate()
+                .map(|(i, r)| LeagueRow {
+                    rank: i + 1,
+                    id: r.protocol.id.clone(),
+                    as_of: r.stamp.evaluated_as_of,
+                    grade: r.grade.clone(),
+                    score: r.score,
+                    capped_by: r.capped_by.clone(),
+                    confidence: r.confidence,
+                })
+                .collect(),
+            portfolio: l.portfolio.clone(),
+            reports: l.reports.clone(),
+        }
+    }
+}
+
+/// What `posture score --format json` prints: one report, or a league of many.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(title = "posture report")]
+pub enum ReportDocument {
+    One(Box<Report>),
+    Many(LeagueDocument),
+}
+
 /// A league table: reports in league order, with the portfolio they make up.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct League {

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 
 use crate::manifest::Manifest;
-use crate::report::Report;
+use crate::portfolio::ReportDocument;
 use crate::rubric::RubricSource;
 
 /// Which schema `posture schema` prints.
@@ -60,7 +60,7 @@ pub fn json(kind: Kind) -> serde_json::Value {
     let mut schema = match kind {
         Kind::Manifest => generate::<Manifest>(),
         Kind::Rubric => generate::<RubricSource>(),
-        Kind::Report => return generate::<Report>(),
+        Kind::Report => return generate::<ReportDocument>(),
     };
     strip_null(&mut schema);
     schema

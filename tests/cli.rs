@@ -308,7 +308,7 @@ fn missing_files_and_usage_errors_exit_two() {
 fn schema_and_rubric_commands_succeed() {
     let schema: serde_json::Value =
         serde_json::from_str(&stdout_of(&["schema", "report"])).unwrap();
-    assert_eq!(schema["title"], "Report");
+    assert_eq!(schema["title"], "posture report");
     let show = stdout_of(&["rubric", "show", "defi-baseline"]);
     assert!(show.contains("three-pillars caps at C"));
     assert!(show.contains("metric timelock.delay_hours"));

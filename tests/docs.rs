@@ -71,3 +71,21 @@ fn shipped_files_start_with_a_schema_directive() {
         }
     }
 }
+
+#[test]
+fn league_json_validates_against_the_report_schema() {
+    let out = assert_cmd::Command::cargo_bin("posture")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["score", "protocols/", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["portfolio"].is_object());
+    let errors: Vec<String> = schema::validator(Kind::Report)
+        .iter_errors(&v)
+        .take(5)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}

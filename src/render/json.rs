@@ -8,30 +8,10 @@ use super::Renderer;
 use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
-use crate::portfolio::League;
+use crate::portfolio::{League, LeagueDocument};
 use crate::report::Report;
 
 pub struct Json;
-
-/// Many reports: a summary row per protocol (in league order), the portfolio, every report.
-#[derive(Serialize)]
-struct LeagueJson<'a> {
-    report_format: u32,
-    league: Vec<Row<'a>>,
-    portfolio: &'a crate::portfolio::Portfolio,
-    reports: &'a [Report],
-}
-
-#[derive(Serialize)]
-struct Row<'a> {
-    rank: usize,
-    id: &'a str,
-    as_of: crate::date::Date,
-    grade: &'a crate::rubric::Grade,
-    score: crate::report::Score,
-    capped_by: Option<&'a crate::rubric::GateId>,
-    confidence: crate::report::Ratio,
-}
 
 fn write_json<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
@@ -44,29 +24,7 @@ impl Renderer for Json {
     }
 
     fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
-        let rows = league
-            .reports
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Row {
-                rank: i + 1,
-                id: &r.protocol.id,
-                as_of: r.stamp.evaluated_as_of,
-                grade: &r.grade,
-                score: r.score,
-                capped_by: r.capped_by.as_ref(),
-                confidence: r.confidence,
-            })
-            .collect();
-        write_json(
-            &LeagueJson {
-                report_format: league.report_format,
-                league: rows,
-                portfolio: &league.portfolio,
-                reports: &league.reports,
-            },
-            out,
-        )
+        write_json(&LeagueDocument::from(league), out)
     }
 
     fn gaps(&self, gaps: &GapReport, out: &mut dyn Write) -> io::Result<()> {
