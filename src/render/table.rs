@@ -17,6 +17,9 @@ use crate::report::{GapKind, GateStatus, Report, Status};
 
 pub struct Table;
 
+/// The layout itself; [`Table`] passes its output through [`inert`].
+struct Plain;
+
 fn grid(header: &[&str]) -> Grid {
     let mut t = Grid::new();
     t.load_style(UTF8_FULL_CONDENSED)
@@ -28,7 +31,7 @@ fn percent(x: f64) -> String {
     format!("{:.0}%", crate::report::round_to(x * 100.0, 0))
 }
 
-impl Renderer for Table {
+impl Renderer for Plain {
     fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
@@ -478,5 +481,56 @@ fn right_align(t: &mut Grid, columns: &[usize]) {
         if let Some(col) = t.column_mut(c) {
             col.set_cell_alignment(CellAlignment::Right);
         }
+    }
+}
+
+/// Manifest text reaches a terminal: control characters (escape sequences that could move the
+/// cursor, clear the screen or hide text) are shown as `?`; newlines stay.
+pub fn inert(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
+        .collect()
+}
+
+/// Renders with `Plain` into memory, then writes the inert text.
+fn through(
+    out: &mut dyn Write,
+    render: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut buffer = Vec::new();
+    render(&mut buffer)?;
+    out.write_all(inert(&String::from_utf8_lossy(&buffer)).as_bytes())
+}
+
+impl Renderer for Table {
+    fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        through(out, |b| Plain.report(r, b))
+    }
+
+    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
+        through(out, |b| Plain.league(league, b))
+    }
+
+    fn gaps(&self, g: &GapReport, out: &mut dyn Write) -> io::Result<()> {
+        through(out, |b| Plain.gaps(g, b))
+    }
+
+    fn diff(&self, d: &Diff, out: &mut dyn Write) -> io::Result<()> {
+        through(out, |b| Plain.diff(d, b))
+    }
+
+    fn backtest(&self, b: &Backtest, out: &mut dyn Write) -> io::Result<()> {
+        through(out, |buf| Plain.backtest(b, buf))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn terminal_escapes_are_neutralised() {
+        assert_eq!(
+            super::inert("ok\x1b[2Jgone\u{7}\nnext"),
+            "ok?[2Jgone?\nnext"
+        );
     }
 }
