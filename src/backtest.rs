@@ -79,6 +79,23 @@ pub fn auc(positives: &[f64], negatives: &[f64]) -> Option<f64> {
     Some(wins / (positives.len() * negatives.len()) as f64)
 }
 
+/// The latest snapshot of `id` whose date `keep` accepts; on equal dates, the first file name.
+fn latest_snapshot<'a>(
+    set: &'a [Loaded],
+    id: &str,
+    keep: impl Fn(Date) -> bool,
+) -> Option<&'a Loaded> {
+    set.iter()
+        .filter(|l| l.manifest.protocol.id == id && keep(l.manifest.protocol.as_of))
+        .max_by(|a, b| {
+            a.manifest
+                .protocol
+                .as_of
+                .cmp(&b.manifest.protocol.as_of)
+                .then_with(|| b.source.name.cmp(&a.source.name))
+        })
+}
+
 /// Runs the backtest over a loaded set of manifests.
 pub fn run(rubric: &Rubric, set: &[Loaded], opts: &score::Options) -> Backtest {
     let extra = score::upstreams(set, opts);
@@ -102,21 +119,9 @@ pub fn run(rubric: &Rubric, set: &[Loaded], opts: &score::Options) -> Backtest {
 
     let mut cases = Vec::new();
     for (id, inc) in incidents {
-        let snapshot = set
-            .iter()
-            .filter(|l| {
-                let as_of = l.manifest.protocol.as_of;
-                l.manifest.protocol.id == id
-                    && as_of < inc.date
-                    && as_of.days_until(inc.date) <= MAX_SNAPSHOT_AGE_DAYS
-            })
-            .max_by(|a, b| {
-                a.manifest
-                    .protocol
-                    .as_of
-                    .cmp(&b.manifest.protocol.as_of)
-                    .then_with(|| b.source.name.cmp(&a.source.name))
-            });
+        let snapshot = latest_snapshot(set, &id, |as_of| {
+            as_of < inc.date && as_of.days_until(inc.date) <= MAX_SNAPSHOT_AGE_DAYS
+        });
         let before = snapshot.map(|l| {
             let upstream = score::upstream_of(&l.manifest, set, &extra);
             Standing::of(&score::evaluate_one(
@@ -152,16 +157,7 @@ pub fn run(rubric: &Rubric, set: &[Loaded], opts: &score::Options) -> Backtest {
         .into_iter()
         .filter(|id| !lost.contains(id))
         .filter_map(|id| {
-            let l = set
-                .iter()
-                .filter(|l| l.manifest.protocol.id == id)
-                .max_by(|a, b| {
-                    a.manifest
-                        .protocol
-                        .as_of
-                        .cmp(&b.manifest.protocol.as_of)
-                        .then_with(|| b.source.name.cmp(&a.source.name))
-                })?;
+            let l = latest_snapshot(set, id, |_| true)?;
             let upstream = score::upstream_of(&l.manifest, set, &extra);
             let r = score::evaluate_one(rubric, l, upstream, None);
             Some(Clean {
