@@ -843,25 +843,32 @@ impl RubricSource {
                 "a rubric needs a [grades] scale, or `extends` to inherit one",
             ));
         }
+        // A new entry without all its fields is usually a misspelled override: suggest the id.
         let new_needs = |what: &str,
                          id: &str,
                          at: &FieldPath,
                          missing: &[&str],
+                         known: &[&str],
                          problems: &mut Vec<Problem>| {
             if !missing.is_empty() {
                 let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
-                problems.push(Problem::error(
-                    at.clone(),
-                    format!(
-                        "{what} `{id}` is {}, so it needs {}",
-                        if had_base {
-                            "not in the base rubric"
-                        } else {
-                            "new"
-                        },
-                        list.join(", ")
-                    ),
-                ));
+                let help = crate::diagnostics::nearest(id, known)
+                    .map(|k| format!("to override the base's `{k}`, write id = \"{k}\""));
+                problems.push(
+                    Problem::error(
+                        at.clone(),
+                        format!(
+                            "{what} `{id}` is {}, so it needs {}",
+                            if had_base {
+                                "not in the base rubric"
+                            } else {
+                                "new"
+                            },
+                            list.join(", ")
+                        ),
+                    )
+                    .with_help(help),
+                );
             }
         };
 
@@ -899,7 +906,8 @@ impl RubricSource {
                             .filter(|x| x.0)
                             .map(|x| x.1)
                             .collect();
-                        new_needs("category", &p.id, &at, &missing, &mut problems);
+                        let known: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
+                        new_needs("category", &p.id, &at, &missing, &known, &mut problems);
                     }
                 },
             }
@@ -964,7 +972,8 @@ impl RubricSource {
                     .map(|x| x.1)
                     .collect();
                     if !missing.is_empty() {
-                        new_needs("control", &p.id, &at, &missing, &mut problems);
+                        let known: Vec<&str> = controls.iter().map(|c| c.id.as_str()).collect();
+                        new_needs("control", &p.id, &at, &missing, &known, &mut problems);
                         continue;
                     }
                     controls.push(ControlDef {
@@ -1036,7 +1045,8 @@ impl RubricSource {
                         .filter(|x| x.0)
                         .map(|x| x.1)
                         .collect();
-                        new_needs("gate", &p.id, &at, &missing, &mut problems);
+                        let known: Vec<&str> = gates.iter().map(|g| g.id.as_str()).collect();
+                        new_needs("gate", &p.id, &at, &missing, &known, &mut problems);
                     }
                 },
             }
