@@ -45,6 +45,19 @@ impl<'a> Measurements<'a> {
         }
         self.cache[slot].get_or_insert_with(Measurement::default)
     }
+
+    /// Takes a measurement's working (evidence, disregarded facts, note) for its last control,
+    /// instead of copying it: what stays behind is the value, all that gates read.
+    fn take(&mut self, id: MetricId) -> Measurement {
+        let value = self.get(id).value.clone();
+        let slot = id.index();
+        self.cache[slot]
+            .replace(Measurement {
+                value,
+                ..Measurement::default()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// The JSON form of a metric value: null when unknown.
@@ -182,12 +195,22 @@ pub fn evaluate_with(
         .map(|(c, _)| c.weight)
         .sum();
 
+    // Controls still to come that read each metric: the last one takes the working.
+    let mut readers = vec![0usize; metrics::CATALOGUE.len()];
+    for c in &rubric.controls {
+        readers[c.metric.index()] += 1;
+    }
     let mut findings = Vec::with_capacity(rubric.controls.len());
     let mut credit = vec![0.0; rubric.categories.len()];
     let mut backed = 0.0;
     for (c, applies) in rubric.controls.iter().zip(&applicable) {
         let cat = &rubric.categories[c.category];
-        let m = ms.get(c.metric).clone();
+        readers[c.metric.index()] -= 1;
+        let m = if readers[c.metric.index()] == 0 {
+            ms.take(c.metric)
+        } else {
+            ms.get(c.metric).clone()
+        };
         let max_points = if *applies && live_category_weight > 0.0 {
             100.0
                 * (cat.weight / live_category_weight)

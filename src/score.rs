@@ -1,6 +1,7 @@
 //! Scoring a set of manifest files: load them in parallel, find each fork's upstream, evaluate,
 //! and order the league. The glue between the loader and the pure engine.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -101,15 +102,44 @@ impl<'a> UpstreamFile<'a> {
     }
 }
 
+/// The latest snapshot of each protocol id in a set, as [`latest`] picks it, found without a
+/// scan: with thousands of manifests and forks among them, scanning per fork is quadratic.
+struct LatestById<'a>(HashMap<&'a str, &'a Loaded>);
+
+impl<'a> LatestById<'a> {
+    fn new(set: &'a [Loaded]) -> Self {
+        let mut map: HashMap<&'a str, &'a Loaded> = HashMap::with_capacity(set.len());
+        for l in set {
+            let e = map.entry(l.manifest.protocol.id.as_str()).or_insert(l);
+            // `max_by_key` keeps the last of equal maxima.
+            if l.manifest.protocol.as_of >= e.manifest.protocol.as_of {
+                *e = l;
+            }
+        }
+        Self(map)
+    }
+
+    fn get(&self, id: &str) -> Option<&'a Loaded> {
+        self.0.get(id).copied()
+    }
+}
+
 /// Upstream manifests that forks in `set` need and `set` lacks, read from their folders.
+///
+/// Each folder is listed once, and each (folder, id) searched once: a folder of thousands of
+/// manifests whose forks name an upstream it lacks would otherwise be listed once per fork.
 fn extra_upstreams(set: &[Loaded], opts: &Options) -> Vec<Loaded> {
+    let in_set = LatestById::new(set);
     let mut extra: Vec<Loaded> = Vec::new();
+    let mut extra_ids: HashSet<String> = HashSet::new();
+    let mut listings: HashMap<PathBuf, Option<Vec<PathBuf>>> = HashMap::new();
+    let mut searched: HashSet<(PathBuf, String)> = HashSet::new();
     for l in set {
         let Some(lineage) = &l.manifest.lineage else {
             continue;
         };
         let id = &lineage.forked_from;
-        if latest(set, id).is_some() || latest(&extra, id).is_some() {
+        if in_set.get(id).is_some() || extra_ids.contains(id.as_str()) {
             continue;
         }
         let dir = opts.protocols_dir.clone().unwrap_or_else(|| {
@@ -123,26 +153,30 @@ fn extra_upstreams(set: &[Loaded], opts: &Options) -> Vec<Loaded> {
         } else {
             dir
         };
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+        // Searching again finds the same files and loads them the same way.
+        if !searched.insert((dir.clone(), id.clone())) {
+            continue;
+        }
+        let listing = listings.entry(dir).or_insert_with_key(|dir| {
+            let entries = std::fs::read_dir(dir).ok()?;
+            let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+            paths.sort();
+            Some(paths)
+        });
+        let Some(listing) = listing else {
             continue;
         };
-        let mut files: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                    n == format!("{id}.toml")
-                        || (n.starts_with(&format!("{id}@")) && n.ends_with(".toml"))
-                })
-            })
-            .collect();
-        files.sort();
+        let (exact, snapshot) = (format!("{id}.toml"), format!("{id}@"));
+        let files = listing.iter().filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n == exact || (n.starts_with(&snapshot) && n.ends_with(".toml")))
+        });
         // An upstream that fails to load is simply not found: the fork's finding says so.
-        extra.extend(
-            files
-                .iter()
-                .filter_map(|p| load_one(p, load::DEFAULT_MAX_BYTES).ok()),
-        );
+        for found in files.filter_map(|p| load_one(p, load::DEFAULT_MAX_BYTES).ok()) {
+            extra_ids.insert(found.manifest.protocol.id.clone());
+            extra.push(found);
+        }
     }
     extra
 }
@@ -176,10 +210,18 @@ pub fn evaluate_all(
     opts: &Options,
 ) -> (Vec<Report>, Vec<Refused>) {
     let extra = extra_upstreams(set, opts);
+    let (in_set, in_extra) = (LatestById::new(set), LatestById::new(&extra));
     let results: Vec<Result<Report, Refused>> = set
         .par_iter()
         .map(|l| {
-            let upstream = upstream_of(&l.manifest, set, &extra);
+            // As `upstream_of`, without scanning the set for each fork.
+            let upstream = match &l.manifest.lineage {
+                None => UpstreamFile::NotAFork,
+                Some(lin) => in_set
+                    .get(&lin.forked_from)
+                    .or_else(|| in_extra.get(&lin.forked_from))
+                    .map_or(UpstreamFile::Missing, UpstreamFile::Found),
+            };
             evaluate_what_if(rubric, l, upstream, opts).map_err(|reason| Refused {
                 file: l.source.name.clone(),
                 reason,
