@@ -296,6 +296,20 @@ fn deliver(output: &OutputArgs, bytes: &[u8], out: &mut dyn Write) -> io::Result
     }
 }
 
+/// `-o FILE` or standard output, buffered: output is written as it is rendered.
+fn open_output<'a>(
+    output: &OutputArgs,
+    out: &'a mut dyn Write,
+) -> io::Result<io::BufWriter<Box<dyn Write + 'a>>> {
+    let sink: Box<dyn Write + 'a> = match &output.output {
+        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
+        })?),
+        None => Box::new(out),
+    };
+    Ok(io::BufWriter::with_capacity(1 << 16, sink))
+}
+
 fn options(eval: &EvalArgs, edits: Vec<Edit>) -> Options {
     Options {
         as_of: eval.as_of,
@@ -345,16 +359,27 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
         writeln!(err, "error: {}: {}", r.file, r.reason)?;
     }
     let renderer = render::renderer(args.output.format);
-    let mut buffer = Vec::new();
-    if reports.len() == 1 && args.paths.len() == 1 && files.len() == 1 {
-        renderer.report(&reports[0], &mut buffer)?;
-    } else if !reports.is_empty() {
-        renderer.league(
-            &crate::portfolio::League::new(&rubric, reports.clone()),
-            &mut buffer,
-        )?;
+    // What --fail-under needs, taken before the reports move into the league.
+    let below: Vec<String> = fail_under
+        .as_ref()
+        .map(|bar| {
+            reports
+                .iter()
+                .filter(|r| r.grade.rank > bar.rank)
+                .map(|r| format!("{} ({})", r.protocol.id, r.grade))
+                .collect()
+        })
+        .unwrap_or_default();
+    {
+        let mut sink = open_output(&args.output, out)?;
+        if reports.len() == 1 && args.paths.len() == 1 && files.len() == 1 {
+            renderer.report(&reports[0], &mut sink)?;
+        } else if !reports.is_empty() {
+            let league = crate::portfolio::League::new(&rubric, reports);
+            renderer.league(&league, &mut sink)?;
+        }
+        sink.flush()?;
     }
-    deliver(&args.output, &buffer, out)?;
 
     let unscored = failed.len() + refused.len();
     if unscored > 0 {
@@ -365,21 +390,16 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
         )?;
         return Ok(exit::BAD_INPUT);
     }
-    if let Some(bar) = fail_under {
-        let below: Vec<String> = reports
-            .iter()
-            .filter(|r| r.grade.rank > bar.rank)
-            .map(|r| format!("{} ({})", r.protocol.id, r.grade))
-            .collect();
-        if !below.is_empty() {
-            writeln!(
-                err,
-                "fail-under {bar}: {} graded below: {}",
-                below.len(),
-                below.join(", ")
-            )?;
-            return Ok(exit::GATE);
-        }
+    if let Some(bar) = fail_under
+        && !below.is_empty()
+    {
+        writeln!(
+            err,
+            "fail-under {bar}: {} graded below: {}",
+            below.len(),
+            below.join(", ")
+        )?;
+        return Ok(exit::GATE);
     }
     Ok(exit::OK)
 }
@@ -599,32 +619,45 @@ fn validate(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> io::
         }
     }
     let mut valid = 0usize;
-    for path in &files {
-        let src = match load::read(path, load::DEFAULT_MAX_BYTES) {
-            Ok(s) => s,
-            Err(d) => {
-                emit(err, &[d], None)?;
-                errors += 1;
-                continue;
-            }
-        };
-        let result = if load::looks_like_rubric(&src.text) {
-            load::rubric(&src).map(|_| "rubric")
-        } else {
-            load::manifest(&src).map(|_| "manifest")
-        };
-        match result {
-            Ok(kind) => {
-                valid += 1;
-                writeln!(out, "ok: {} ({kind})", src.name)?;
-            }
-            Err(diags) => {
-                emit(err, &diags, Some(&src.text))?;
-                errors += 1;
+    // Checked in parallel a chunk at a time, reported in file order; standard output is
+    // buffered, and flushed before each diagnostic so the two streams stay in order.
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    for chunk in files.chunks(256) {
+        use rayon::prelude::*;
+        let checked: Vec<_> = chunk
+            .par_iter()
+            .map(|path| {
+                load::read(path, load::DEFAULT_MAX_BYTES).map(|src| {
+                    let result = if load::looks_like_rubric(&src.text) {
+                        load::rubric(&src).map(|_| "rubric")
+                    } else {
+                        load::manifest(&src).map(|_| "manifest")
+                    };
+                    (src, result)
+                })
+            })
+            .collect();
+        for c in checked {
+            match c {
+                Err(d) => {
+                    out.flush()?;
+                    emit(err, &[d], None)?;
+                    errors += 1;
+                }
+                Ok((src, Ok(kind))) => {
+                    valid += 1;
+                    writeln!(out, "ok: {} ({kind})", src.name)?;
+                }
+                Ok((src, Err(diags))) => {
+                    out.flush()?;
+                    emit(err, &diags, Some(&src.text))?;
+                    errors += 1;
+                }
             }
         }
     }
     writeln!(out, "{valid} valid, {errors} invalid")?;
+    out.flush()?;
     Ok(if errors > 0 {
         exit::BAD_INPUT
     } else {

@@ -57,37 +57,14 @@ pub struct LeagueRow {
     pub confidence: crate::report::Ratio,
 }
 
-/// The JSON document of many reports: summary rows, the portfolio, every full report.
+/// The JSON document of many reports: summary rows, the portfolio, every full report. (The
+/// JSON renderer writes the same fields from borrowed data; this owned form is the schema.)
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LeagueDocument {
     pub report_format: u32,
     pub league: Vec<LeagueRow>,
     pub portfolio: Portfolio,
     pub reports: Vec<Report>,
-}
-
-impl From<&League> for LeagueDocument {
-    fn from(l: &League) -> Self {
-        Self {
-            report_format: l.report_format,
-            league: l
-                .reports
-                .iter()
-                .enumerate()
-                .map(|(i, r)| LeagueRow {
-                    rank: i + 1,
-                    id: r.protocol.id.clone(),
-                    as_of: r.stamp.evaluated_as_of,
-                    grade: r.grade.clone(),
-                    score: r.score,
-                    capped_by: r.capped_by.clone(),
-                    confidence: r.confidence,
-                })
-                .collect(),
-            portfolio: l.portfolio.clone(),
-            reports: l.reports.clone(),
-        }
-    }
 }
 
 /// What `posture score --format json` prints: one report, or a league of many.
@@ -108,6 +85,23 @@ pub struct League {
 }
 
 impl League {
+    /// The summary line of each report, in league order.
+    pub fn rows(&self) -> Vec<LeagueRow> {
+        self.reports
+            .iter()
+            .enumerate()
+            .map(|(i, r)| LeagueRow {
+                rank: i + 1,
+                id: r.protocol.id.clone(),
+                as_of: r.stamp.evaluated_as_of,
+                grade: r.grade.clone(),
+                score: r.score,
+                capped_by: r.capped_by.clone(),
+                confidence: r.confidence,
+            })
+            .collect()
+    }
+
     pub fn new(rubric: &Rubric, reports: Vec<Report>) -> Self {
         let portfolio = portfolio(rubric, &reports);
         Self {

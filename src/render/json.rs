@@ -8,7 +8,7 @@ use super::Renderer;
 use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
-use crate::portfolio::{League, LeagueDocument};
+use crate::portfolio::{League, LeagueRow, Portfolio};
 use crate::report::Report;
 
 pub struct Json;
@@ -24,7 +24,15 @@ impl Renderer for Json {
     }
 
     fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
-        write_json(&LeagueDocument::from(league), out)
+        write_json(
+            &LeagueJson {
+                report_format: league.report_format,
+                league: league.rows(),
+                portfolio: &league.portfolio,
+                reports: &league.reports,
+            },
+            out,
+        )
     }
 
     fn gaps(&self, gaps: &GapReport, out: &mut dyn Write) -> io::Result<()> {
@@ -38,4 +46,13 @@ impl Renderer for Json {
     fn backtest(&self, backtest: &Backtest, out: &mut dyn Write) -> io::Result<()> {
         write_json(backtest, out)
     }
+}
+
+/// [`crate::portfolio::LeagueDocument`], borrowed: the reports are written, not copied.
+#[derive(Serialize)]
+struct LeagueJson<'a> {
+    report_format: u32,
+    league: Vec<LeagueRow>,
+    portfolio: &'a Portfolio,
+    reports: &'a [Report],
 }
