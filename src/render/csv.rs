@@ -1,23 +1,156 @@
 //! CSV: one row per protocol and one per (protocol, control), for spreadsheets.
+//!
+//! Layout: a single rectangular table (RFC 4180: one header, every record the same fields,
+//! CRLF line ends), so any CSV reader loads it whole. The first column, `row`, says what a
+//! record is:
+//!
+//! - `protocol`: one per manifest, in league order. Fills the protocol columns (`protocol_id`
+//!   to `manifest_sha256`); the control columns are empty.
+//! - `control`: one per control of the protocol just above it, in rubric order. Fills the key
+//!   of its protocol (`protocol_id`, `as_of`, `evaluated_as_of`, `manifest_sha256`, which tell
+//!   snapshots of one protocol apart) and the control columns (`control` to `sourced`).
+//!
+//! Filter on `row` to get either table; join them on the key. Numbers are plain (`49.3`,
+//! `0.92`, `1250000000`): `score` out of 100 to one decimal, `confidence` and `control_score`
+//! from 0 to 1, `points_lost` in points of the total. An unknown value is an empty cell.
+//!
+//! Manifest text is untrusted. A cell that a spreadsheet would read as a formula (starting,
+//! after any spaces, with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`,
+//! as OWASP recommends; cells with a comma, quote or line break are quoted, quotes doubled.
 
 use std::io::{self, Write};
 
-use super::{Renderer, unsupported};
+use super::{Renderer, kind_name, unsupported};
 use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
 use crate::portfolio::League;
-use crate::report::Report;
+use crate::report::{Report, round_to};
 
 pub struct Csv;
 
+/// The columns, in order.
+pub const HEADER: [&str; 23] = [
+    "row",
+    "protocol_id",
+    "protocol_name",
+    "kind",
+    "as_of",
+    "evaluated_as_of",
+    "grade",
+    "grade_before_caps",
+    "score",
+    "capped_by",
+    "confidence",
+    "tvl_usd",
+    "rubric_id",
+    "rubric_version",
+    "manifest_sha256",
+    "control",
+    "category",
+    "status",
+    "control_score",
+    "metric",
+    "value",
+    "points_lost",
+    "sourced",
+];
+
+/// One cell: neutralised against formula injection, then quoted per RFC 4180 when needed.
+pub fn cell(text: &str) -> String {
+    let formula = text
+        .trim_start_matches(' ')
+        .starts_with(['=', '+', '-', '@', '\t', '\r'])
+        || text.starts_with(['\t', '\r']);
+    let text = if formula {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+fn write_row(out: &mut dyn Write, row: &[String; HEADER.len()]) -> io::Result<()> {
+    let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+    write!(out, "{}\r\n", cells.join(","))
+}
+
+/// A number without a trailing `.0` or an exponent.
+fn number(x: f64) -> String {
+    format!("{}", round_to(x, 6))
+}
+
+/// A metric value: a number, true/false, a level, or empty when unknown.
+fn value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), number),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn rows(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let blank = || String::new();
+    let p = &r.protocol;
+    let s = &r.stamp;
+    let mut row: [String; HEADER.len()] = std::array::from_fn(|_| blank());
+    row[0] = "protocol".into();
+    row[1] = p.id.clone();
+    row[2] = p.name.clone();
+    row[3] = kind_name(p.kind);
+    row[4] = p.as_of.to_string();
+    row[5] = s.evaluated_as_of.to_string();
+    row[6] = r.grade.label.clone();
+    row[7] = r.grade_before_caps.label.clone();
+    row[8] = r.score.to_string();
+    row[9] = r.capped_by.as_ref().map_or_else(blank, |g| g.0.clone());
+    row[10] = number(round_to(r.confidence.0, 3));
+    row[11] = p.tvl_usd.map_or_else(blank, number);
+    row[12] = s.rubric.id.clone();
+    row[13] = s.rubric.version.clone();
+    row[14] = s.manifest.sha256.clone();
+    write_row(out, &row)?;
+    for f in &r.findings {
+        let mut row: [String; HEADER.len()] = std::array::from_fn(|_| blank());
+        row[0] = "control".into();
+        row[1] = p.id.clone();
+        row[4] = p.as_of.to_string();
+        row[5] = s.evaluated_as_of.to_string();
+        row[14] = s.manifest.sha256.clone();
+        row[15] = f.control.0.clone();
+        row[16] = f.category.clone();
+        row[17] = f.status.as_str().into();
+        row[18] = number(round_to(f.score.0, 3));
+        row[19] = f.metric.into();
+        row[20] = value(&f.value);
+        row[21] = number(round_to(f.points_lost, 2));
+        row[22] = f.sourced.to_string();
+        write_row(out, &row)?;
+    }
+    Ok(())
+}
+
+fn header(out: &mut dyn Write) -> io::Result<()> {
+    write!(out, "{}\r\n", HEADER.join(","))
+}
+
 impl Renderer for Csv {
-    fn report(&self, _report: &Report, _out: &mut dyn Write) -> io::Result<()> {
-        Err(unsupported("csv", "a report yet"))
+    fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        header(out)?;
+        rows(report, out)
     }
 
-    fn league(&self, _league: &League, _out: &mut dyn Write) -> io::Result<()> {
-        Err(unsupported("csv", "a league yet"))
+    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
+        header(out)?;
+        for r in &league.reports {
+            rows(r, out)?;
+        }
+        Ok(())
     }
 
     fn gaps(&self, _gaps: &GapReport, _out: &mut dyn Write) -> io::Result<()> {
@@ -30,5 +163,40 @@ impl Renderer for Csv {
 
     fn backtest(&self, _backtest: &Backtest, _out: &mut dyn Write) -> io::Result<()> {
         Err(unsupported("csv", "backtest"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_quoted_and_neutralised() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
+        assert_eq!(
+            cell("=HYPERLINK(\"http://evil\")"),
+            "\"'=HYPERLINK(\"\"http://evil\"\")\""
+        );
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("@SUM(1)"), "'@SUM(1)");
+        assert_eq!(cell("  =1+1"), "'  =1+1");
+        assert_eq!(cell("\tx"), "'\tx");
+        assert_eq!(cell("\rx"), "\"'\rx\"");
+        assert_eq!(cell("a=b"), "a=b");
+        assert_eq!(cell(""), "");
+    }
+
+    #[test]
+    fn numbers_are_plain() {
+        assert_eq!(number(1.0), "1");
+        assert_eq!(number(0.6667), "0.6667");
+        assert_eq!(number(1_250_000_000.0), "1250000000");
+        assert_eq!(value(&serde_json::Value::Null), "");
+        assert_eq!(value(&serde_json::json!(true)), "true");
+        assert_eq!(value(&serde_json::json!("multisig-weak")), "multisig-weak");
     }
 }
