@@ -141,7 +141,7 @@ pub fn portfolio(rubric: &Rubric, reports: &[Report]) -> Portfolio {
         .iter()
         .filter_map(|r| r.protocol.tvl_usd.filter(|t| *t > 0.0).map(|t| (*r, t)))
         .collect();
-    let tvl: f64 = weighted.iter().map(|(_, t)| t).sum();
+    let tvl: f64 = weighted.iter().map(|(_, t)| t).sum::<f64>() + 0.0;
     let score =
         (tvl > 0.0).then(|| Score(weighted.iter().map(|(r, t)| r.score.0 * t).sum::<f64>() / tvl));
     let by_grade = rubric
@@ -151,7 +151,8 @@ pub fn portfolio(rubric: &Rubric, reports: &[Report]) -> Portfolio {
         .filter_map(|l| rubric.scale.parse(l))
         .map(|g| {
             let at: Vec<&&Report> = holdings.iter().filter(|r| r.grade == g).collect();
-            let value: f64 = at.iter().filter_map(|r| r.protocol.tvl_usd).sum();
+            // An empty sum of floats is -0.0; add 0.0 so no TVL reads as 0.
+            let value: f64 = at.iter().filter_map(|r| r.protocol.tvl_usd).sum::<f64>() + 0.0;
             GradeShare {
                 protocols: at.len(),
                 tvl_usd: value,
@@ -183,7 +184,11 @@ pub fn portfolio(rubric: &Rubric, reports: &[Report]) -> Portfolio {
         .filter(|(_, members)| members.len() > 1)
         .map(|(lineage, members)| SharedCode {
             lineage,
-            tvl_usd: members.iter().filter_map(|m| m.protocol.tvl_usd).sum(),
+            tvl_usd: members
+                .iter()
+                .filter_map(|m| m.protocol.tvl_usd)
+                .sum::<f64>()
+                + 0.0,
             members: members.iter().map(|m| m.protocol.id.clone()).collect(),
         })
         .collect();

@@ -16,7 +16,8 @@
 //!
 //! Manifest text is untrusted. A cell that a spreadsheet would read as a formula (starting,
 //! after any spaces, with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`,
-//! as OWASP recommends; cells with a comma, quote or line break are quoted, quotes doubled.
+//! as OWASP recommends; cells with a comma, quote or line break are quoted, quotes doubled;
+//! other control characters are dropped.
 
 use std::io::{self, Write};
 
@@ -58,15 +59,17 @@ pub const HEADER: [&str; 23] = [
 
 /// One cell: neutralised against formula injection, then quoted per RFC 4180 when needed.
 pub fn cell(text: &str) -> String {
+    // Control characters other than tab and line breaks have no place in a spreadsheet cell
+    // (an escape sequence would reach a terminal that prints the file).
+    let text: String = text
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\r' | '\n'))
+        .collect();
     let formula = text
         .trim_start_matches(' ')
         .starts_with(['=', '+', '-', '@', '\t', '\r'])
         || text.starts_with(['\t', '\r']);
-    let text = if formula {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
+    let text = if formula { format!("'{text}") } else { text };
     if text.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -188,6 +191,7 @@ mod tests {
         assert_eq!(cell("\rx"), "\"'\rx\"");
         assert_eq!(cell("a=b"), "a=b");
         assert_eq!(cell(""), "");
+        assert_eq!(cell("a\u{1b}[31mb"), "a[31mb");
     }
 
     #[test]

@@ -47,6 +47,9 @@ p { margin: .4rem 0; }
 table { width: 100%; border-collapse: collapse; font-size: .88rem; }
 th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
+.nowrap { white-space: nowrap; }
+td.ctl { width: 26%; min-width: 12em; }
+td.ctl code { white-space: nowrap; }
 .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.lead td { border-bottom: none; }
 tr.ev td { padding-top: 0; color: #32383f; font-size: .8rem; }
@@ -72,7 +75,7 @@ section.protocol { margin-top: 1.5rem; }
   main { max-width: none; padding: 0; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   h2, h3 { break-after: avoid; }
-  tr, figure, li, .headline, .callout, .stamp { break-inside: avoid; }
+  tr, tbody, figure, li, .headline, .callout, .stamp { break-inside: avoid; }
   thead { display: table-header-group; }
   a { color: inherit; text-decoration: none; }
   section.protocol { break-inside: avoid; }
@@ -138,14 +141,25 @@ fn page(title: &str, body: &str, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(h.as_bytes())
 }
 
+/// Money, or `unknown` when not stated (a sum of nothing is unknown too).
+fn tvl(x: Option<f64>) -> String {
+    x.filter(|t| *t > 0.0).map_or("unknown".into(), usd)
+}
+
+/// `$1.2B`; a negative zero (an empty sum) shows as `$0`.
+fn usd(x: f64) -> String {
+    escape(&money(if x == 0.0 { 0.0 } else { x }))
+}
+
 fn percent(x: f64) -> String {
     format!("{:.0}%", crate::report::round_to(x * 100.0, 0))
 }
 
 /// A grade as a coloured badge: the colour follows the grade's rank on the scale.
-fn badge(g: &Grade, class: &str) -> String {
+fn badge(g: &Grade, small: bool) -> String {
     format!(
-        r#"<span class="grade {class} g{}">{}</span>"#,
+        r#"<span class="grade{} g{}">{}</span>"#,
+        if small { " small" } else { "" },
         g.rank.min(4),
         escape(&g.label)
     )
@@ -328,6 +342,14 @@ fn stamp_section(s: &Stamp) -> String {
         escape(&s.manifest.path),
         escape(&s.manifest.sha256)
     );
+    if let Some(up) = &s.upstream {
+        w!(
+            h,
+            "<dt>upstream manifest</dt><dd>{}</dd>\n<dt>upstream sha256</dt><dd><code>{}</code></dd>\n",
+            escape(&up.path),
+            escape(&up.sha256)
+        );
+    }
     w!(
         h,
         "<dt>evaluated as of</dt><dd>{}</dd>\n",
@@ -346,7 +368,7 @@ fn report_body(r: &Report) -> String {
         "<h1>{} <span class=\"id\">({})</span></h1>\n<div class=\"headline\">\n{}\n<dl class=\"facts\">\n",
         escape(&p.name),
         escape(&p.id),
-        badge(&r.grade, "")
+        badge(&r.grade, false)
     );
     fact(&mut h, "score", &format!("{} / 100", r.score));
     fact(&mut h, "confidence", &percent(r.confidence.0));
@@ -357,11 +379,7 @@ fn report_body(r: &Report) -> String {
         "evaluated as of",
         &r.stamp.evaluated_as_of.to_string(),
     );
-    fact(
-        &mut h,
-        "TVL",
-        &p.tvl_usd.map_or("unknown".into(), |t| escape(&money(t))),
-    );
+    fact(&mut h, "TVL", &tvl(p.tvl_usd));
     fact(
         &mut h,
         "caps",
@@ -383,7 +401,8 @@ fn report_body(r: &Report) -> String {
     ));
     h.push_str("</section>\n");
 
-    h.push_str("<section id=\"controls\">\n<h2>Controls</h2>\n<table>\n<thead><tr><th>control</th><th>category</th><th>status</th><th class=\"num\">score</th><th>value</th><th class=\"num\">points lost</th><th>note</th></tr></thead>\n<tbody>\n");
+    h.push_str("<section id=\"controls\">\n<h2>Controls</h2>\n<table>\n<thead><tr><th>control</th><th>category</th><th>status</th><th class=\"num\">score</th><th>value</th><th class=\"num\">points lost</th><th>note</th></tr></thead>\n");
+    // One tbody per control, so print keeps a control with its evidence.
     for f in &r.findings {
         let has_ev = !f.evidence.is_empty() || !f.disregarded.is_empty();
         let mut note = escape(f.note.as_deref().unwrap_or(""));
@@ -395,7 +414,7 @@ fn report_body(r: &Report) -> String {
         }
         w!(
             h,
-            "<tr{}><td><code>{}</code><span class=\"title\">{}</span></td><td>{}</td><td>{}</td><td class=\"num\">{:.2}</td><td>{}</td><td class=\"num\">{:.1}</td><td>{}</td></tr>\n",
+            "<tbody>\n<tr{}><td class=\"ctl\"><code>{}</code><span class=\"title\">{}</span></td><td>{}</td><td>{}</td><td class=\"num\">{:.2}</td><td>{}</td><td class=\"num\">{:.1}</td><td>{}</td></tr>\n",
             if has_ev { " class=\"lead\"" } else { "" },
             escape(&f.control.0),
             escape(&f.title),
@@ -435,8 +454,9 @@ fn report_body(r: &Report) -> String {
             }
             h.push_str("</td></tr>\n");
         }
+        h.push_str("</tbody>\n");
     }
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("</table>\n</section>\n");
 
     h.push_str("<section id=\"gates\">\n<h2>Gates</h2>\n<table>\n<thead><tr><th>gate</th><th>status</th><th>caps at</th><th>triggered by</th></tr></thead>\n<tbody>\n");
     for g in &r.gates {
@@ -446,7 +466,7 @@ fn report_body(r: &Report) -> String {
         };
         w!(
             h,
-            "<tr><td><code>{}</code><span class=\"title\">{}</span></td><td>{status}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"ctl\"><code>{}</code><span class=\"title\">{}</span></td><td>{status}</td><td>{}</td><td>{}</td></tr>\n",
             escape(&g.id.0),
             escape(&g.title),
             escape(&g.cap.label),
@@ -513,18 +533,18 @@ fn league_body(league: &League) -> String {
     for (i, r) in reports.iter().enumerate() {
         w!(
             h,
-            "<tr><td class=\"num\">{}</td><td><a href=\"#p{}\">{}</a> <span class=\"id\">({})</span></td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            "<tr><td class=\"num\">{}</td><td><a href=\"#p{}\">{}</a> <span class=\"id\">({})</span></td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"nowrap\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
             i + 1,
             i + 1,
             escape(&r.protocol.name),
             escape(&r.protocol.id),
             escape(&kind_name(r.protocol.kind)),
             r.stamp.evaluated_as_of,
-            badge(&r.grade, "small"),
+            badge(&r.grade, true),
             r.score,
             gate_name(r.capped_by.as_ref()),
             percent(r.confidence.0),
-            r.protocol.tvl_usd.map_or("-".into(), |t| escape(&money(t)))
+            tvl(r.protocol.tvl_usd)
         );
         if what_if {
             w!(
@@ -543,7 +563,8 @@ fn league_body(league: &League) -> String {
 
     let p = &league.portfolio;
     h.push_str("<section id=\"portfolio\">\n<h2>Portfolio</h2>\n<ul>\n");
-    for line in portfolio_summary(league) {
+    // The headline sentence; TVL by grade and shared code follow as tables.
+    for line in portfolio_summary(league).into_iter().take(1) {
         w!(h, "<li>{}</li>\n", escape(&line));
     }
     h.push_str("</ul>\n");
@@ -553,9 +574,9 @@ fn league_body(league: &League) -> String {
             w!(
                 h,
                 "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
-                badge(&g.grade, "small"),
+                badge(&g.grade, true),
                 g.protocols,
-                escape(&money(g.tvl_usd)),
+                usd(g.tvl_usd),
                 percent(g.tvl_share)
             );
         }
@@ -569,7 +590,7 @@ fn league_body(league: &League) -> String {
                 "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
                 escape(&g.lineage),
                 escape(&g.members.join(", ")),
-                escape(&money(g.tvl_usd))
+                tvl(Some(g.tvl_usd))
             );
         }
         h.push_str("</tbody>\n</table>\n<p class=\"muted\">One bug in shared code hits every protocol of the group.</p>\n");
@@ -585,13 +606,16 @@ fn league_body(league: &League) -> String {
             i + 1,
             escape(&r.protocol.name),
             escape(&r.protocol.id),
-            badge(&r.grade, "small"),
+            badge(&r.grade, true),
             r.score,
             percent(r.confidence.0),
             escape(&kind_name(r.protocol.kind)),
             r.protocol.as_of,
             r.stamp.evaluated_as_of
         );
+        if let Some(up) = &r.protocol.forked_from {
+            w!(h, "<p>A fork of {}.</p>\n", escape(up));
+        }
         h.push_str(&caps_callout(r));
         h.push_str(&category_chart(
             &r.categories,
@@ -599,9 +623,17 @@ fn league_body(league: &League) -> String {
         ));
         w!(
             h,
-            "<p class=\"muted\">manifest {} &middot; sha256 <code>{}</code></p>\n</section>\n",
+            "<p class=\"muted\">manifest {} &middot; sha256 <code>{}</code>{}</p>\n</section>\n",
             escape(&r.stamp.manifest.path),
-            escape(&r.stamp.manifest.sha256)
+            escape(&r.stamp.manifest.sha256),
+            r.stamp
+                .upstream
+                .as_ref()
+                .map_or(String::new(), |up| format!(
+                    "; upstream manifest {} &middot; sha256 <code>{}</code>",
+                    escape(&up.path),
+                    escape(&up.sha256)
+                ))
         );
     }
     h.push_str("</section>\n");
@@ -623,7 +655,7 @@ fn league_body(league: &League) -> String {
 fn standing(s: &Standing) -> String {
     format!(
         "{} score {}/100, {}",
-        badge(&s.grade, "small"),
+        badge(&s.grade, true),
         s.score,
         escape(&caps_text(s.capped_by.as_ref()))
     )
@@ -650,7 +682,7 @@ fn gaps_body(g: &GapReport) -> String {
                     (
                         format!("<code>{}</code>", escape(&n.set)),
                         signed(n.gain_points),
-                        badge(&n.after.grade, "small"),
+                        badge(&n.after.grade, true),
                     )
                 });
         let name = match item.kind {
@@ -855,7 +887,7 @@ fn backtest_body(b: &Backtest) -> String {
             ),
             |s| {
                 (
-                    badge(&s.grade, "small"),
+                    badge(&s.grade, true),
                     s.score.to_string(),
                     gate_name(s.capped_by.as_ref()),
                 )
@@ -863,10 +895,10 @@ fn backtest_body(b: &Backtest) -> String {
         );
         w!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{grade}</td><td class=\"num\">{score}</td><td>{cap}</td></tr>\n",
+            "<tr><td class=\"nowrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{grade}</td><td class=\"num\">{score}</td><td>{cap}</td></tr>\n",
             c.incident_date,
             escape(&c.protocol),
-            escape(&money(c.loss_usd)),
+            usd(c.loss_usd),
             escape(&c.cause),
             c.snapshot_as_of.map_or("-".into(), |d| d.to_string())
         );
@@ -876,10 +908,10 @@ fn backtest_body(b: &Backtest) -> String {
     for c in &b.clean {
         w!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
             escape(&c.protocol),
             c.as_of,
-            badge(&c.standing.grade, "small"),
+            badge(&c.standing.grade, true),
             c.standing.score,
             gate_name(c.standing.capped_by.as_ref())
         );

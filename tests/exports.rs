@@ -1,0 +1,632 @@
+//! Due-diligence exports: HTML and CSV against golden files, determinism, and hostile manifest
+//! text that must stay inert in every format.
+//!
+//! The golden files live in `tests/golden/`. After an intended change of output, regenerate
+//! them with `UPDATE_GOLDEN=1 cargo test --test exports` and review the diff before committing.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The three-protocol league of the golden files: Aave V3 (a known TVL, so a weighted portfolio
+/// score), Balancer V2 after its exploit (capped), and Beets, a fork of it (so the portfolio has
+/// a shared-code group).
+const LEAGUE: &[&str] = &[
+    "protocols/aave-v3.toml",
+    "protocols/balancer-v2@2025-11-07.toml",
+    "protocols/beets.toml",
+];
+
+fn posture_in(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::cargo_bin("posture")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "posture {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn posture(args: &[&str]) -> Vec<u8> {
+    posture_in(Path::new(ROOT), args)
+}
+
+fn score(paths: &[&str], format: &str) -> Vec<u8> {
+    let mut args = vec!["score"];
+    args.extend_from_slice(paths);
+    args.extend_from_slice(&["--format", format]);
+    posture(&args)
+}
+
+fn golden(name: &str, actual: &[u8]) {
+    let path: PathBuf = [ROOT, "tests", "golden", name].iter().collect();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read(&path).unwrap_or_default();
+    if expected != actual {
+        let (e, a) = (
+            String::from_utf8_lossy(&expected),
+            String::from_utf8_lossy(actual),
+        );
+        let first = e
+            .lines()
+            .zip(a.lines())
+            .position(|(x, y)| x != y)
+            .unwrap_or(e.lines().count().min(a.lines().count()));
+        panic!(
+            "output differs from tests/golden/{name} (first at line {}):\n  expected: {:?}\n  actual:   {:?}\n\
+             If the change is intended, regenerate with `UPDATE_GOLDEN=1 cargo test --test exports` \
+             and review `git diff tests/golden/`.",
+            first + 1,
+            e.lines().nth(first).unwrap_or("<end of file>"),
+            a.lines().nth(first).unwrap_or("<end of file>"),
+        );
+    }
+}
+
+#[test]
+fn balancer_html_report_matches_its_golden_file() {
+    golden(
+        "balancer-v2.html",
+        &score(&["protocols/balancer-v2.toml"], "html"),
+    );
+}
+
+#[test]
+fn balancer_csv_matches_its_golden_file() {
+    golden(
+        "balancer-v2.csv",
+        &score(&["protocols/balancer-v2.toml"], "csv"),
+    );
+}
+
+#[test]
+fn league_html_matches_its_golden_file() {
+    golden("league.html", &score(LEAGUE, "html"));
+}
+
+#[test]
+fn league_csv_matches_its_golden_file() {
+    golden("league.csv", &score(LEAGUE, "csv"));
+}
+
+#[test]
+fn exports_are_byte_identical_across_runs() {
+    for format in ["html", "csv"] {
+        let a = score(&["protocols/"], format);
+        let b = score(&["protocols/"], format);
+        assert!(a == b, "{format}: two runs differ");
+        let a = score(&["protocols/balancer-v2.toml"], format);
+        let b = score(&["protocols/balancer-v2.toml"], format);
+        assert!(a == b, "{format}: two runs differ");
+    }
+    for args in [
+        &["gaps", "protocols/balancer-v2.toml", "--target", "B"][..],
+        &[
+            "diff",
+            "protocols/balancer-v2.toml",
+            "protocols/balancer-v2@2025-11-07.toml",
+        ],
+        &["backtest", "protocols/"],
+    ] {
+        let mut args = args.to_vec();
+        args.extend_from_slice(&["--format", "html"]);
+        assert!(
+            posture(&args) == posture(&args),
+            "{args:?}: two runs differ"
+        );
+    }
+}
+
+#[test]
+fn html_is_self_contained_with_a_print_stylesheet() {
+    let pages = [
+        score(&["protocols/balancer-v2.toml"], "html"),
+        score(LEAGUE, "html"),
+        posture(&[
+            "gaps",
+            "protocols/balancer-v2.toml",
+            "--target",
+            "B",
+            "--format",
+            "html",
+        ]),
+        posture(&[
+            "diff",
+            "protocols/balancer-v2.toml",
+            "protocols/balancer-v2@2025-11-07.toml",
+            "--format",
+            "html",
+        ]),
+        posture(&["backtest", "protocols/", "--format", "html"]),
+    ];
+    for page in &pages {
+        let html = String::from_utf8(page.clone()).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>\n"));
+        assert!(html.contains(
+            r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">"#
+        ));
+        assert!(html.contains("@media print"));
+        assert_inert_html(&html);
+    }
+    let report = String::from_utf8(pages[0].clone()).unwrap();
+    let text = std::fs::read(format!("{ROOT}/protocols/balancer-v2.toml")).unwrap();
+    for needle in [
+        "Balancer V2",
+        "<svg",
+        "Code assurance",
+        "three-pillars",
+        "id=\"gaps\"",
+        "defi-baseline 1.0.0",
+        &posture::load::sha256_hex(&text),
+        "protocols/balancer-v2.toml",
+        "<dt>evaluated as of</dt><dd>2025-11-02</dd>",
+        r#"<a href="https://immunefi.com/bug-bounty/balancer/information" rel="noopener noreferrer">"#,
+    ] {
+        assert!(report.contains(needle), "{needle} missing from the report");
+    }
+    let league = String::from_utf8(pages[1].clone()).unwrap();
+    for needle in [
+        "Portfolio",
+        "Shared code",
+        "balancer-v2, beets",
+        "Capped at F by gate",
+    ] {
+        assert!(league.contains(needle), "{needle} missing from the league");
+    }
+    assert_eq!(league.matches("<svg").count(), LEAGUE.len());
+}
+
+/// Every tag is one the renderer writes; every link is a fragment or an http(s) URL with
+/// `rel="noopener noreferrer"`; nothing loads, nothing runs.
+fn assert_inert_html(html: &str) {
+    const TAGS: &[&str] = &[
+        "!DOCTYPE",
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "main",
+        "header",
+        "section",
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "span",
+        "div",
+        "dl",
+        "dt",
+        "dd",
+        "code",
+        "strong",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "figure",
+        "figcaption",
+        "svg",
+        "g",
+        "line",
+        "rect",
+        "text",
+    ];
+    let lower = html.to_ascii_lowercase();
+    assert!(!lower.contains("<script"), "a script element");
+    assert!(!lower.contains("javascript:\""), "a javascript: attribute");
+    for bad in [
+        "href=\"javascript:",
+        "<img",
+        "<iframe",
+        "<link",
+        "<object",
+        "<embed",
+    ] {
+        assert!(!lower.contains(bad), "`{bad}` in the page");
+    }
+    let style = &lower[lower.find("<style>").unwrap()..lower.find("</style>").unwrap()];
+    for bad in ["@import", "url(", "@font-face"] {
+        assert!(!style.contains(bad), "`{bad}` in the stylesheet");
+    }
+    let bytes = html.as_bytes();
+    for (i, _) in html.match_indices('<') {
+        let rest = &html[i + 1..];
+        let rest = rest.strip_prefix('/').unwrap_or(rest);
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '!')
+            .collect();
+        assert!(
+            TAGS.contains(&name.as_str()),
+            "unexpected tag <{name}> at byte {i}: {:?}",
+            String::from_utf8_lossy(&bytes[i..(i + 60).min(bytes.len())])
+        );
+        // No event handler or other unexpected attribute inside a tag.
+        let end = rest.find('>').unwrap();
+        let tag = &rest[..end];
+        assert!(
+            !tag.to_ascii_lowercase().contains("src="),
+            "a loading attribute in <{tag}>"
+        );
+        let mut in_quotes = false;
+        let mut outside = String::new();
+        for c in tag.chars() {
+            if c == '"' {
+                in_quotes = !in_quotes;
+            } else if !in_quotes {
+                outside.push(c);
+            }
+        }
+        assert!(
+            !outside.to_ascii_lowercase().contains(" on") && !outside.contains('\''),
+            "suspicious attributes in <{tag}>"
+        );
+    }
+    for (i, _) in html.match_indices("href=\"") {
+        let value = &html[i + 6..];
+        let value = &value[..value.find('"').unwrap()];
+        if value.starts_with('#') {
+            continue;
+        }
+        assert!(
+            value.starts_with("https://") || value.starts_with("http://"),
+            "href {value:?}"
+        );
+        let tail = &html[i..];
+        let tag_end = tail.find('>').unwrap();
+        assert!(
+            tail[..tag_end].contains(r#"rel="noopener noreferrer""#),
+            "link without rel: {}",
+            &tail[..tag_end]
+        );
+    }
+}
+
+/// An RFC 4180 reader: records of fields, CRLF line ends, quoted fields with doubled quotes.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                c => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                assert!(field.is_empty(), "a quote inside an unquoted field");
+                quoted = true;
+            }
+            ',' => record.push(std::mem::take(&mut field)),
+            '\r' => {
+                assert_eq!(chars.next(), Some('\n'), "a bare CR ends a record");
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            '\n' => panic!("a bare LF ends a record; RFC 4180 wants CRLF"),
+            c => field.push(c),
+        }
+    }
+    assert!(!quoted, "unterminated quoted field");
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "the last record lacks CRLF"
+    );
+    records
+}
+
+#[test]
+fn csv_is_one_rectangular_table_with_a_row_per_protocol_and_per_control() {
+    let text = String::from_utf8(score(LEAGUE, "csv")).unwrap();
+    let records = parse_csv(&text);
+    let header = &records[0];
+    assert_eq!(header[0], "row");
+    for name in [
+        "protocol_id",
+        "protocol_name",
+        "kind",
+        "as_of",
+        "evaluated_as_of",
+        "grade",
+        "grade_before_caps",
+        "score",
+        "capped_by",
+        "confidence",
+        "tvl_usd",
+        "rubric_id",
+        "rubric_version",
+        "manifest_sha256",
+        "control",
+        "category",
+        "status",
+        "control_score",
+        "metric",
+        "value",
+        "points_lost",
+        "sourced",
+    ] {
+        assert!(header.iter().any(|h| h == name), "no column {name}");
+    }
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert!(records.iter().all(|r| r.len() == header.len()));
+    let protocols: Vec<_> = records.iter().filter(|r| r[0] == "protocol").collect();
+    let controls: Vec<_> = records.iter().filter(|r| r[0] == "control").collect();
+    assert_eq!(protocols.len(), LEAGUE.len());
+    assert_eq!(records.len(), 1 + protocols.len() + controls.len());
+    assert_eq!(controls.len() % protocols.len(), 0);
+    let capped = protocols
+        .iter()
+        .find(|r| r[col("as_of")] == "2025-11-07" && r[col("protocol_id")] == "balancer-v2")
+        .unwrap();
+    assert_eq!(capped[col("grade")], "F");
+    assert_eq!(capped[col("grade_before_caps")], "D");
+    assert_eq!(capped[col("capped_by")], "unresolved-critical");
+    for c in &controls {
+        assert!(!c[col("protocol_id")].is_empty() && !c[col("manifest_sha256")].is_empty());
+        assert!(c[col("control")].len() > 1 && c[col("protocol_name")].is_empty());
+        assert!(matches!(c[col("sourced")].as_str(), "true" | "false"));
+        let _: f64 = c[col("points_lost")].parse().unwrap();
+    }
+    // The JSON report and the CSV agree on the numbers.
+    let json: serde_json::Value =
+        serde_json::from_slice(&score(&["protocols/balancer-v2.toml"], "json")).unwrap();
+    let csv = parse_csv(&String::from_utf8(score(&["protocols/balancer-v2.toml"], "csv")).unwrap());
+    assert_eq!(
+        csv[1][col("score")].parse::<f64>().unwrap(),
+        json["score"].as_f64().unwrap()
+    );
+    assert_eq!(
+        csv[1][col("manifest_sha256")],
+        json["stamp"]["manifest"]["sha256"].as_str().unwrap()
+    );
+}
+
+/// Spreadsheet formulas, HTML and Markdown links that a manifest might carry.
+const PAYLOADS: &[&str] = &[
+    "<script>alert(1)</script>",
+    "[x](javascript:alert(1))",
+    "=HYPERLINK(\"http://evil\")",
+    "+1",
+    "-1",
+    "@SUM(1)",
+];
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A manifest whose name is `name`, and whose sources, firm and incident cause carry every
+/// payload.
+fn hostile_manifest(id: &str, name: &str) -> String {
+    let all = PAYLOADS.join(" ");
+    format!(
+        r#"format = 1
+[protocol]
+id = "{id}"
+name = {name}
+kind = "dex"
+as_of = 2026-01-01
+tvl_usd = 1000
+source = "javascript:alert(1)"
+
+[[components]]
+name = "core"
+version = "1.0.0"
+core = true
+source = {formula}
+
+[[audits]]
+firm = "@SUM(1)"
+date = 2025-06-01
+kind = "code"
+scope = ["core"]
+covers = "^1"
+source = {breakout}
+
+[[audits]]
+firm = {script}
+date = 2025-07-01
+kind = "code"
+scope = ["core"]
+covers = "^0.1"
+source = {mdlink}
+
+[timelock]
+delay_hours = 0
+source = "-1"
+
+[monitoring]
+level = "alerting"
+source = "+1"
+
+[[incidents]]
+date = 2025-01-01
+loss_usd = 10
+cause = {all}
+resolved = true
+postmortem = "javascript:alert(1)"
+"#,
+        name = toml_string(name),
+        formula = toml_string(PAYLOADS[2]),
+        breakout = toml_string("https://evil.example/\"><script>alert(1)</script>"),
+        script = toml_string(PAYLOADS[0]),
+        mdlink = toml_string(PAYLOADS[1]),
+        all = toml_string(&format!("<img src=x onerror=alert(1)> {all}")),
+    )
+}
+
+/// A folder of hostile manifests, one per payload as the protocol name.
+fn hostile_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, p) in PAYLOADS.iter().enumerate() {
+        std::fs::write(
+            dir.path().join(format!("evil-{i}.toml")),
+            hostile_manifest(&format!("evil-{i}"), p),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn hostile_text_is_inert_in_html() {
+    let dir = hostile_dir();
+    let mut pages = vec![posture_in(dir.path(), &["score", ".", "--format", "html"])];
+    for i in 0..PAYLOADS.len() {
+        let file = format!("evil-{i}.toml");
+        pages.push(posture_in(
+            dir.path(),
+            &["score", &file, "--format", "html"],
+        ));
+        pages.push(posture_in(dir.path(), &["gaps", &file, "--format", "html"]));
+    }
+    pages.push(posture_in(
+        dir.path(),
+        &["diff", "evil-0.toml", "evil-1.toml", "--format", "html"],
+    ));
+    pages.push(posture_in(
+        dir.path(),
+        &["backtest", ".", "--format", "html"],
+    ));
+    for (i, page) in pages.iter().enumerate() {
+        let html = String::from_utf8(page.clone()).unwrap();
+        assert_inert_html(&html);
+        // The text is shown, escaped, not dropped.
+        let shown = if i == pages.len() - 2 {
+            "[x](javascript:alert(1))" // the diff names the newer manifest, evil-1
+        } else {
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        };
+        assert!(html.contains(shown), "page {i}: {html}");
+    }
+    let report = String::from_utf8(pages[1].clone()).unwrap();
+    assert!(report.contains("[x](javascript:alert(1))"), "shown as text");
+    assert!(report.contains(
+        r#"href="https://evil.example/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" rel="noopener noreferrer""#
+    ));
+    assert!(report.contains("&lt;img src=x onerror=alert(1)&gt;"));
+}
+
+#[test]
+fn hostile_text_is_neutralised_in_csv() {
+    let dir = hostile_dir();
+    let text =
+        String::from_utf8(posture_in(dir.path(), &["score", ".", "--format", "csv"])).unwrap();
+    let records = parse_csv(&text);
+    let name = records[0]
+        .iter()
+        .position(|h| h == "protocol_name")
+        .unwrap();
+    for r in &records {
+        assert_eq!(r.len(), records[0].len());
+        for cell in r {
+            assert!(
+                !cell
+                    .trim_start()
+                    .starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "live formula cell {cell:?}"
+            );
+        }
+    }
+    let names: Vec<&str> = records
+        .iter()
+        .filter(|r| r[0] == "protocol")
+        .map(|r| r[name].as_str())
+        .collect();
+    for p in PAYLOADS {
+        let expected = if p.starts_with(['=', '+', '-', '@']) {
+            format!("'{p}")
+        } else {
+            p.to_string()
+        };
+        assert!(
+            names.contains(&expected.as_str()),
+            "{expected:?} not among {names:?}"
+        );
+    }
+    // On the wire: the quote is doubled inside a quoted cell.
+    assert!(text.contains(r#""'=HYPERLINK(""http://evil"")""#));
+}
+
+#[test]
+fn hostile_text_is_inert_in_markdown_table_and_json() {
+    let dir = hostile_dir();
+    let md = String::from_utf8(posture_in(
+        dir.path(),
+        &["score", "evil-0.toml", "--format", "markdown"],
+    ))
+    .unwrap();
+    let league = String::from_utf8(posture_in(
+        dir.path(),
+        &["score", ".", "--format", "markdown"],
+    ))
+    .unwrap();
+    for text in [&md, &league] {
+        assert!(!text.to_ascii_lowercase().contains("<script"), "{text}");
+        assert!(!text.contains("<javascript:"), "{text}");
+        assert!(!text.contains("<img"), "{text}");
+        // A link needs an unescaped `](`; every one here is `\](`.
+        for (i, _) in text.match_indices("](") {
+            assert_eq!(&text[i - 1..i], "\\", "a live Markdown link in {text}");
+        }
+    }
+    assert!(md.contains("&lt;script&gt;"));
+
+    // JSON is data: it parses and carries every string exactly.
+    let json: serde_json::Value =
+        serde_json::from_slice(&posture_in(dir.path(), &["score", ".", "--format", "json"]))
+            .unwrap();
+    let names: Vec<&str> = json["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["protocol"]["name"].as_str().unwrap())
+        .collect();
+    for p in PAYLOADS {
+        assert!(names.contains(p), "{p:?} altered in JSON");
+    }
+
+    // The terminal table shows the text as it is; it must not turn into anything else.
+    let table = String::from_utf8(posture_in(dir.path(), &["score", "evil-1.toml"])).unwrap();
+    assert!(table.contains("[x](javascript:alert(1))"));
+}
+
+#[test]
+fn csv_and_html_say_what_they_do_not_render() {
+    let out = Command::cargo_bin("posture")
+        .unwrap()
+        .current_dir(ROOT)
+        .args(["backtest", "protocols/", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format csv is not available"));
+}
