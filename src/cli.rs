@@ -242,12 +242,25 @@ fn emit(err: &mut dyn Write, diags: &[Diagnostic], text: Option<&str>) -> io::Re
     diagnostics::emit(err, diags, text)
 }
 
+/// A rubric's text by built-in id or path, reporting why it cannot be had.
+fn rubric_source(name: &str, err: &mut dyn Write) -> io::Result<Option<Source>> {
+    match load::rubric_source(name) {
+        Ok(src) => Ok(Some(src)),
+        Err(d) => {
+            emit(err, &[d], None)?;
+            Ok(None)
+        }
+    }
+}
+
 fn load_rubric(name: &str, err: &mut dyn Write) -> io::Result<Option<Rubric>> {
-    match load::rubric_by_name(name) {
-        Ok((r, _)) => Ok(Some(r)),
+    let Some(src) = rubric_source(name, err)? else {
+        return Ok(None);
+    };
+    match load::rubric(&src) {
+        Ok(r) => Ok(Some(r)),
         Err(diags) => {
-            let text = std::fs::read_to_string(name).ok();
-            emit(err, &diags, text.as_deref())?;
+            emit(err, &diags, Some(&src.text))?;
             Ok(None)
         }
     }
@@ -287,7 +300,8 @@ fn parse_grade(
     Ok(None)
 }
 
-/// Writes rendered bytes to `-o FILE` or standard output.
+/// Writes rendered bytes to `-o FILE` or standard output. Small results are rendered first, so
+/// a format that cannot render them leaves no empty file behind; `score` streams instead.
 fn deliver(output: &OutputArgs, bytes: &[u8], out: &mut dyn Write) -> io::Result<()> {
     match &output.output {
         Some(path) => std::fs::write(path, bytes)
@@ -668,11 +682,9 @@ fn validate(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> io::
 fn rubric_cmd(action: RubricAction, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
     match action {
         RubricAction::List => {
-            for (id, text) in rubric::BUILTIN {
-                let src = Source::new(*id, *text);
-                match load::rubric(&src) {
-                    Ok(r) => writeln!(out, "{id}\t{}\t{}", r.meta.version, r.meta.title)?,
-                    Err(d) => emit(err, &d, Some(text))?,
+            for (id, _) in rubric::BUILTIN {
+                if let Some(r) = load_rubric(id, err)? {
+                    writeln!(out, "{id}\t{}\t{}", r.meta.version, r.meta.title)?;
                 }
             }
             Ok(exit::OK)
@@ -693,15 +705,8 @@ fn rubric_cmd(action: RubricAction, out: &mut dyn Write, err: &mut dyn Write) ->
 }
 
 fn lint(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
-    let src = match rubric::BUILTIN.iter().find(|(id, _)| *id == name) {
-        Some((id, text)) => Source::new(format!("<built-in rubric {id}>"), *text),
-        None => match load::read(std::path::Path::new(name), load::DEFAULT_MAX_BYTES) {
-            Ok(s) => s,
-            Err(d) => {
-                emit(err, &[d], None)?;
-                return Ok(exit::BAD_INPUT);
-            }
-        },
+    let Some(src) = rubric_source(name, err)? else {
+        return Ok(exit::BAD_INPUT);
     };
     match load::lint_rubric(&src) {
         Ok((r, warnings)) => {

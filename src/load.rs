@@ -282,9 +282,14 @@ fn resolve_rubric(
 
 /// A built-in rubric by id, or a rubric file by path.
 pub fn rubric_by_name(name: &str) -> Result<(Rubric, Source), Vec<Diagnostic>> {
+    let src = rubric_source(name).map_err(|d| vec![d])?;
+    rubric(&src).map(|r| (r, src))
+}
+
+/// The text of a built-in rubric by id, or of a rubric file by path.
+pub fn rubric_source(name: &str) -> Result<Source, Diagnostic> {
     if let Some((id, text)) = rubric::BUILTIN.iter().find(|(id, _)| *id == name) {
-        let src = Source::new(format!("<built-in rubric {id}>"), *text);
-        return rubric(&src).map(|r| (r, src));
+        return Ok(Source::new(format!("<built-in rubric {id}>"), *text));
     }
     let path = Path::new(name);
     if !path.exists() {
@@ -294,10 +299,9 @@ pub fn rubric_by_name(name: &str) -> Result<(Rubric, Source), Vec<Diagnostic>> {
             format!("no built-in rubric `{name}` and no such file"),
         );
         d.help = did_you_mean(name, &ids, "built-in rubrics");
-        return Err(vec![d]);
+        return Err(d);
     }
-    let src = read(path, DEFAULT_MAX_BYTES).map_err(|d| vec![d])?;
-    rubric(&src).map(|r| (r, src))
+    read(path, DEFAULT_MAX_BYTES)
 }
 
 fn into_result<T>(src: &Source, value: T, problems: Vec<Problem>) -> Result<T, Vec<Diagnostic>> {
