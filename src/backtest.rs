@@ -98,7 +98,7 @@ fn latest_snapshot<'a>(
 
 /// Runs the backtest over a loaded set of manifests.
 pub fn run(rubric: &Rubric, set: &[Loaded], opts: &score::Options) -> Backtest {
-    let extra = score::upstreams(set, opts);
+    let upstreams = score::Upstreams::of(set, opts);
     // Every incident once, wherever it is recorded (later snapshots repeat earlier ones).
     let mut seen = BTreeSet::new();
     let mut incidents = Vec::new();
@@ -123,11 +123,11 @@ pub fn run(rubric: &Rubric, set: &[Loaded], opts: &score::Options) -> Backtest {
             as_of < inc.date && as_of.days_until(inc.date) <= MAX_SNAPSHOT_AGE_DAYS
         });
         let before = snapshot.map(|l| {
-            let upstream = score::upstream_of(&l.manifest, set, &extra);
+            let upstream = upstreams.of_manifest(&l.manifest);
             Standing::of(&score::evaluate_one(
                 rubric,
                 l,
-                upstream,
+                &upstream,
                 Some(inc.date.minus_days(1)),
             ))
         });
@@ -158,8 +158,8 @@ pub fn run(rubric: &Rubric, set: &[Loaded], opts: &score::Options) -> Backtest {
         .filter(|id| !lost.contains(id))
         .filter_map(|id| {
             let l = latest_snapshot(set, id, |_| true)?;
-            let upstream = score::upstream_of(&l.manifest, set, &extra);
-            let r = score::evaluate_one(rubric, l, upstream, None);
+            let upstream = upstreams.of_manifest(&l.manifest);
+            let r = score::evaluate_one(rubric, l, &upstream, None);
             Some(Clean {
                 protocol: id.to_string(),
                 snapshot: l.source.name.clone(),

@@ -12,6 +12,7 @@ use crate::gaps;
 use crate::load::{self, Source};
 use crate::metrics;
 use crate::render::{self, Format};
+use crate::report::Report;
 use crate::rubric::{self, Grade, Rubric};
 use crate::schema;
 use crate::score::{self, Options};
@@ -141,6 +142,10 @@ pub struct ScoreArgs {
     /// Exit 1 when any protocol grades below this grade.
     #[arg(long, value_name = "GRADE")]
     pub fail_under: Option<String>,
+    /// With many manifests, put every full report in the JSON league, not only its table
+    /// (the other formats always show them).
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Args)]
@@ -362,40 +367,66 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
         return Ok(exit::BAD_INPUT);
     };
 
-    let (files, loaded, failed) = load_paths(&args.paths, args.eval.max_file_size, err)?;
-    if files.is_empty() && failed.is_empty() {
+    let (files, failed) = expand_paths(&args.paths, err)?;
+    if files.is_empty() && failed == 0 {
         writeln!(err, "error: no .toml manifests found in the given paths")?;
         return Ok(exit::BAD_INPUT);
     }
-
-    let (reports, refused) = score::evaluate_all(&rubric, &loaded, &options(&args.eval, edits));
-    for r in &refused {
-        writeln!(err, "error: {}: {}", r.file, r.reason)?;
-    }
+    let opts = options(&args.eval, edits);
     let renderer = render::renderer(args.output.format);
-    // What --fail-under needs, taken before the reports move into the league.
-    let below: Vec<String> = fail_under
-        .as_ref()
-        .map(|bar| {
-            reports
-                .iter()
-                .filter(|r| r.grade.rank > bar.rank)
-                .map(|r| format!("{} ({})", r.protocol.id, r.grade))
-                .collect()
-        })
-        .unwrap_or_default();
-    {
-        let mut sink = open_output(&args.output, out)?;
-        if reports.len() == 1 && args.paths.len() == 1 && files.len() == 1 {
-            renderer.report(&reports[0], &mut sink)?;
-        } else if !reports.is_empty() {
-            let league = crate::portfolio::League::new(&rubric, reports);
-            renderer.league(&league, &mut sink)?;
-        }
-        sink.flush()?;
-    }
+    let one = args.paths.len() == 1 && files.len() == 1;
+    let full = args.full;
 
-    let unscored = failed.len() + refused.len();
+    // Reports are rendered as they are graded and only their league rows are kept: memory
+    // stays flat however many files there are.
+    let mut unscored = failed;
+    let mut rows = Vec::new();
+    let mut sink = open_output(&args.output, out)?;
+    let max = args.eval.max_file_size;
+    if one {
+        let mut single = None;
+        score::grade(&rubric, &files, &opts, max, Report::clone, |graded| {
+            if let Some((row, report)) = graded_report(graded, &mut unscored, err)? {
+                rows.push(row);
+                single = Some(report);
+            }
+            Ok::<_, io::Error>(())
+        })?;
+        if let Some(report) = &single {
+            renderer.report(report, &mut sink)?;
+        }
+    } else {
+        let stamp = crate::portfolio::LeagueStamp {
+            tool: score::tool(),
+            rubric: score::rubric_stamp(&rubric),
+        };
+        let mut writer = renderer.league(&stamp, full, &mut sink);
+        score::grade(
+            &rubric,
+            &files,
+            &opts,
+            max,
+            |report| renderer.league_report(report, full),
+            |graded| {
+                if let Some((mut row, kept)) = graded_report(graded, &mut unscored, err)? {
+                    if full {
+                        row.report = Some(row.graded);
+                    }
+                    rows.push(row);
+                    writer.take(kept?)?;
+                }
+                Ok::<_, io::Error>(())
+            },
+        )?;
+        if !rows.is_empty() {
+            let league = crate::portfolio::League::new(&rubric, std::mem::take(&mut rows));
+            writer.finish(&league)?;
+            rows = league.rows;
+        }
+    }
+    sink.flush()?;
+    drop(sink);
+
     if unscored > 0 {
         writeln!(
             err,
@@ -404,16 +435,21 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
         )?;
         return Ok(exit::BAD_INPUT);
     }
-    if let Some(bar) = fail_under
-        && !below.is_empty()
-    {
-        writeln!(
-            err,
-            "fail-under {bar}: {} graded below: {}",
-            below.len(),
-            below.join(", ")
-        )?;
-        return Ok(exit::GATE);
+    if let Some(bar) = fail_under {
+        let below: Vec<String> = rows
+            .iter()
+            .filter(|r| r.grade.rank > bar.rank)
+            .map(|r| format!("{} ({})", r.id, r.grade))
+            .collect();
+        if !below.is_empty() {
+            writeln!(
+                err,
+                "fail-under {bar}: {} graded below: {}",
+                below.len(),
+                below.join(", ")
+            )?;
+            return Ok(exit::GATE);
+        }
     }
     Ok(exit::OK)
 }
@@ -437,13 +473,12 @@ fn gaps(args: &GapsArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
     };
     let opts = options(&args.eval, Vec::new());
     let set = std::slice::from_ref(&loaded);
-    let extra = score::upstreams(set, &opts);
-    let upstream = score::upstream_of(&loaded.manifest, set, &extra);
+    let upstream = score::Upstreams::of(set, &opts).of_manifest(&loaded.manifest);
     if let Err(why) = whatif::apply(&loaded.manifest, &edits) {
         writeln!(err, "error: {}: {why}", loaded.source.name)?;
         return Ok(exit::BAD_INPUT);
     }
-    let plain = score::evaluate_one(&rubric, &loaded, upstream, args.eval.as_of);
+    let plain = score::evaluate_one(&rubric, &loaded, &upstream, args.eval.as_of);
     let scorer = gaps::Scorer {
         rubric: &rubric,
         manifest: &loaded.manifest,
@@ -495,10 +530,10 @@ fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
     }
     let opts = options(&args.eval, Vec::new());
     let both = [old, new];
-    let extra = score::upstreams(&both, &opts);
+    let upstreams = score::Upstreams::of(&both, &opts);
     let report = |l: &score::Loaded, date: Option<Date>| {
-        let upstream = score::upstream_of(&l.manifest, &both, &extra);
-        score::evaluate_one(&rubric, l, upstream, date.or(args.eval.as_of))
+        let upstream = upstreams.of_manifest(&l.manifest);
+        score::evaluate_one(&rubric, l, &upstream, date.or(args.eval.as_of))
     };
     let d = crate::diff::compare(&report(&both[0], args.from), &report(&both[1], args.to));
     let mut buffer = Vec::new();
@@ -512,25 +547,48 @@ fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
 }
 
 /// Loads every manifest under `paths`, reporting the ones that fail.
+/// A graded file's report, or `None` after reporting why the file has none.
+fn graded_report<P>(
+    graded: score::Graded<P>,
+    unscored: &mut usize,
+    err: &mut dyn Write,
+) -> io::Result<Option<(crate::portfolio::LeagueRow, P)>> {
+    match graded {
+        score::Graded::Report(row, p) => return Ok(Some((row, p))),
+        score::Graded::Failed(f) => emit(err, &f.diagnostics, f.text.as_deref())?,
+        score::Graded::Refused(r) => writeln!(err, "error: {}: {}", r.file, r.reason)?,
+    }
+    *unscored += 1;
+    Ok(None)
+}
+
+/// The manifest files the paths name (folders expanded), and how many paths could not be read,
+/// each reported.
+fn expand_paths(paths: &[PathBuf], err: &mut dyn Write) -> io::Result<(Vec<PathBuf>, usize)> {
+    let mut files = Vec::new();
+    let mut failed = 0;
+    for p in paths {
+        match load::expand(p) {
+            Ok(mut f) => files.append(&mut f),
+            Err(d) => {
+                failed += 1;
+                emit(err, &[d], None)?;
+            }
+        }
+    }
+    Ok((files, failed))
+}
+
+/// Loads every file the paths name, reporting the ones that fail.
 fn load_paths(
     paths: &[PathBuf],
     max_bytes: u64,
     err: &mut dyn Write,
-) -> io::Result<(Vec<PathBuf>, Vec<score::Loaded>, Vec<score::Failed>)> {
-    let mut files = Vec::new();
-    let mut failed = Vec::new();
-    for p in paths {
-        match load::expand(p) {
-            Ok(mut f) => files.append(&mut f),
-            Err(d) => failed.push(score::Failed {
-                text: None,
-                diagnostics: vec![d],
-            }),
-        }
-    }
-    let (loaded, mut bad) = score::load_all(&files, max_bytes);
-    failed.append(&mut bad);
-    for f in &failed {
+) -> io::Result<(Vec<PathBuf>, Vec<score::Loaded>, usize)> {
+    let (files, mut failed) = expand_paths(paths, err)?;
+    let (loaded, bad) = score::load_all(&files, max_bytes);
+    failed += bad.len();
+    for f in &bad {
         emit(err, &f.diagnostics, f.text.as_deref())?;
     }
     Ok((files, loaded, failed))
@@ -545,7 +603,7 @@ fn backtest(args: &BacktestArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     let mut buffer = Vec::new();
     render::renderer(args.output.format).backtest(&result, &mut buffer)?;
     deliver(&args.output, &buffer, out)?;
-    Ok(if failed.is_empty() {
+    Ok(if failed == 0 {
         exit::OK
     } else {
         exit::BAD_INPUT
@@ -565,8 +623,8 @@ fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
         }
     };
     let mut code = exit::OK;
-    for report in crate::verify::reports(&doc) {
-        let o = crate::verify::verify(report, args.protocols.as_deref(), args.rubric.as_deref());
+    for subject in crate::verify::subjects(&doc) {
+        let o = crate::verify::verify(subject, args.protocols.as_deref(), args.rubric.as_deref());
         match o.verdict {
             crate::verify::Verdict::Holds => {
                 writeln!(out, "holds: {} ({})", o.protocol, o.manifest)?

@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -31,6 +32,8 @@ pub const MAX_ARRAY: usize = 10_000;
 pub struct Source {
     pub name: String,
     pub text: String,
+    /// The text's sha256, computed once: a fork's stamp and its own both need it.
+    digest: OnceLock<String>,
 }
 
 impl Source {
@@ -38,11 +41,13 @@ impl Source {
         Self {
             name: name.into(),
             text: text.into(),
+            digest: OnceLock::new(),
         }
     }
 
-    pub fn sha256(&self) -> String {
-        sha256_hex(self.text.as_bytes())
+    /// The sha256 of the text, in lowercase hex.
+    pub fn sha256(&self) -> &str {
+        self.digest.get_or_init(|| sha256_hex(self.text.as_bytes()))
     }
 }
 
@@ -78,7 +83,7 @@ pub fn read(path: &Path, max_bytes: u64) -> Result<Source, Diagnostic> {
             ),
         )
     })?;
-    Ok(Source { name, text })
+    Ok(Source::new(name, text))
 }
 
 /// The `.toml` files under a path: the file itself, or a folder's, recursively, sorted.
@@ -207,7 +212,7 @@ fn resolve_rubric(
     check_limits(src, &tree)?;
     schema_check(src, &tree, schema::Kind::Rubric)?;
     let written: RubricSource = typed(src, tree)?;
-    let mut sha = src.sha256();
+    let mut sha = src.sha256().to_string();
     chain.push(identity(src));
     let base = match written.rubric.extends.clone() {
         None => None,

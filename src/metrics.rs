@@ -160,7 +160,8 @@ impl Measurement {
 pub enum Upstream<'a> {
     NotAFork,
     Missing,
-    Found(&'a Manifest),
+    /// The upstream's recorded incidents: all a fork can inherit from it.
+    Found(&'a [crate::manifest::Incident]),
 }
 
 /// Everything metrics may look at: the manifest, the evaluation date, the fork's upstream.
@@ -1032,13 +1033,7 @@ fn inherited_unresolved(ctx: &Context) -> Measurement {
     let own = ctx.manifest.incidents.as_deref().unwrap_or_default();
     let mut m = Measurement::default().using("lineage", lineage.source.as_deref());
     let mut open = Vec::new();
-    for (i, inc) in upstream
-        .incidents
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
+    for (i, inc) in upstream.iter().enumerate() {
         if inc.date > ctx.as_of {
             continue;
         }

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::report::{Report, Score};
-use crate::rubric::{Grade, Rubric};
+use crate::date::Date;
+use crate::manifest::ProtocolKind;
+use crate::report::{ManifestStamp, Ratio, Report, RubricStamp, Score, WhatIf};
+use crate::rubric::{GateId, Grade, Rubric};
 
 /// Value held at one grade, latest snapshot per protocol.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -45,26 +47,82 @@ pub struct Portfolio {
     pub shared_code: Vec<SharedCode>,
 }
 
-/// One line of a league, as the JSON output lists it.
+/// One line of a league: what ranking, the portfolio, a table row and re-verification need of
+/// a report. A league keeps these, not the reports, so its memory does not grow with them.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LeagueRow {
     pub rank: usize,
     pub id: String,
-    pub as_of: crate::date::Date,
+    pub name: String,
+    pub kind: ProtocolKind,
+    /// The date the protocol was evaluated as of.
+    pub as_of: Date,
+    /// The date the manifest's facts describe.
+    pub facts_as_of: Date,
     pub grade: Grade,
     pub score: Score,
-    pub capped_by: Option<crate::rubric::GateId>,
-    pub confidence: crate::report::Ratio,
+    pub grade_before_caps: Grade,
+    pub capped_by: Option<GateId>,
+    pub confidence: Ratio,
+    pub tvl_usd: Option<f64>,
+    pub forked_from: Option<String>,
+    /// The manifest graded, and a fork's upstream, as the full report stamps them.
+    pub manifest: ManifestStamp,
+    pub upstream: Option<ManifestStamp>,
+    /// Present when the league is a what-if (`--set`).
+    pub what_if: Option<WhatIf>,
+    /// Index of the full report in `reports`, when the document carries them (`--full`).
+    pub report: Option<usize>,
+    /// Position in grading order, where a format finds what it kept of the report.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub graded: usize,
 }
 
-/// The JSON document of many reports: summary rows, the portfolio, every full report. (The
-/// JSON renderer writes the same fields from borrowed data; this owned form is the schema.)
+impl LeagueRow {
+    /// The row of a report, unranked.
+    pub fn of(r: &Report) -> Self {
+        Self {
+            rank: 0,
+            id: r.protocol.id.clone(),
+            name: r.protocol.name.clone(),
+            kind: r.protocol.kind,
+            as_of: r.stamp.evaluated_as_of,
+            facts_as_of: r.protocol.as_of,
+            grade: r.grade.clone(),
+            score: r.score,
+            grade_before_caps: r.grade_before_caps.clone(),
+            capped_by: r.capped_by.clone(),
+            confidence: r.confidence,
+            tvl_usd: r.protocol.tvl_usd,
+            forked_from: r.protocol.forked_from.clone(),
+            manifest: r.stamp.manifest.clone(),
+            upstream: r.stamp.upstream.clone(),
+            what_if: r.what_if.clone(),
+            report: None,
+            graded: 0,
+        }
+    }
+}
+
+/// What made a league: the tool and rubric (each row names its manifest and date).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LeagueStamp {
+    pub tool: String,
+    pub rubric: RubricStamp,
+}
+
+/// The JSON document of many manifests: the league table and the portfolio, and with `--full`
+/// every full report. Reports come first so that they can be written as they are graded.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LeagueDocument {
     pub report_format: u32,
+    pub stamp: LeagueStamp,
+    /// Every full report in grading order (only with `--full`); rows point to them by index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reports: Option<Vec<Report>>,
     pub league: Vec<LeagueRow>,
     pub portfolio: Portfolio,
-    pub reports: Vec<Report>,
 }
 
 /// What `posture score --format json` prints: one report, or a league of many.
@@ -73,51 +131,46 @@ pub struct LeagueDocument {
 #[schemars(title = "posture report")]
 pub enum ReportDocument {
     One(Box<Report>),
-    Many(LeagueDocument),
+    Many(Box<LeagueDocument>),
 }
 
-/// A league table: reports in league order, with the portfolio they make up.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+/// A league table: rows in league order, with the portfolio they make up.
+#[derive(Debug, Clone)]
 pub struct League {
     pub report_format: u32,
-    pub reports: Vec<Report>,
+    pub stamp: LeagueStamp,
+    pub rows: Vec<LeagueRow>,
     pub portfolio: Portfolio,
 }
 
 impl League {
-    /// The summary line of each report, in league order.
-    pub fn rows(&self) -> Vec<LeagueRow> {
-        self.reports
-            .iter()
-            .enumerate()
-            .map(|(i, r)| LeagueRow {
-                rank: i + 1,
-                id: r.protocol.id.clone(),
-                as_of: r.stamp.evaluated_as_of,
-                grade: r.grade.clone(),
-                score: r.score,
-                capped_by: r.capped_by.clone(),
-                confidence: r.confidence,
-            })
-            .collect()
-    }
-
-    pub fn new(rubric: &Rubric, reports: Vec<Report>) -> Self {
-        let portfolio = portfolio(rubric, &reports);
+    /// Ranks the rows and adds up the portfolio.
+    pub fn new(rubric: &Rubric, mut rows: Vec<LeagueRow>) -> Self {
+        crate::score::league_order(&mut rows);
+        let portfolio = portfolio(rubric, &rows);
         Self {
             report_format: crate::report::REPORT_FORMAT,
-            reports,
+            stamp: LeagueStamp {
+                tool: crate::score::tool(),
+                rubric: crate::score::rubric_stamp(rubric),
+            },
+            rows,
             portfolio,
         }
     }
+
+    /// Whether any row is a what-if, so tables add a "before" column.
+    pub fn what_if(&self) -> bool {
+        self.rows.iter().any(|r| r.what_if.is_some())
+    }
 }
 
-/// The latest report of each protocol id, in id order.
-fn latest(reports: &[Report]) -> Vec<&Report> {
-    let mut by_id: BTreeMap<&str, &Report> = BTreeMap::new();
-    for r in reports {
-        let e = by_id.entry(r.protocol.id.as_str()).or_insert(r);
-        if r.protocol.as_of > e.protocol.as_of {
+/// The latest row of each protocol id, in id order.
+fn latest(rows: &[LeagueRow]) -> Vec<&LeagueRow> {
+    let mut by_id: BTreeMap<&str, &LeagueRow> = BTreeMap::new();
+    for r in rows {
+        let e = by_id.entry(r.id.as_str()).or_insert(r);
+        if r.facts_as_of > e.facts_as_of {
             *e = r;
         }
     }
@@ -135,11 +188,11 @@ fn root<'a>(parent: &BTreeMap<&'a str, &'a str>, mut id: &'a str) -> &'a str {
     id
 }
 
-pub fn portfolio(rubric: &Rubric, reports: &[Report]) -> Portfolio {
-    let holdings = latest(reports);
-    let weighted: Vec<(&Report, f64)> = holdings
+pub fn portfolio(rubric: &Rubric, rows: &[LeagueRow]) -> Portfolio {
+    let holdings = latest(rows);
+    let weighted: Vec<(&LeagueRow, f64)> = holdings
         .iter()
-        .filter_map(|r| r.protocol.tvl_usd.filter(|t| *t > 0.0).map(|t| (*r, t)))
+        .filter_map(|r| r.tvl_usd.filter(|t| *t > 0.0).map(|t| (*r, t)))
         .collect();
     let tvl: f64 = weighted.iter().map(|(_, t)| t).sum::<f64>() + 0.0;
     let score =
@@ -150,9 +203,9 @@ pub fn portfolio(rubric: &Rubric, reports: &[Report]) -> Portfolio {
         .iter()
         .filter_map(|l| rubric.scale.parse(l))
         .map(|g| {
-            let at: Vec<&&Report> = holdings.iter().filter(|r| r.grade == g).collect();
+            let at: Vec<&&LeagueRow> = holdings.iter().filter(|r| r.grade == g).collect();
             // An empty sum of floats is -0.0; add 0.0 so no TVL reads as 0.
-            let value: f64 = at.iter().filter_map(|r| r.protocol.tvl_usd).sum::<f64>() + 0.0;
+            let value: f64 = at.iter().filter_map(|r| r.tvl_usd).sum::<f64>() + 0.0;
             GradeShare {
                 protocols: at.len(),
                 tvl_usd: value,
@@ -165,17 +218,12 @@ pub fn portfolio(rubric: &Rubric, reports: &[Report]) -> Portfolio {
     // Follow each protocol's forked_from chain to its root, within what the set knows.
     let parent: BTreeMap<&str, &str> = holdings
         .iter()
-        .filter_map(|r| {
-            r.protocol
-                .forked_from
-                .as_deref()
-                .map(|u| (r.protocol.id.as_str(), u))
-        })
+        .filter_map(|r| r.forked_from.as_deref().map(|u| (r.id.as_str(), u)))
         .collect();
-    let mut groups: BTreeMap<String, Vec<&Report>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Vec<&LeagueRow>> = BTreeMap::new();
     for r in &holdings {
         groups
-            .entry(root(&parent, &r.protocol.id).to_string())
+            .entry(root(&parent, &r.id).to_string())
             .or_default()
             .push(r);
     }
@@ -184,12 +232,8 @@ pub fn portfolio(rubric: &Rubric, reports: &[Report]) -> Portfolio {
         .filter(|(_, members)| members.len() > 1)
         .map(|(lineage, members)| SharedCode {
             lineage,
-            tvl_usd: members
-                .iter()
-                .filter_map(|m| m.protocol.tvl_usd)
-                .sum::<f64>()
-                + 0.0,
-            members: members.iter().map(|m| m.protocol.id.clone()).collect(),
+            tvl_usd: members.iter().filter_map(|m| m.tvl_usd).sum::<f64>() + 0.0,
+            members: members.iter().map(|m| m.id.clone()).collect(),
         })
         .collect();
     Portfolio {

@@ -1,8 +1,10 @@
-//! Scoring a set of manifest files: load them in parallel, find each fork's upstream, evaluate,
-//! and order the league. The glue between the loader and the pure engine.
+//! Scoring a set of manifest files: load them in parallel chunks, find each fork's upstream,
+//! evaluate, and hand the reports on as they are made. The glue between the loader and the
+//! pure engine.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -10,8 +12,9 @@ use crate::date::Date;
 use crate::diagnostics::Diagnostic;
 use crate::engine;
 use crate::load::{self, Source};
-use crate::manifest::Manifest;
+use crate::manifest::{Incident, Manifest};
 use crate::metrics::Upstream;
+use crate::portfolio::LeagueRow;
 use crate::report::{ManifestStamp, Report, RubricStamp, Stamp, Standing, WhatIf};
 use crate::rubric::Rubric;
 use crate::whatif::{self, Edit};
@@ -75,86 +78,118 @@ pub struct Options {
     pub edits: Vec<Edit>,
 }
 
-/// The latest snapshot of a protocol id among `set`.
-fn latest<'a>(set: &'a [Loaded], id: &str) -> Option<&'a Loaded> {
-    set.iter()
-        .filter(|l| l.manifest.protocol.id == id)
-        .max_by_key(|l| l.manifest.protocol.as_of)
+/// What a fork's report needs of its upstream: the file, for the stamp, and the incidents it
+/// may inherit. Kept per protocol id while a set is graded, instead of the whole manifest.
+#[derive(Debug, Clone)]
+pub struct UpstreamFacts {
+    pub file: ManifestStamp,
+    pub as_of: Date,
+    pub incidents: Vec<Incident>,
 }
 
-/// A fork's upstream as a file: found (with its path and hash for the stamp), missing, or
-/// no fork at all.
-#[derive(Debug, Clone, Copy)]
-pub enum UpstreamFile<'a> {
+impl UpstreamFacts {
+    pub fn of(l: &Loaded) -> Self {
+        Self {
+            file: ManifestStamp {
+                path: l.source.name.clone(),
+                sha256: l.source.sha256().to_string(),
+            },
+            as_of: l.manifest.protocol.as_of,
+            incidents: l.manifest.incidents.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// A fork's upstream: found, missing, or no fork at all.
+#[derive(Debug, Clone)]
+pub enum UpstreamFile {
     NotAFork,
     Missing,
-    Found(&'a Loaded),
+    Found(Arc<UpstreamFacts>),
 }
 
-impl<'a> UpstreamFile<'a> {
+impl UpstreamFile {
     /// What the metrics see.
-    pub fn metric(self) -> Upstream<'a> {
+    pub fn metric(&self) -> Upstream<'_> {
         match self {
             UpstreamFile::NotAFork => Upstream::NotAFork,
             UpstreamFile::Missing => Upstream::Missing,
-            UpstreamFile::Found(l) => Upstream::Found(&l.manifest),
+            UpstreamFile::Found(u) => Upstream::Found(&u.incidents),
         }
     }
 }
 
-/// The latest snapshot of each protocol id in a set, as [`latest`] picks it, found without a
-/// scan: with thousands of manifests and forks among them, scanning per fork is quadratic.
-struct LatestById<'a>(HashMap<&'a str, &'a Loaded>);
+/// The latest snapshot of each protocol id (the last of equal dates, in the order offered),
+/// found without a scan: with thousands of manifests and forks among them, a scan per fork is
+/// quadratic.
+#[derive(Debug, Default)]
+pub struct LatestById(HashMap<String, Arc<UpstreamFacts>>);
 
-impl<'a> LatestById<'a> {
-    fn new(set: &'a [Loaded]) -> Self {
-        let mut map: HashMap<&'a str, &'a Loaded> = HashMap::with_capacity(set.len());
-        for l in set {
-            let e = map.entry(l.manifest.protocol.id.as_str()).or_insert(l);
-            // `max_by_key` keeps the last of equal maxima.
-            if l.manifest.protocol.as_of >= e.manifest.protocol.as_of {
-                *e = l;
+impl LatestById {
+    pub fn offer(&mut self, id: &str, facts: impl FnOnce() -> UpstreamFacts, as_of: Date) {
+        match self.0.get_mut(id) {
+            Some(e) if as_of < e.as_of => {}
+            Some(e) => *e = Arc::new(facts()),
+            None => {
+                self.0.insert(id.to_string(), Arc::new(facts()));
             }
         }
-        Self(map)
     }
 
-    fn get(&self, id: &str) -> Option<&'a Loaded> {
-        self.0.get(id).copied()
+    fn of(set: &[Loaded]) -> Self {
+        let mut map = Self::default();
+        for l in set {
+            let p = &l.manifest.protocol;
+            map.offer(&p.id, || UpstreamFacts::of(l), p.as_of);
+        }
+        map
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Arc<UpstreamFacts>> {
+        self.0.get(id)
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.0.contains_key(id)
     }
 }
 
-/// Upstream manifests that forks in `set` need and `set` lacks, read from their folders.
+/// Where a fork's upstream is looked for when the scored set lacks it: `--protocols`, else the
+/// fork's own folder.
+fn upstream_dir(fork: &str, opts: &Options) -> PathBuf {
+    let dir = opts.protocols_dir.clone().unwrap_or_else(|| {
+        Path::new(fork)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    });
+    if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    }
+}
+
+/// Upstream manifests that the forks `(file, upstream id)` need and `known` lacks, read from
+/// their folders, latest per id.
 ///
 /// Each folder is listed once, and each (folder, id) searched once: a folder of thousands of
 /// manifests whose forks name an upstream it lacks would otherwise be listed once per fork.
-fn extra_upstreams(set: &[Loaded], opts: &Options) -> Vec<Loaded> {
-    let in_set = LatestById::new(set);
-    let mut extra: Vec<Loaded> = Vec::new();
-    let mut extra_ids: HashSet<String> = HashSet::new();
+fn extra_upstreams<'a>(
+    forks: impl IntoIterator<Item = (&'a str, &'a str)>,
+    known: &LatestById,
+    opts: &Options,
+) -> LatestById {
+    let mut extra = LatestById::default();
     let mut listings: HashMap<PathBuf, Option<Vec<PathBuf>>> = HashMap::new();
-    let mut searched: HashSet<(PathBuf, String)> = HashSet::new();
-    for l in set {
-        let Some(lineage) = &l.manifest.lineage else {
-            continue;
-        };
-        let id = &lineage.forked_from;
-        if in_set.get(id).is_some() || extra_ids.contains(id.as_str()) {
+    let mut searched: HashSet<(PathBuf, &str)> = HashSet::new();
+    for (file, id) in forks {
+        if known.contains(id) || extra.contains(id) {
             continue;
         }
-        let dir = opts.protocols_dir.clone().unwrap_or_else(|| {
-            Path::new(&l.source.name)
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default()
-        });
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
+        let dir = upstream_dir(file, opts);
         // Searching again finds the same files and loads them the same way.
-        if !searched.insert((dir.clone(), id.clone())) {
+        if !searched.insert((dir.clone(), id)) {
             continue;
         }
         let listing = listings.entry(dir).or_insert_with_key(|dir| {
@@ -174,26 +209,44 @@ fn extra_upstreams(set: &[Loaded], opts: &Options) -> Vec<Loaded> {
         });
         // An upstream that fails to load is simply not found: the fork's finding says so.
         for found in files.filter_map(|p| load_one(p, load::DEFAULT_MAX_BYTES).ok()) {
-            extra_ids.insert(found.manifest.protocol.id.clone());
-            extra.push(found);
+            let p = &found.manifest.protocol;
+            extra.offer(&p.id, || UpstreamFacts::of(&found), p.as_of);
         }
     }
     extra
 }
 
-/// The upstream a manifest's `[lineage]` names, from the scored set or the extra upstreams.
-pub fn upstream_of<'a>(m: &Manifest, set: &'a [Loaded], extra: &'a [Loaded]) -> UpstreamFile<'a> {
-    match &m.lineage {
-        None => UpstreamFile::NotAFork,
-        Some(lin) => latest(set, &lin.forked_from)
-            .or_else(|| latest(extra, &lin.forked_from))
-            .map_or(UpstreamFile::Missing, UpstreamFile::Found),
-    }
+/// The upstreams of a small set of manifests (gaps, diff, backtest, verify): the set's own
+/// latest snapshots, and those its forks need from their folders.
+pub struct Upstreams {
+    in_set: LatestById,
+    extra: LatestById,
 }
 
-/// Upstream manifests that forks in `set` need and `set` lacks, read from their folders.
-pub fn upstreams(set: &[Loaded], opts: &Options) -> Vec<Loaded> {
-    extra_upstreams(set, opts)
+impl Upstreams {
+    pub fn of(set: &[Loaded], opts: &Options) -> Self {
+        let in_set = LatestById::of(set);
+        let forks = set.iter().filter_map(|l| {
+            l.manifest
+                .lineage
+                .as_ref()
+                .map(|lin| (l.source.name.as_str(), lin.forked_from.as_str()))
+        });
+        let extra = extra_upstreams(forks, &in_set, opts);
+        Self { in_set, extra }
+    }
+
+    /// The upstream a manifest's `[lineage]` names.
+    pub fn of_manifest(&self, m: &Manifest) -> UpstreamFile {
+        match &m.lineage {
+            None => UpstreamFile::NotAFork,
+            Some(lin) => self
+                .in_set
+                .get(&lin.forked_from)
+                .or_else(|| self.extra.get(&lin.forked_from))
+                .map_or(UpstreamFile::Missing, |u| UpstreamFile::Found(u.clone())),
+        }
+    }
 }
 
 /// A report that failed to be made: a what-if that does not fit one manifest.
@@ -203,48 +256,142 @@ pub struct Refused {
     pub reason: String,
 }
 
-/// Evaluates every loaded manifest, in parallel; reports come back in league order.
-pub fn evaluate_all(
+/// How many files are read and graded at once: enough to keep every core busy, few enough that
+/// memory holds one chunk of manifests and reports whatever the number of files.
+const CHUNK: usize = 512;
+
+/// One file's outcome, handed over in grading order.
+// Moved once per file: boxing the row would cost an allocation per report for nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Graded<P> {
+    /// The file did not load.
+    Failed(Failed),
+    /// A what-if did not fit the manifest.
+    Refused(Refused),
+    /// A report: its league row (ranked later) and what `prepare` made of it.
+    Report(LeagueRow, P),
+}
+
+/// What one parallel step made of one file, after its facts as an upstream (when it loaded).
+type Read<P> = (Option<(String, UpstreamFacts)>, Step<P>);
+
+/// A report and what `prepare` made of it, or why there is none.
+type Made<P> = Result<(LeagueRow, P), Refused>;
+
+#[allow(clippy::large_enum_variant)]
+enum Step<P> {
+    Failed(Failed),
+    /// A fork, graded once every upstream is known: its upstream id.
+    Fork(String),
+    Done(Made<P>),
+}
+
+/// Grades files a chunk at a time, in parallel, handing each outcome to `take` in grading order.
+///
+/// Grading order is the files' order, except that forks come after every other file: a fork
+/// inherits from the latest snapshot of its upstream, which may be any file of the set. What
+/// is kept across chunks is a league row per report and each protocol's latest incidents, so
+/// memory does not grow with the reports. `prepare` runs on the report as soon as it is made,
+/// on any thread (rendering it there keeps every core busy); a fork's file is read twice.
+pub fn grade<P: Send, E>(
     rubric: &Rubric,
-    set: &[Loaded],
+    files: &[PathBuf],
     opts: &Options,
-) -> (Vec<Report>, Vec<Refused>) {
-    let extra = extra_upstreams(set, opts);
-    let (in_set, in_extra) = (LatestById::new(set), LatestById::new(&extra));
-    let results: Vec<Result<Report, Refused>> = set
-        .par_iter()
-        .map(|l| {
-            // As `upstream_of`, without scanning the set for each fork.
-            let upstream = match &l.manifest.lineage {
-                None => UpstreamFile::NotAFork,
-                Some(lin) => in_set
-                    .get(&lin.forked_from)
-                    .or_else(|| in_extra.get(&lin.forked_from))
-                    .map_or(UpstreamFile::Missing, UpstreamFile::Found),
-            };
-            evaluate_what_if(rubric, l, upstream, opts).map_err(|reason| Refused {
-                file: l.source.name.clone(),
-                reason,
+    max_bytes: u64,
+    prepare: impl Fn(&Report) -> P + Sync,
+    mut take: impl FnMut(Graded<P>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut graded = 0usize;
+    let mut known = LatestById::default();
+    let mut forks: Vec<(&Path, String)> = Vec::new();
+    let finish = |l: &Loaded, upstream: &UpstreamFile| -> Made<P> {
+        let report = evaluate_what_if(rubric, l, upstream, opts).map_err(|reason| Refused {
+            file: l.source.name.clone(),
+            reason,
+        })?;
+        Ok((LeagueRow::of(&report), prepare(&report)))
+    };
+
+    for chunk in files.chunks(CHUNK) {
+        let steps: Vec<Read<P>> = chunk
+            .par_iter()
+            .map(|path| match load_one(path, max_bytes) {
+                Err(f) => (None, Step::Failed(f)),
+                Ok(l) => {
+                    let p = &l.manifest.protocol;
+                    let facts = Some((p.id.clone(), UpstreamFacts::of(&l)));
+                    match &l.manifest.lineage {
+                        Some(lin) => (facts, Step::Fork(lin.forked_from.clone())),
+                        None => (facts, Step::Done(finish(&l, &UpstreamFile::NotAFork))),
+                    }
+                }
             })
-        })
-        .collect();
-    let mut reports = Vec::new();
-    let mut refused = Vec::new();
-    for r in results {
-        match r {
-            Ok(report) => reports.push(report),
-            Err(e) => refused.push(e),
+            .collect();
+        for ((facts, step), path) in steps.into_iter().zip(chunk) {
+            if let Some((id, facts)) = facts {
+                let as_of = facts.as_of;
+                known.offer(&id, || facts, as_of);
+            }
+            match step {
+                Step::Failed(f) => take(Graded::Failed(f))?,
+                Step::Fork(upstream) => forks.push((path, upstream)),
+                Step::Done(done) => hand_over(&mut graded, done, &mut take)?,
+            }
         }
     }
-    league_order(&mut reports);
-    (reports, refused)
+
+    let names: Vec<String> = forks.iter().map(|(p, _)| p.display().to_string()).collect();
+    let extra = extra_upstreams(
+        names
+            .iter()
+            .zip(&forks)
+            .map(|(n, (_, id))| (n.as_str(), id.as_str())),
+        &known,
+        opts,
+    );
+    let upstreams = Upstreams {
+        in_set: known,
+        extra,
+    };
+    for chunk in forks.chunks(CHUNK) {
+        let steps: Vec<Result<Made<P>, Failed>> = chunk
+            .par_iter()
+            .map(|(path, _)| {
+                let l = load_one(path, max_bytes)?;
+                Ok(finish(&l, &upstreams.of_manifest(&l.manifest)))
+            })
+            .collect();
+        for step in steps {
+            match step {
+                Err(f) => take(Graded::Failed(f))?,
+                Ok(done) => hand_over(&mut graded, done, &mut take)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Numbers a report in grading order and hands it, or its refusal, to `take`.
+fn hand_over<P, E>(
+    graded: &mut usize,
+    done: Made<P>,
+    take: &mut impl FnMut(Graded<P>) -> Result<(), E>,
+) -> Result<(), E> {
+    match done {
+        Ok((mut row, p)) => {
+            row.graded = *graded;
+            *graded += 1;
+            take(Graded::Report(row, p))
+        }
+        Err(r) => take(Graded::Refused(r)),
+    }
 }
 
 /// Evaluates one manifest, applying the options' what-ifs: the report then says what changed.
 pub fn evaluate_what_if(
     rubric: &Rubric,
     l: &Loaded,
-    upstream: UpstreamFile,
+    upstream: &UpstreamFile,
     opts: &Options,
 ) -> Result<Report, String> {
     let before = evaluate_one(rubric, l, upstream, opts.as_of);
@@ -271,29 +418,31 @@ pub fn evaluate_what_if(
     Ok(after)
 }
 
+/// The rubric as reports stamp it.
+pub fn rubric_stamp(rubric: &Rubric) -> RubricStamp {
+    RubricStamp {
+        id: rubric.meta.id.clone(),
+        version: rubric.meta.version.to_string(),
+        sha256: rubric.sha256.clone(),
+    }
+}
+
 pub fn evaluate_one(
     rubric: &Rubric,
     l: &Loaded,
-    upstream: UpstreamFile,
+    upstream: &UpstreamFile,
     as_of: Option<Date>,
 ) -> Report {
     let as_of = as_of.unwrap_or(l.manifest.protocol.as_of);
     let stamp = Stamp {
         tool: tool(),
-        rubric: RubricStamp {
-            id: rubric.meta.id.clone(),
-            version: rubric.meta.version.to_string(),
-            sha256: rubric.sha256.clone(),
-        },
+        rubric: rubric_stamp(rubric),
         manifest: ManifestStamp {
             path: l.source.name.clone(),
-            sha256: l.source.sha256(),
+            sha256: l.source.sha256().to_string(),
         },
         upstream: match upstream {
-            UpstreamFile::Found(u) => Some(ManifestStamp {
-                path: u.source.name.clone(),
-                sha256: u.source.sha256(),
-            }),
+            UpstreamFile::Found(u) => Some(u.file.clone()),
             _ => None,
         },
         evaluated_as_of: as_of,
@@ -302,14 +451,17 @@ pub fn evaluate_one(
 }
 
 /// Best grade first, then higher score, then id and date: a total order, so output is stable.
-pub fn league_order(reports: &mut [Report]) {
-    reports.sort_by(|a, b| {
+pub fn league_order(rows: &mut [LeagueRow]) {
+    rows.sort_by(|a, b| {
         a.grade
             .rank
             .cmp(&b.grade.rank)
             .then(b.score.0.total_cmp(&a.score.0))
-            .then_with(|| a.protocol.id.cmp(&b.protocol.id))
-            .then(a.stamp.evaluated_as_of.cmp(&b.stamp.evaluated_as_of))
-            .then_with(|| a.stamp.manifest.path.cmp(&b.stamp.manifest.path))
+            .then_with(|| a.id.cmp(&b.id))
+            .then(a.as_of.cmp(&b.as_of))
+            .then_with(|| a.manifest.path.cmp(&b.manifest.path))
     });
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
 }

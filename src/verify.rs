@@ -8,6 +8,7 @@ use serde_json::Value as J;
 
 use crate::date::Date;
 use crate::load::{self, Source};
+use crate::portfolio::LeagueRow;
 use crate::score::{self, Loaded, Options, UpstreamFile};
 use crate::whatif::Edit;
 
@@ -29,11 +30,67 @@ pub struct Outcome {
     pub verdict: Verdict,
 }
 
-/// The reports in a JSON document: one report, or a league's `reports`.
-pub fn reports(doc: &J) -> Vec<&J> {
-    match doc.get("reports").and_then(J::as_array) {
-        Some(list) => list.iter().collect(),
-        None => vec![doc],
+/// What can be verified in a JSON document: a full report, or a league row, which names its
+/// inputs through its own fields and the league's stamp.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    Report(&'a J),
+    Row { league: &'a J, row: &'a J },
+}
+
+/// The subjects of a JSON document: one report, a league's full `reports` (`--full`), else
+/// its rows.
+pub fn subjects(doc: &J) -> Vec<Subject<'_>> {
+    if let Some(list) = doc.get("reports").and_then(J::as_array) {
+        return list.iter().map(Subject::Report).collect();
+    }
+    match doc.get("league").and_then(J::as_array) {
+        Some(rows) => rows
+            .iter()
+            .map(|row| Subject::Row { league: doc, row })
+            .collect(),
+        None => vec![Subject::Report(doc)],
+    }
+}
+
+/// The inputs a subject names, wherever its form keeps them.
+struct Inputs<'a> {
+    manifest: Option<&'a J>,
+    upstream: Option<&'a J>,
+    rubric: Option<&'a J>,
+    as_of: Option<&'a J>,
+    what_if: Option<&'a J>,
+}
+
+impl<'a> Subject<'a> {
+    fn inputs(self) -> Inputs<'a> {
+        match self {
+            Subject::Report(r) => {
+                let stamp = r.get("stamp");
+                let at = |k: &str| stamp.and_then(|s| s.get(k));
+                Inputs {
+                    manifest: at("manifest"),
+                    upstream: at("upstream"),
+                    rubric: at("rubric"),
+                    as_of: at("evaluated_as_of"),
+                    what_if: r.get("what_if"),
+                }
+            }
+            Subject::Row { league, row } => Inputs {
+                manifest: row.get("manifest"),
+                upstream: row.get("upstream"),
+                rubric: league.get("stamp").and_then(|s| s.get("rubric")),
+                as_of: row.get("as_of"),
+                what_if: row.get("what_if"),
+            },
+        }
+    }
+
+    fn json(self) -> &'a J {
+        match self {
+            Subject::Report(r) => r,
+            Subject::Row { row, .. } => row,
+        }
     }
 }
 
@@ -127,11 +184,19 @@ fn differences(old: &J, new: &J) -> Vec<String> {
     out
 }
 
-/// Verifies one report against its inputs. `rubric` overrides the stamped rubric id (a file).
-pub fn verify(report: &J, protocols: Option<&Path>, rubric: Option<&str>) -> Outcome {
-    let protocol = text(report, &["protocol", "id"]).unwrap_or_else(|| "?".into());
-    let manifest = text(report, &["stamp", "manifest", "path"]).unwrap_or_else(|| "?".into());
-    let verdict = check(report, protocols, rubric).unwrap_or_else(Verdict::Unverifiable);
+/// Verifies one report or row against its inputs. `rubric` overrides the stamped rubric id (a
+/// file).
+pub fn verify(subject: Subject, protocols: Option<&Path>, rubric: Option<&str>) -> Outcome {
+    let j = subject.json();
+    let protocol = text(j, &["protocol", "id"])
+        .or_else(|| text(j, &["id"]))
+        .unwrap_or_else(|| "?".into());
+    let manifest = subject
+        .inputs()
+        .manifest
+        .and_then(|m| text(m, &["path"]))
+        .unwrap_or_else(|| "?".into());
+    let verdict = check(subject, protocols, rubric).unwrap_or_else(Verdict::Unverifiable);
     Outcome {
         protocol,
         manifest,
@@ -140,23 +205,23 @@ pub fn verify(report: &J, protocols: Option<&Path>, rubric: Option<&str>) -> Out
 }
 
 fn check(
-    report: &J,
+    subject: Subject,
     protocols: Option<&Path>,
     rubric_name: Option<&str>,
 ) -> Result<Verdict, String> {
-    let stamp = report
-        .get("stamp")
-        .ok_or("not a posture report: no stamp")?;
+    let inputs = subject.inputs();
     let mut changed = Vec::new();
 
     let (source, moved) = read_stamped(
-        stamp.get("manifest").ok_or("the stamp names no manifest")?,
+        inputs
+            .manifest
+            .ok_or("not a posture report: it names no manifest")?,
         protocols,
     )?;
     changed.extend(moved);
-    let subject = loaded(source)?;
+    let subject_file = loaded(source)?;
 
-    let upstream = match stamp.get("upstream").filter(|u| !u.is_null()) {
+    let upstream = match inputs.upstream.filter(|u| !u.is_null()) {
         Some(u) => {
             let (source, moved) = read_stamped(u, protocols)?;
             changed.extend(moved);
@@ -165,10 +230,11 @@ fn check(
         None => None,
     };
 
-    let id = text(stamp, &["rubric", "id"]).ok_or("the stamp names no rubric")?;
+    let stamped = inputs.rubric.ok_or("the stamp names no rubric")?;
+    let id = text(stamped, &["id"]).ok_or("the stamp names no rubric")?;
     let (rubric, _) = load::rubric_by_name(rubric_name.unwrap_or(&id))
         .map_err(|d| d.first().map(|d| d.message.clone()).unwrap_or_default())?;
-    let want_sha = text(stamp, &["rubric", "sha256"]).unwrap_or_default();
+    let want_sha = text(stamped, &["sha256"]).unwrap_or_default();
     if rubric.sha256 != want_sha {
         changed.push(format!(
             "rubric {} {} has sha256 {}, the report says {want_sha}",
@@ -176,11 +242,13 @@ fn check(
         ));
     }
 
-    let as_of: Date = text(stamp, &["evaluated_as_of"])
+    let as_of: Date = inputs
+        .as_of
+        .and_then(J::as_str)
         .ok_or("the stamp has no evaluation date")?
         .parse()?;
-    let edits = report
-        .get("what_if")
+    let edits = inputs
+        .what_if
         .and_then(|w| w.get("sets"))
         .and_then(J::as_array)
         .map(|sets| {
@@ -191,8 +259,8 @@ fn check(
         })
         .transpose()?
         .unwrap_or_default();
-    let upstream_file = match (&upstream, subject.manifest.lineage.is_some()) {
-        (Some(u), _) => UpstreamFile::Found(u),
+    let upstream_file = match (&upstream, subject_file.manifest.lineage.is_some()) {
+        (Some(u), _) => UpstreamFile::Found(std::sync::Arc::new(score::UpstreamFacts::of(u))),
         (None, true) => UpstreamFile::Missing,
         (None, false) => UpstreamFile::NotAFork,
     };
@@ -201,10 +269,21 @@ fn check(
         protocols_dir: None,
         edits,
     };
-    let again = score::evaluate_what_if(&rubric, &subject, upstream_file, &opts)?;
-    let again = serde_json::to_value(&again).map_err(|e| e.to_string())?;
-    if again != *report {
-        changed.extend(differences(report, &again));
+    let again = score::evaluate_what_if(&rubric, &subject_file, &upstream_file, &opts)?;
+    let given = subject.json();
+    let again = match subject {
+        Subject::Report(_) => serde_json::to_value(&again),
+        Subject::Row { row, .. } => {
+            // Rank and report index place the row in its document; they are not results.
+            let mut again = LeagueRow::of(&again);
+            again.rank = row.get("rank").and_then(J::as_u64).unwrap_or(0) as usize;
+            again.report = row.get("report").and_then(J::as_u64).map(|i| i as usize);
+            serde_json::to_value(&again)
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    if again != *given {
+        changed.extend(differences(given, &again));
     }
     Ok(if changed.is_empty() {
         Verdict::Holds

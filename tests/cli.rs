@@ -417,3 +417,57 @@ fn backtest_of_the_shipped_data_uses_only_earlier_snapshots() {
     let md = stdout_of(&["backtest", "protocols/", "--format", "markdown"]);
     assert!(md.starts_with("| incident | protocol |"));
 }
+
+/// A fork read before its upstream still inherits from the upstream's latest snapshot, which
+/// here is the last file of the folder: forks are graded once every file has been read.
+#[test]
+fn a_fork_read_first_inherits_from_the_latest_upstream_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/protocols/");
+    for (from, to) in [
+        ("beets.toml", "a-beets.toml"),
+        ("balancer-v2.toml", "balancer-v2.toml"),
+        ("balancer-v2@2025-11-07.toml", "balancer-v2@2025-11-07.toml"),
+    ] {
+        std::fs::copy(format!("{shipped}{from}"), dir.path().join(to)).unwrap();
+    }
+    let out = posture()
+        .current_dir(dir.path())
+        .args(["score", ".", "--format", "json", "--full"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reports = v["reports"].as_array().unwrap();
+    // Grading order: the two upstream snapshots, then the fork.
+    let order: Vec<&str> = reports
+        .iter()
+        .map(|r| r["stamp"]["manifest"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "./balancer-v2.toml",
+            "./balancer-v2@2025-11-07.toml",
+            "./a-beets.toml"
+        ]
+    );
+    let beets = &reports[2];
+    assert_eq!(
+        beets["stamp"]["upstream"]["path"],
+        "./balancer-v2@2025-11-07.toml"
+    );
+    let lineage = beets["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["control"] == "code-lineage")
+        .unwrap();
+    assert_eq!(lineage["status"], "fail", "{lineage}");
+    // Each row points at its report.
+    for row in v["league"].as_array().unwrap() {
+        let i = row["report"].as_u64().unwrap() as usize;
+        assert_eq!(reports[i]["protocol"]["id"], row["id"]);
+        assert_eq!(reports[i]["stamp"]["manifest"], row["manifest"]);
+    }
+}

@@ -40,7 +40,7 @@ fn a_report_validates_against_the_report_schema() {
         manifest: m,
     };
     let report =
-        posture::score::evaluate_one(&rubric, &l, posture::score::UpstreamFile::NotAFork, None);
+        posture::score::evaluate_one(&rubric, &l, &posture::score::UpstreamFile::NotAFork, None);
     let v = serde_json::to_value(&report).unwrap();
     let errors: Vec<String> = schema::validator(Kind::Report)
         .iter_errors(&v)
@@ -74,18 +74,25 @@ fn shipped_files_start_with_a_schema_directive() {
 
 #[test]
 fn league_json_validates_against_the_report_schema() {
-    let out = assert_cmd::Command::cargo_bin("posture")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["score", "protocols/", "--format", "json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v["portfolio"].is_object());
-    let errors: Vec<String> = schema::validator(Kind::Report)
-        .iter_errors(&v)
-        .take(5)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    for full in [false, true] {
+        let mut cmd = assert_cmd::Command::cargo_bin("posture").unwrap();
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+            "score",
+            "protocols/",
+            "--format",
+            "json",
+        ]);
+        if full {
+            cmd.arg("--full");
+        }
+        let v: serde_json::Value = serde_json::from_slice(&cmd.output().unwrap().stdout).unwrap();
+        assert!(v["portfolio"].is_object());
+        assert_eq!(v["reports"].is_array(), full);
+        let errors: Vec<String> = schema::validator(Kind::Report)
+            .iter_errors(&v)
+            .take(5)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
 }

@@ -335,7 +335,11 @@ fn fork_and_upstream() -> (Manifest, Manifest) {
 #[test]
 fn a_fork_inherits_its_upstreams_matching_incident_until_it_records_the_fix() {
     let (mut fork, upstream) = fork_and_upstream();
-    let r = eval_with(&fork, fork.protocol.as_of, Upstream::Found(&upstream));
+    let r = eval_with(
+        &fork,
+        fork.protocol.as_of,
+        Upstream::Found(upstream.incidents.as_deref().unwrap_or_default()),
+    );
     assert_eq!(failing_gates(&r), vec!["inherited-vulnerability"]);
     assert_eq!(r.grade.label, "D");
     let f = finding(&r, "code-lineage");
@@ -346,13 +350,21 @@ fn a_fork_inherits_its_upstreams_matching_incident_until_it_records_the_fix() {
     );
 
     fork.incidents = Some(vec![incident("2026-04-01", 0.0, true, None)]);
-    let r = eval_with(&fork, fork.protocol.as_of, Upstream::Found(&upstream));
+    let r = eval_with(
+        &fork,
+        fork.protocol.as_of,
+        Upstream::Found(upstream.incidents.as_deref().unwrap_or_default()),
+    );
     assert!(failing_gates(&r).is_empty());
     assert_eq!(finding(&r, "code-lineage").status, Status::Pass);
 
     // Before the upstream's incident, there is nothing to inherit.
     let (fork, upstream) = fork_and_upstream();
-    let r = eval_with(&fork, date("2026-03-01"), Upstream::Found(&upstream));
+    let r = eval_with(
+        &fork,
+        date("2026-03-01"),
+        Upstream::Found(upstream.incidents.as_deref().unwrap_or_default()),
+    );
     assert!(!failing_gates(&r).contains(&"inherited-vulnerability"));
 }
 
@@ -360,7 +372,11 @@ fn a_fork_inherits_its_upstreams_matching_incident_until_it_records_the_fix() {
 fn an_incident_outside_the_forked_version_is_not_inherited() {
     let (mut fork, upstream) = fork_and_upstream();
     fork.lineage.as_mut().unwrap().upstream_version = Version("7.1.0".parse().unwrap());
-    let r = eval_with(&fork, fork.protocol.as_of, Upstream::Found(&upstream));
+    let r = eval_with(
+        &fork,
+        fork.protocol.as_of,
+        Upstream::Found(upstream.incidents.as_deref().unwrap_or_default()),
+    );
     assert_eq!(finding(&r, "code-lineage").status, Status::Pass);
 }
 
@@ -497,7 +513,11 @@ fn monitoring_that_started_later_does_not_exist_yet() {
 fn an_incident_not_tied_to_code_versions_is_not_inherited() {
     let (fork, mut upstream) = fork_and_upstream();
     upstream.incidents = Some(vec![incident("2026-04-01", 50_000_000.0, false, None)]);
-    let r = eval_with(&fork, fork.protocol.as_of, Upstream::Found(&upstream));
+    let r = eval_with(
+        &fork,
+        fork.protocol.as_of,
+        Upstream::Found(upstream.incidents.as_deref().unwrap_or_default()),
+    );
     assert_eq!(finding(&r, "code-lineage").status, Status::Pass);
     assert!(!failing_gates(&r).contains(&"inherited-vulnerability"));
 }

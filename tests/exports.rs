@@ -600,18 +600,27 @@ fn hostile_text_is_inert_in_markdown_table_and_json() {
     }
     assert!(md.contains("&lt;script&gt;"));
 
-    // JSON is data: it parses and carries every string exactly.
-    let json: serde_json::Value =
-        serde_json::from_slice(&posture_in(dir.path(), &["score", ".", "--format", "json"]))
-            .unwrap();
-    let names: Vec<&str> = json["reports"]
+    // JSON is data: it parses and carries every string exactly, in rows and full reports.
+    let json: serde_json::Value = serde_json::from_slice(&posture_in(
+        dir.path(),
+        &["score", ".", "--format", "json", "--full"],
+    ))
+    .unwrap();
+    let rows = json["league"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["protocol"]["name"].as_str().unwrap())
+        .map(|r| &r["name"]);
+    let reports = json["reports"].as_array().unwrap();
+    let names: Vec<&serde_json::Value> = rows
+        .chain(reports.iter().map(|r| &r["protocol"]["name"]))
         .collect();
     for p in PAYLOADS {
-        assert!(names.contains(p), "{p:?} altered in JSON");
+        assert_eq!(
+            names.iter().filter(|n| n.as_str() == Some(p)).count(),
+            2,
+            "{p:?} altered in a JSON row or report"
+        );
     }
 
     // The terminal table shows the text as it is; it must not turn into anything else.

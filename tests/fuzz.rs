@@ -173,7 +173,11 @@ fn exercise(text: &str) {
                 upstream: None,
                 evaluated_as_of: m.protocol.as_of,
             };
-            for upstream in [Upstream::NotAFork, Upstream::Missing, Upstream::Found(&m)] {
+            for upstream in [
+                Upstream::NotAFork,
+                Upstream::Missing,
+                Upstream::Found(m.incidents.as_deref().unwrap_or_default()),
+            ] {
                 let report =
                     engine::evaluate(&rubric, &m, m.protocol.as_of, upstream, stamp.clone());
                 for format in [

@@ -49,7 +49,7 @@ fn institutional_extends_the_baseline_and_adds_its_gates() {
             "{gate} missing:\n{show}"
         );
     }
-    let v = json(&["score", "protocols/", "--rubric", "institutional"]);
+    let v = json(&["score", "protocols/", "--rubric", "institutional", "--full"]);
     let reports = v["reports"].as_array().unwrap();
     assert!(
         reports

@@ -30,16 +30,21 @@ fn a_fresh_report_holds_and_a_league_too() {
         .assert()
         .code(0)
         .stdout("holds: beets (protocols/beets.toml)\n");
-    let league = report(
-        dir.path(),
-        &["score", "protocols/", "--as-of", "2025-06-01"],
-    );
-    posture()
-        .arg("verify")
-        .arg(&league)
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("changed").not());
+    // A league's rows are verified when it carries no full reports, its reports with --full.
+    for full in [&[][..], &["--full"][..]] {
+        let mut args = vec!["score", "protocols/", "--as-of", "2025-06-01"];
+        args.extend_from_slice(full);
+        let league = report(dir.path(), &args);
+        posture()
+            .arg("verify")
+            .arg(&league)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(
+                "holds: beets (protocols/beets.toml)",
+            ))
+            .stdout(predicate::str::contains("changed").not());
+    }
     let what_if = report(
         dir.path(),
         &[
@@ -89,6 +94,53 @@ fn a_changed_manifest_is_caught_with_what_changed() {
             "protocols/balancer-v2.toml changed: sha256",
         ))
         .stdout(predicate::str::contains("control timelock"));
+}
+
+#[test]
+fn a_league_row_with_a_changed_manifest_or_grade_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("protocols");
+    std::fs::create_dir(&copy).unwrap();
+    for name in ["balancer-v2.toml", "beets.toml", "lido.toml"] {
+        let from = format!("{}/protocols/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(from, copy.join(name)).unwrap();
+    }
+    let r = dir.path().join("league.json");
+    posture()
+        .arg("score")
+        .arg(&copy)
+        .args(["--format", "json", "-o"])
+        .arg(&r)
+        .assert()
+        .code(0);
+    posture().arg("verify").arg(&r).assert().code(0);
+
+    let text = std::fs::read_to_string(copy.join("lido.toml")).unwrap();
+    std::fs::write(
+        copy.join("lido.toml"),
+        text.replace("delay_hours = 72", "delay_hours = 0"),
+    )
+    .unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&r).unwrap()).unwrap();
+    let beets = v["league"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|row| row["id"] == "beets")
+        .unwrap();
+    beets["grade"] = serde_json::json!("A");
+    std::fs::write(&r, serde_json::to_string(&v).unwrap()).unwrap();
+    posture()
+        .arg("verify")
+        .arg(&r)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("holds: balancer-v2"))
+        .stdout(predicate::str::contains("changed: lido"))
+        .stdout(predicate::str::contains("lido.toml changed: sha256"))
+        .stdout(predicate::str::contains("changed: beets"))
+        .stdout(predicate::str::contains("grade: \"A\" -> "));
 }
 
 #[test]

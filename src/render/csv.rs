@@ -21,7 +21,7 @@
 
 use std::io::{self, Write};
 
-use super::{Renderer, kind_name, unsupported};
+use super::{Kept, Renderer, kind_name, unsupported};
 use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
@@ -148,10 +148,18 @@ impl Renderer for Csv {
         rows(report, out)
     }
 
-    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
+    fn league_report(&self, report: &Report, _full: bool) -> io::Result<Kept> {
+        let mut bytes = Vec::new();
+        rows(report, &mut bytes)?;
+        Ok(Kept::Bytes(bytes))
+    }
+
+    fn ranked_league(&self, league: &League, kept: &[Kept], out: &mut dyn Write) -> io::Result<()> {
         header(out)?;
-        for r in &league.reports {
-            rows(r, out)?;
+        for row in &league.rows {
+            if let Some(Kept::Bytes(rows)) = kept.get(row.graded) {
+                out.write_all(rows)?;
+            }
         }
         Ok(())
     }

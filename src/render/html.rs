@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use super::markdown::is_web_url;
 use super::{
-    Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
+    Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
     show_json, signed,
 };
 use crate::backtest::Backtest;
@@ -508,8 +508,15 @@ fn report_body(r: &Report) -> String {
     h
 }
 
-fn league_body(league: &League) -> String {
-    let reports = &league.reports;
+fn league_body(league: &League, kept: &[Kept]) -> String {
+    let reports: Vec<&Report> = league
+        .rows
+        .iter()
+        .filter_map(|row| match kept.get(row.graded) {
+            Some(Kept::Report(r)) => Some(&**r),
+            _ => None,
+        })
+        .collect();
     let mut h = String::new();
     let what_if = reports.iter().any(|r| r.what_if.is_some());
     h.push_str("<header>\n<p class=\"eyebrow\">Security posture league</p>\n");
@@ -933,9 +940,13 @@ impl Renderer for Html {
         page(&title, &report_body(r), out)
     }
 
-    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
-        let title = format!("Posture league of {} protocols", league.reports.len());
-        page(&title, &league_body(league), out)
+    fn league_report(&self, report: &Report, _full: bool) -> io::Result<Kept> {
+        Ok(Kept::Report(Box::new(report.clone())))
+    }
+
+    fn ranked_league(&self, league: &League, kept: &[Kept], out: &mut dyn Write) -> io::Result<()> {
+        let title = format!("Posture league of {} protocols", league.rows.len());
+        page(&title, &league_body(league, kept), out)
     }
 
     fn gaps(&self, g: &GapReport, out: &mut dyn Write) -> io::Result<()> {

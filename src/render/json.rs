@@ -1,14 +1,19 @@
 //! JSON: reports as `posture schema report` describes them; gap plans and diffs alike.
+//!
+//! A league is written as it is graded: with `--full` each report is serialised on the thread
+//! that made it and written in grading order, so neither the reports nor the document are ever
+//! held whole. The bytes are exactly those of `serde_json::to_writer_pretty` on the whole
+//! [`crate::portfolio::LeagueDocument`].
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Renderer;
+use super::{Kept, LeagueWriter, Renderer};
 use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
-use crate::portfolio::{League, LeagueRow, Portfolio};
+use crate::portfolio::{League, LeagueRow, LeagueStamp, Portfolio};
 use crate::report::Report;
 
 pub struct Json;
@@ -18,18 +23,61 @@ fn write_json<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// `value` pretty-printed as it reads `depth` levels down a pretty-printed document. Pretty
+/// JSON has no raw newline inside a string, so indenting after each newline is exact.
+fn nested<T: Serialize>(value: &T, depth: usize) -> io::Result<Vec<u8>> {
+    let flat = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+    let pad = depth * 2;
+    let lines = flat.iter().filter(|b| **b == b'\n').count();
+    let mut out = Vec::with_capacity(flat.len() + lines * pad);
+    for &b in &flat {
+        out.push(b);
+        if b == b'\n' {
+            out.resize(out.len() + pad, b' ');
+        }
+    }
+    Ok(out)
+}
+
 impl Renderer for Json {
     fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         write_json(report, out)
     }
 
-    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
+    fn league_report(&self, report: &Report, full: bool) -> io::Result<Kept> {
+        Ok(if full {
+            Kept::Bytes(nested(report, 2)?)
+        } else {
+            Kept::Nothing
+        })
+    }
+
+    fn league<'a>(
+        &'a self,
+        stamp: &LeagueStamp,
+        full: bool,
+        out: &'a mut dyn Write,
+    ) -> Box<dyn LeagueWriter + 'a> {
+        Box::new(Streaming {
+            stamp: stamp.clone(),
+            full,
+            written: 0,
+            out,
+        })
+    }
+
+    fn ranked_league(
+        &self,
+        league: &League,
+        _kept: &[Kept],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         write_json(
             &LeagueJson {
                 report_format: league.report_format,
-                league: league.rows(),
+                stamp: &league.stamp,
+                league: &league.rows,
                 portfolio: &league.portfolio,
-                reports: &league.reports,
             },
             out,
         )
@@ -48,11 +96,106 @@ impl Renderer for Json {
     }
 }
 
-/// [`crate::portfolio::LeagueDocument`], borrowed: the reports are written, not copied.
+/// [`crate::portfolio::LeagueDocument`] without `reports`, borrowed.
 #[derive(Serialize)]
 struct LeagueJson<'a> {
     report_format: u32,
-    league: Vec<LeagueRow>,
+    stamp: &'a LeagueStamp,
+    league: &'a [LeagueRow],
     portfolio: &'a Portfolio,
-    reports: &'a [Report],
+}
+
+/// Writes the head and each report as it comes (with `--full`), the table and portfolio last.
+struct Streaming<'a> {
+    stamp: LeagueStamp,
+    full: bool,
+    written: usize,
+    out: &'a mut dyn Write,
+}
+
+impl LeagueWriter for Streaming<'_> {
+    fn take(&mut self, kept: Kept) -> io::Result<()> {
+        let Kept::Bytes(report) = kept else {
+            return Ok(());
+        };
+        if self.written == 0 {
+            write!(
+                self.out,
+                "{{\n  \"report_format\": {},\n  \"stamp\": ",
+                crate::report::REPORT_FORMAT
+            )?;
+            self.out.write_all(&nested(&self.stamp, 1)?)?;
+            self.out.write_all(b",\n  \"reports\": [\n    ")?;
+        } else {
+            self.out.write_all(b",\n    ")?;
+        }
+        self.written += 1;
+        self.out.write_all(&report)
+    }
+
+    fn finish(self: Box<Self>, league: &League) -> io::Result<()> {
+        if !self.full || self.written == 0 {
+            return Json.ranked_league(league, &[], self.out);
+        }
+        self.out.write_all(b"\n  ],\n  \"league\": ")?;
+        self.out.write_all(&nested(&league.rows, 1)?)?;
+        self.out.write_all(b",\n  \"portfolio\": ")?;
+        self.out.write_all(&nested(&league.portfolio, 1)?)?;
+        self.out.write_all(b"\n}\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::portfolio::LeagueDocument;
+    use crate::score::{self, Options};
+
+    /// The streamed league is byte for byte what serde writes for the whole document.
+    #[test]
+    fn a_streamed_league_is_the_documents_pretty_json() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/protocols");
+        let files = crate::load::expand(std::path::Path::new(dir)).unwrap();
+        let (rubric, _) = crate::load::rubric_by_name("defi-baseline").unwrap();
+        let stamp = LeagueStamp {
+            tool: score::tool(),
+            rubric: score::rubric_stamp(&rubric),
+        };
+        let (mut streamed, mut reports, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+        let mut writer = Json.league(&stamp, true, &mut streamed);
+        score::grade(
+            &rubric,
+            &files,
+            &Options::default(),
+            crate::load::DEFAULT_MAX_BYTES,
+            |r| (r.clone(), Json.league_report(r, true).unwrap()),
+            |g| {
+                let score::Graded::Report(mut row, (report, kept)) = g else {
+                    panic!("every shipped manifest scores");
+                };
+                row.report = Some(row.graded);
+                rows.push(row);
+                reports.push(report);
+                writer.take(kept)
+            },
+        )
+        .unwrap();
+        assert!(reports.len() > 30 && reports.iter().any(|r| r.stamp.upstream.is_some()));
+        let league = League::new(&rubric, rows);
+        writer.finish(&league).unwrap();
+
+        let document = LeagueDocument {
+            report_format: league.report_format,
+            stamp,
+            reports: Some(reports),
+            league: league.rows.clone(),
+            portfolio: league.portfolio.clone(),
+        };
+        let mut whole = serde_json::to_vec_pretty(&document).unwrap();
+        whole.push(b'\n');
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
+    }
 }

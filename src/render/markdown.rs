@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use super::{
-    Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
+    Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
     show_json, signed,
 };
 use crate::backtest::Backtest;
@@ -212,34 +212,38 @@ impl Renderer for Markdown {
         )
     }
 
-    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
-        let reports = &league.reports;
+    fn ranked_league(
+        &self,
+        league: &League,
+        _kept: &[Kept],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         writeln!(
             out,
             "| # | protocol | kind | as of | grade | score | capped by | confidence |\n|---:|---|---|---|---|---:|---|---:|"
         )?;
-        for (i, r) in reports.iter().enumerate() {
+        for r in &league.rows {
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {:.0}% |",
-                i + 1,
-                escape(&r.protocol.name),
-                escape(&kind_name(r.protocol.kind)),
-                r.stamp.evaluated_as_of,
+                r.rank,
+                escape(&r.name),
+                escape(&kind_name(r.kind)),
+                r.as_of,
                 escape(&r.grade.label),
                 r.score,
                 r.capped_by.as_ref().map_or("-".into(), |g| g.to_string()),
                 r.confidence.0 * 100.0
             )?;
         }
-        if let Some(r) = reports.first() {
+        if !league.rows.is_empty() {
             writeln!(
                 out,
                 "\n{} manifests · rubric {} {} · {}",
-                reports.len(),
-                escape(&r.stamp.rubric.id),
-                escape(&r.stamp.rubric.version),
-                escape(&r.stamp.tool)
+                league.rows.len(),
+                escape(&league.stamp.rubric.id),
+                escape(&league.stamp.rubric.version),
+                escape(&league.stamp.tool)
             )?;
         }
         writeln!(out)?;

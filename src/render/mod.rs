@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
-use crate::portfolio::League;
+use crate::portfolio::{League, LeagueStamp};
 use crate::report::Report;
 
 mod csv;
@@ -30,18 +30,70 @@ pub enum Format {
     Csv,
 }
 
+/// What a format keeps of one report of a league until it has written it or the league is ranked.
+pub enum Kept {
+    Nothing,
+    Bytes(Vec<u8>),
+    Report(Box<Report>),
+}
+
+/// Writes a league as it is graded: each report's [`Kept`] in grading order, then the ranked
+/// league.
+pub trait LeagueWriter {
+    fn take(&mut self, kept: Kept) -> io::Result<()>;
+    fn finish(self: Box<Self>, league: &League) -> io::Result<()>;
+}
+
 /// Turns results into bytes. Same results, same bytes.
-pub trait Renderer {
+pub trait Renderer: Sync {
     /// The full report of one protocol.
     fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
-    /// A league table of many protocols, in league order, with their portfolio.
-    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()>;
+    /// What a league in this format needs of one report, made as soon as it is graded, on any
+    /// thread. `full` asks for every full report, where the format leaves them out otherwise.
+    fn league_report(&self, _report: &Report, _full: bool) -> io::Result<Kept> {
+        Ok(Kept::Nothing)
+    }
+    /// Starts writing a league. By default the format writes it once it is ranked, from what
+    /// [`Renderer::league_report`] kept; a format that can stream writes as it takes.
+    fn league<'a>(
+        &'a self,
+        _stamp: &LeagueStamp,
+        _full: bool,
+        out: &'a mut dyn Write,
+    ) -> Box<dyn LeagueWriter + 'a> {
+        Box::new(Ranked {
+            renderer: self,
+            kept: Vec::new(),
+            out,
+        })
+    }
+    /// A ranked league table with its portfolio; `kept[row.graded]` is what was kept of a row's
+    /// report.
+    fn ranked_league(&self, league: &League, kept: &[Kept], out: &mut dyn Write) -> io::Result<()>;
     /// A gap analysis, with its plan when a target was asked for.
     fn gaps(&self, gaps: &GapReport, out: &mut dyn Write) -> io::Result<()>;
     /// A comparison of two evaluations.
     fn diff(&self, diff: &Diff, out: &mut dyn Write) -> io::Result<()>;
     /// Grades before each incident against protocols that never lost money.
     fn backtest(&self, backtest: &Backtest, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The league writer of formats that write once the league is ranked.
+struct Ranked<'a, R: ?Sized> {
+    renderer: &'a R,
+    kept: Vec<Kept>,
+    out: &'a mut dyn Write,
+}
+
+impl<R: Renderer + ?Sized> LeagueWriter for Ranked<'_, R> {
+    fn take(&mut self, kept: Kept) -> io::Result<()> {
+        self.kept.push(kept);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, league: &League) -> io::Result<()> {
+        self.renderer.ranked_league(league, &self.kept, self.out)
+    }
 }
 
 pub fn renderer(format: Format) -> Box<dyn Renderer> {

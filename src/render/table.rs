@@ -6,7 +6,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table as Grid};
 
 use super::{
-    Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
+    Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
     show_json, signed,
 };
 use crate::backtest::Backtest;
@@ -193,9 +193,13 @@ impl Renderer for Plain {
         )
     }
 
-    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
-        let reports = &league.reports;
-        let what_if = reports.iter().any(|r| r.what_if.is_some());
+    fn ranked_league(
+        &self,
+        league: &League,
+        _kept: &[Kept],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let what_if = league.what_if();
         let mut header = vec![
             "#",
             "protocol",
@@ -210,12 +214,12 @@ impl Renderer for Plain {
             header.push("before what-if");
         }
         let mut t = grid(&header);
-        for (i, r) in reports.iter().enumerate() {
+        for r in &league.rows {
             let mut row = vec![
-                (i + 1).to_string(),
-                r.protocol.id.clone(),
-                kind_name(r.protocol.kind),
-                r.stamp.evaluated_as_of.to_string(),
+                r.rank.to_string(),
+                r.id.clone(),
+                kind_name(r.kind),
+                r.as_of.to_string(),
                 r.grade.to_string(),
                 r.score.to_string(),
                 r.capped_by.as_ref().map_or("-".into(), ToString::to_string),
@@ -228,14 +232,14 @@ impl Renderer for Plain {
         }
         right_align(&mut t, &[0, 5, 7]);
         writeln!(out, "{t}")?;
-        if let Some(r) = reports.first() {
+        if !league.rows.is_empty() {
             writeln!(
                 out,
                 "{} manifests | rubric {} {} | {}",
-                reports.len(),
-                r.stamp.rubric.id,
-                r.stamp.rubric.version,
-                r.stamp.tool
+                league.rows.len(),
+                league.stamp.rubric.id,
+                league.stamp.rubric.version,
+                league.stamp.tool
             )?;
         }
         for line in portfolio_summary(league) {
@@ -243,6 +247,7 @@ impl Renderer for Plain {
         }
         Ok(())
     }
+
     fn gaps(&self, g: &GapReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
@@ -507,8 +512,8 @@ impl Renderer for Table {
         through(out, |b| Plain.report(r, b))
     }
 
-    fn league(&self, league: &League, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.league(league, b))
+    fn ranked_league(&self, league: &League, kept: &[Kept], out: &mut dyn Write) -> io::Result<()> {
+        through(out, |b| Plain.ranked_league(league, kept, b))
     }
 
     fn gaps(&self, g: &GapReport, out: &mut dyn Write) -> io::Result<()> {
