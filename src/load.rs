@@ -52,10 +52,13 @@ impl Source {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in Sha256::digest(bytes) {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    out
 }
 
 /// Reads a file as UTF-8 text, refusing large or binary files before reading them whole.
@@ -659,4 +662,15 @@ fn to_field_path(root: &DeTable, pointer: &[String]) -> FieldPath {
         }
     }
     path
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sha256_is_lowercase_hex_of_the_digest() {
+        assert_eq!(
+            super::sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

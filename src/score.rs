@@ -281,18 +281,42 @@ type Made<P> = Result<(LeagueRow, P), Refused>;
 #[allow(clippy::large_enum_variant)]
 enum Step<P> {
     Failed(Failed),
-    /// A fork, graded once every upstream is known: its upstream id.
-    Fork(String),
+    /// A fork, graded once every upstream is known.
+    Fork(Box<Loaded>),
     Done(Made<P>),
+}
+
+/// Forks held in memory until every upstream is known; past this many, a fork's file is read
+/// again instead, so memory stays bounded whatever the share of forks.
+const MAX_HELD_FORKS: usize = 2048;
+
+/// A fork waiting for its upstreams: loaded, or to be read again.
+enum Waiting<'a> {
+    Held(Box<Loaded>),
+    Path(&'a Path),
+}
+
+/// A loaded file's facts as an upstream, taken from it (it is not needed any more).
+fn facts_of(mut l: Loaded) -> (String, UpstreamFacts) {
+    let id = std::mem::take(&mut l.manifest.protocol.id);
+    let facts = UpstreamFacts {
+        file: ManifestStamp {
+            sha256: l.source.sha256().to_string(),
+            path: l.source.name,
+        },
+        as_of: l.manifest.protocol.as_of,
+        incidents: l.manifest.incidents.take().unwrap_or_default(),
+    };
+    (id, facts)
 }
 
 /// Grades files a chunk at a time, in parallel, handing each outcome to `take` in grading order.
 ///
 /// Grading order is the files' order, except that forks come after every other file: a fork
 /// inherits from the latest snapshot of its upstream, which may be any file of the set. What
-/// is kept across chunks is a league row per report and each protocol's latest incidents, so
-/// memory does not grow with the reports. `prepare` runs on the report as soon as it is made,
-/// on any thread (rendering it there keeps every core busy); a fork's file is read twice.
+/// is kept across chunks is a league row per report, each protocol's latest incidents and up to
+/// [`MAX_HELD_FORKS`] forks, so memory does not grow with the reports. `prepare` runs on the
+/// report as soon as it is made, on any thread (rendering it there keeps every core busy).
 pub fn grade<P: Send, E>(
     rubric: &Rubric,
     files: &[PathBuf],
@@ -303,7 +327,8 @@ pub fn grade<P: Send, E>(
 ) -> Result<(), E> {
     let mut graded = 0usize;
     let mut known = LatestById::default();
-    let mut forks: Vec<(&Path, String)> = Vec::new();
+    let mut forks: Vec<(Waiting, String, String)> = Vec::new();
+    let mut held = 0usize;
     let finish = |l: &Loaded, upstream: &UpstreamFile| -> Made<P> {
         let report = evaluate_what_if(rubric, l, upstream, opts).map_err(|reason| Refused {
             file: l.source.name.clone(),
@@ -312,40 +337,51 @@ pub fn grade<P: Send, E>(
         Ok((LeagueRow::of(&report), prepare(&report)))
     };
 
-    for chunk in files.chunks(CHUNK) {
-        let steps: Vec<Read<P>> = chunk
-            .par_iter()
-            .map(|path| match load_one(path, max_bytes) {
-                Err(f) => (None, Step::Failed(f)),
-                Ok(l) => {
-                    let p = &l.manifest.protocol;
-                    let facts = Some((p.id.clone(), UpstreamFacts::of(&l)));
-                    match &l.manifest.lineage {
-                        Some(lin) => (facts, Step::Fork(lin.forked_from.clone())),
-                        None => (facts, Step::Done(finish(&l, &UpstreamFile::NotAFork))),
-                    }
-                }
-            })
-            .collect();
-        for ((facts, step), path) in steps.into_iter().zip(chunk) {
-            if let Some((id, facts)) = facts {
-                let as_of = facts.as_of;
-                known.offer(&id, || facts, as_of);
+    let read = |path: &PathBuf| -> Read<P> {
+        match load_one(path, max_bytes) {
+            Err(f) => (None, Step::Failed(f)),
+            Ok(l) if l.manifest.lineage.is_some() => {
+                let facts = (l.manifest.protocol.id.clone(), UpstreamFacts::of(&l));
+                (Some(facts), Step::Fork(Box::new(l)))
             }
-            match step {
-                Step::Failed(f) => take(Graded::Failed(f))?,
-                Step::Fork(upstream) => forks.push((path, upstream)),
-                Step::Done(done) => hand_over(&mut graded, done, &mut take)?,
+            Ok(l) => {
+                let done = finish(&l, &UpstreamFile::NotAFork);
+                (Some(facts_of(l)), Step::Done(done))
             }
         }
-    }
+    };
+    pipelined(files, read, |path, (facts, step)| {
+        if let Some((id, facts)) = facts {
+            let as_of = facts.as_of;
+            known.offer(&id, || facts, as_of);
+        }
+        match step {
+            Step::Failed(f) => take(Graded::Failed(f)),
+            Step::Fork(l) => {
+                let name = l.source.name.clone();
+                let upstream = l
+                    .manifest
+                    .lineage
+                    .as_ref()
+                    .map(|lin| lin.forked_from.clone())
+                    .unwrap_or_default();
+                let waiting = if held < MAX_HELD_FORKS {
+                    held += 1;
+                    Waiting::Held(l)
+                } else {
+                    Waiting::Path(path)
+                };
+                forks.push((waiting, name, upstream));
+                Ok(())
+            }
+            Step::Done(done) => hand_over(&mut graded, done, &mut take),
+        }
+    })?;
 
-    let names: Vec<String> = forks.iter().map(|(p, _)| p.display().to_string()).collect();
     let extra = extra_upstreams(
-        names
+        forks
             .iter()
-            .zip(&forks)
-            .map(|(n, (_, id))| (n.as_str(), id.as_str())),
+            .map(|(_, name, id)| (name.as_str(), id.as_str())),
         &known,
         opts,
     );
@@ -353,22 +389,50 @@ pub fn grade<P: Send, E>(
         in_set: known,
         extra,
     };
-    for chunk in forks.chunks(CHUNK) {
-        let steps: Vec<Result<Made<P>, Failed>> = chunk
-            .par_iter()
-            .map(|(path, _)| {
-                let l = load_one(path, max_bytes)?;
-                Ok(finish(&l, &upstreams.of_manifest(&l.manifest)))
-            })
-            .collect();
-        for step in steps {
-            match step {
-                Err(f) => take(Graded::Failed(f))?,
-                Ok(done) => hand_over(&mut graded, done, &mut take)?,
+    let grade_fork = |(waiting, _, _): &(Waiting, String, String)| -> Result<Made<P>, Failed> {
+        let read;
+        let l = match waiting {
+            Waiting::Held(l) => &**l,
+            Waiting::Path(path) => {
+                read = load_one(path, max_bytes)?;
+                &read
+            }
+        };
+        Ok(finish(l, &upstreams.of_manifest(&l.manifest)))
+    };
+    pipelined(&forks, grade_fork, |_, step| match step {
+        Err(f) => take(Graded::Failed(f)),
+        Ok(done) => hand_over(&mut graded, done, &mut take),
+    })?;
+    Ok(())
+}
+
+/// Runs `work` on every item, a chunk at a time on the thread pool, and hands each result to
+/// `consume` in the items' order. A chunk is worked on while the calling thread consumes the
+/// one before, so neither waits for the other; at most three chunks are in flight.
+fn pipelined<'a, T: Sync, R: Send, E>(
+    items: &'a [T],
+    work: impl Fn(&T) -> R + Sync,
+    mut consume: impl FnMut(&'a T, R) -> Result<(), E>,
+) -> Result<(), E> {
+    std::thread::scope(|scope| {
+        let (done, results) = std::sync::mpsc::sync_channel::<Vec<R>>(1);
+        let work = &work;
+        scope.spawn(move || {
+            for chunk in items.chunks(CHUNK) {
+                // The consumer stopped (an error): stop working.
+                if done.send(chunk.par_iter().map(work).collect()).is_err() {
+                    break;
+                }
+            }
+        });
+        for (chunk, rs) in items.chunks(CHUNK).zip(results) {
+            for (item, r) in chunk.iter().zip(rs) {
+                consume(item, r)?;
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Numbers a report in grading order and hands it, or its refusal, to `take`.
