@@ -416,7 +416,8 @@ impl Serialize for VersionReq {
 impl<'de> Deserialize<'de> for Version {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        semver::Version::parse(text.trim())
+        // As strict as the schema's pattern: no spaces around the version.
+        semver::Version::parse(&text)
             .map(Version)
             .map_err(|e| {
                 de::Error::custom(format!(

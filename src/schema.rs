@@ -125,6 +125,75 @@ pub fn toml_validator(kind: Kind) -> &'static jsonschema::Validator<toml_json::T
     })
 }
 
+/// Where a document must hold tables, as the schema says: the properties whose value is an
+/// object, and those whose value is an array of objects, with what each may hold in turn.
+///
+/// Serde reads a struct from an array too (`findings = [1, 2]`), so a document that reads
+/// clean into the types is schema-valid only if its tables are where the schema puts them.
+#[derive(Debug, Default)]
+pub struct Tables {
+    tables: Vec<(String, Tables)>,
+    lists: Vec<(String, Tables)>,
+}
+
+impl Tables {
+    fn of(root: &serde_json::Value, node: &serde_json::Value, depth: usize) -> Self {
+        let mut out = Tables::default();
+        let props = resolve(root, node).get("properties").and_then(|p| p.as_object());
+        // The formats nest four levels; the bound only guards against a recursive schema.
+        if depth > 8 {
+            return out;
+        }
+        for (name, p) in props.into_iter().flatten() {
+            let p = resolve(root, p);
+            if is_object(p) {
+                out.tables.push((name.clone(), Tables::of(root, p, depth + 1)));
+            } else if let Some(items) = p.get("items").map(|i| resolve(root, i))
+                && is_object(items)
+            {
+                out.lists.push((name.clone(), Tables::of(root, items, depth + 1)));
+            }
+        }
+        out
+    }
+
+    /// Whether every value the schema wants a table is one (absent ones are the types' to judge).
+    pub fn hold(&self, table: &toml::de::DeTable) -> bool {
+        use toml::de::DeValue;
+        let is_table = |v: &DeValue, shape: &Tables| matches!(v, DeValue::Table(t) if shape.hold(t));
+        self.tables.iter().all(|(key, shape)| {
+            table
+                .get(key.as_str())
+                .is_none_or(|v| is_table(v.get_ref(), shape))
+        }) && self.lists.iter().all(|(key, shape)| {
+            table.get(key.as_str()).is_none_or(|v| match v.get_ref() {
+                DeValue::Array(items) => items.iter().all(|i| is_table(i.get_ref(), shape)),
+                _ => false,
+            })
+        })
+    }
+}
+
+fn is_object(node: &serde_json::Value) -> bool {
+    node.get("type").and_then(|t| t.as_str()) == Some("object") || node.get("properties").is_some()
+}
+
+/// The [`Tables`] of a kind's schema, worked out once per process.
+pub fn tables(kind: Kind) -> &'static Tables {
+    static MANIFEST: OnceLock<Tables> = OnceLock::new();
+    static RUBRIC: OnceLock<Tables> = OnceLock::new();
+    static REPORT: OnceLock<Tables> = OnceLock::new();
+    let cell = match kind {
+        Kind::Manifest => &MANIFEST,
+        Kind::Rubric => &RUBRIC,
+        Kind::Report => &REPORT,
+    };
+    cell.get_or_init(|| {
+        let root = cached(kind);
+        Tables::of(root, root, 0)
+    })
+}
+
 /// Property names the schema allows at a JSON pointer into an instance, for did-you-mean.
 pub fn properties_at(kind: Kind, pointer: &[String]) -> Vec<String> {
     let root = cached(kind);
@@ -418,6 +487,12 @@ mod tests {
 
     /// The in-place check and the JSON check agree on a document, for both input kinds.
     fn agree(text: &str, what: &str) {
+        // The loader skips the schema for a file that reads and checks clean: it must accept
+        // and refuse exactly what checking the schema first does, with the same diagnostics.
+        let src = crate::load::Source::new("variant.toml", text);
+        let quick = format!("{:?}", crate::load::manifest(&src));
+        let careful = format!("{:?}", crate::load::manifest_schema_first(&src));
+        assert_eq!(quick, careful, "the loader's fast path disagrees on {what}:\n{text}");
         let Ok(tree) = DeTable::parse(text) else {
             return;
         };
@@ -522,5 +597,51 @@ mod tests {
             agree(&doc.join("\n"), &format!("line {}: {key} removed", n + 1));
         }
         assert!(checked > 500, "checked {checked} variants");
+    }
+
+    #[test]
+    fn a_table_written_as_another_kind_of_value_is_judged_as_the_schema_judges_it() {
+        let base = std::fs::read_to_string("tests/fixtures/best-practice.toml")
+            .expect("the best-practice fixture");
+        let lines: Vec<&str> = base.lines().collect();
+        let mut checked = 0;
+        for (n, line) in lines.iter().enumerate() {
+            let Some(name) = line
+                .strip_prefix("[[")
+                .and_then(|l| l.strip_suffix("]]"))
+                .or_else(|| line.strip_prefix('[').and_then(|l| l.strip_suffix(']')))
+            else {
+                continue;
+            };
+            let end = (n + 1..lines.len())
+                .find(|&i| lines[i].starts_with('['))
+                .unwrap_or(lines.len());
+            // The table (or one entry of a list of tables) written as an inline value.
+            let body: Vec<&str> = lines[n + 1..end]
+                .iter()
+                .filter(|l| l.contains(" = ") && !l.starts_with('#'))
+                .copied()
+                .collect();
+            let leaf = name.rsplit('.').next().unwrap_or(name);
+            for value in [
+                "[]".to_string(),
+                "[1, 2]".to_string(),
+                "\"text\"".to_string(),
+                format!("[{{ {} }}]", body.join(", ")),
+                format!("{{ {} }}", body.join(", ")),
+            ] {
+                let mut doc: Vec<&str> = lines[..n].to_vec();
+                let parent = name.rsplit_once('.').map(|(p, _)| format!("[{p}]"));
+                let assignment = format!("{leaf} = {value}");
+                if let Some(p) = &parent {
+                    doc.push(p);
+                }
+                doc.push(&assignment);
+                doc.extend_from_slice(&lines[end..]);
+                agree(&doc.join("\n"), &format!("line {}: {name} as {value}", n + 1));
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "checked {checked} variants");
     }
 }

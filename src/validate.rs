@@ -56,6 +56,15 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
 
     let mut names = BTreeSet::new();
     for (i, c) in m.components.iter().enumerate() {
+        if !kebab(&c.name) {
+            out.push(Problem::error(
+                root.key("components").index(i).key("name"),
+                format!(
+                    "component name `{}` is not kebab-case (lower-case letters, digits, single dashes)",
+                    c.name
+                ),
+            ));
+        }
         if !names.insert(c.name.as_str()) {
             out.push(Problem::error(
                 root.key("components").index(i).key("name"),

@@ -156,7 +156,15 @@ fn exercise(text: &str) {
         }
         return;
     }
-    match load::manifest(&src) {
+    let loaded = load::manifest(&src);
+    // The loader's fast path (no schema check for a file that reads clean) must judge every
+    // input as checking the schema first does.
+    assert_eq!(
+        format!("{loaded:?}"),
+        format!("{:?}", load::manifest_schema_first(&src)),
+        "fast path disagrees on:\n{text}"
+    );
+    match loaded {
         Ok(m) => {
             let (rubric, _) = load::rubric_by_name("defi-baseline").unwrap();
             let stamp = Stamp {
