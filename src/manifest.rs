@@ -417,13 +417,11 @@ impl<'de> Deserialize<'de> for Version {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         // As strict as the schema's pattern: no spaces around the version.
-        semver::Version::parse(&text)
-            .map(Version)
-            .map_err(|e| {
-                de::Error::custom(format!(
-                    "`{text}` is not a semver version ({e}): write all three parts, e.g. 2.0.0"
-                ))
-            })
+        semver::Version::parse(&text).map(Version).map_err(|e| {
+            de::Error::custom(format!(
+                "`{text}` is not a semver version ({e}): write all three parts, e.g. 2.0.0"
+            ))
+        })
     }
 }
 

@@ -139,7 +139,9 @@ pub struct Tables {
 impl Tables {
     fn of(root: &serde_json::Value, node: &serde_json::Value, depth: usize) -> Self {
         let mut out = Tables::default();
-        let props = resolve(root, node).get("properties").and_then(|p| p.as_object());
+        let props = resolve(root, node)
+            .get("properties")
+            .and_then(|p| p.as_object());
         // The formats nest four levels; the bound only guards against a recursive schema.
         if depth > 8 {
             return out;
@@ -147,11 +149,13 @@ impl Tables {
         for (name, p) in props.into_iter().flatten() {
             let p = resolve(root, p);
             if is_object(p) {
-                out.tables.push((name.clone(), Tables::of(root, p, depth + 1)));
+                out.tables
+                    .push((name.clone(), Tables::of(root, p, depth + 1)));
             } else if let Some(items) = p.get("items").map(|i| resolve(root, i))
                 && is_object(items)
             {
-                out.lists.push((name.clone(), Tables::of(root, items, depth + 1)));
+                out.lists
+                    .push((name.clone(), Tables::of(root, items, depth + 1)));
             }
         }
         out
@@ -160,7 +164,8 @@ impl Tables {
     /// Whether every value the schema wants a table is one (absent ones are the types' to judge).
     pub fn hold(&self, table: &toml::de::DeTable) -> bool {
         use toml::de::DeValue;
-        let is_table = |v: &DeValue, shape: &Tables| matches!(v, DeValue::Table(t) if shape.hold(t));
+        let is_table =
+            |v: &DeValue, shape: &Tables| matches!(v, DeValue::Table(t) if shape.hold(t));
         self.tables.iter().all(|(key, shape)| {
             table
                 .get(key.as_str())
@@ -492,7 +497,10 @@ mod tests {
         let src = crate::load::Source::new("variant.toml", text);
         let quick = format!("{:?}", crate::load::manifest(&src));
         let careful = format!("{:?}", crate::load::manifest_schema_first(&src));
-        assert_eq!(quick, careful, "the loader's fast path disagrees on {what}:\n{text}");
+        assert_eq!(
+            quick, careful,
+            "the loader's fast path disagrees on {what}:\n{text}"
+        );
         let Ok(tree) = DeTable::parse(text) else {
             return;
         };
@@ -638,7 +646,10 @@ mod tests {
                 }
                 doc.push(&assignment);
                 doc.extend_from_slice(&lines[end..]);
-                agree(&doc.join("\n"), &format!("line {}: {name} as {value}", n + 1));
+                agree(
+                    &doc.join("\n"),
+                    &format!("line {}: {name} as {value}", n + 1),
+                );
                 checked += 1;
             }
         }

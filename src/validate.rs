@@ -30,10 +30,10 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
         ));
     }
     let p = &m.protocol;
-    let at = root.key("protocol");
+    let at = || root.key("protocol");
     if !kebab(&p.id) {
         out.push(Problem::error(
-            at.key("id"),
+            at().key("id"),
             format!(
                 "protocol id `{}` is not kebab-case (lower-case letters, digits, single dashes)",
                 p.id
@@ -41,18 +41,27 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
         ));
     }
     let as_of = p.as_of;
-    let not_after = |date: Option<Date>, path: FieldPath, what: &str, out: &mut Vec<Problem>| {
+    // Paths are built only for a problem: most manifests have none, and a path allocates.
+    let not_after = |date: Option<Date>,
+                     path: &dyn Fn() -> FieldPath,
+                     what: &str,
+                     out: &mut Vec<Problem>| {
         if let Some(d) = date.filter(|d| *d > as_of) {
             out.push(Problem::error(
-                path,
+                path(),
                 format!(
                     "{what} {d} is after the manifest's as_of {as_of}: a manifest states what was known on its date"
                 ),
             ));
         }
     };
-    not_after(p.launched, at.key("launched"), "launch date", &mut out);
-    check_money(p.tvl_usd, at.key("tvl_usd"), &mut out);
+    not_after(
+        p.launched,
+        &|| at().key("launched"),
+        "launch date",
+        &mut out,
+    );
+    check_money(p.tvl_usd, || at().key("tvl_usd"), &mut out);
 
     let mut names = BTreeSet::new();
     for (i, c) in m.components.iter().enumerate() {
@@ -73,26 +82,26 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
         }
     }
     let component_names: Vec<&str> = m.components.iter().map(|c| c.name.as_str()).collect();
-    let check_component = |name: &str, path: FieldPath, out: &mut Vec<Problem>| {
+    let check_component = |name: &str, path: &dyn Fn() -> FieldPath, out: &mut Vec<Problem>| {
         if !component_names.contains(&name) {
             out.push(
                 Problem::error(
-                    path,
+                    path(),
                     format!("no component named `{name}` in [[components]]"),
                 )
                 .with_help(did_you_mean(name, &component_names, "components")),
             );
         }
     };
-    let check_scope = |scope: &[String], path: FieldPath, out: &mut Vec<Problem>| {
+    let check_scope = |scope: &[String], path: &dyn Fn() -> FieldPath, out: &mut Vec<Problem>| {
         if scope.is_empty() {
             out.push(Problem::error(
-                path.clone(),
+                path(),
                 "a scope names at least one component",
             ));
         }
         for (j, s) in scope.iter().enumerate() {
-            check_component(s, path.index(j), out);
+            check_component(s, &|| path().index(j), out);
         }
     };
 
@@ -106,17 +115,19 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
         }
         check_money(
             d.tvl_usd,
-            root.key("deployments").index(i).key("tvl_usd"),
+            || root.key("deployments").index(i).key("tvl_usd"),
             &mut out,
         );
     }
     let chain_names: Vec<&str> = m.deployments.iter().map(|d| d.chain.as_str()).collect();
-    let check_chains = |list: Option<&Vec<String>>, path: FieldPath, out: &mut Vec<Problem>| {
+    let check_chains = |list: Option<&Vec<String>>,
+                        path: &dyn Fn() -> FieldPath,
+                        out: &mut Vec<Problem>| {
         for (j, c) in list.into_iter().flatten().enumerate() {
             if !chain_names.is_empty() && !chain_names.iter().any(|d| d.eq_ignore_ascii_case(c)) {
                 out.push(
                     Problem::error(
-                        path.index(j),
+                        path().index(j),
                         format!("chain `{c}` is not among [[deployments]]"),
                     )
                     .with_help(did_you_mean(c, &chain_names, "chains")),
@@ -135,78 +146,91 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
     }
 
     for (i, a) in m.audits.iter().flatten().enumerate() {
-        let at = root.key("audits").index(i);
-        not_after(Some(a.date), at.key("date"), "audit date", &mut out);
-        check_scope(&a.scope, at.key("scope"), &mut out);
+        let at = || root.key("audits").index(i);
+        not_after(Some(a.date), &|| at().key("date"), "audit date", &mut out);
+        check_scope(&a.scope, &|| at().key("scope"), &mut out);
         if let (Some(f), Some(u)) = (a.findings, a.unresolved)
             && (u.critical > f.critical || u.high > f.high)
         {
             out.push(Problem::error(
-                at.key("unresolved"),
+                at().key("unresolved"),
                 "more unresolved findings than findings of that severity",
             ));
         }
     }
     for (i, f) in m.formal_verification.iter().flatten().enumerate() {
-        let at = root.key("formal_verification").index(i);
-        not_after(Some(f.date), at.key("date"), "verification date", &mut out);
-        check_scope(&f.scope, at.key("scope"), &mut out);
+        let at = || root.key("formal_verification").index(i);
+        not_after(
+            Some(f.date),
+            &|| at().key("date"),
+            "verification date",
+            &mut out,
+        );
+        check_scope(&f.scope, &|| at().key("scope"), &mut out);
     }
     if let Some(mon) = &m.monitoring {
         not_after(
             mon.since,
-            root.key("monitoring").key("since"),
+            &|| root.key("monitoring").key("since"),
             "monitoring start",
             &mut out,
         );
         check_chains(
             mon.chains.as_ref(),
-            root.key("monitoring").key("chains"),
+            &|| root.key("monitoring").key("chains"),
             &mut out,
         );
     }
     if let Some(t) = &m.timelock {
         check_money(
             Some(t.delay_hours),
-            root.key("timelock").key("delay_hours"),
+            || root.key("timelock").key("delay_hours"),
             &mut out,
         );
     }
     if let Some(pause) = &m.pause {
         not_after(
             pause.last_drill,
-            root.key("pause").key("last_drill"),
+            &|| root.key("pause").key("last_drill"),
             "drill date",
             &mut out,
         );
         check_chains(
             pause.chains.as_ref(),
-            root.key("pause").key("chains"),
+            &|| root.key("pause").key("chains"),
             &mut out,
         );
     }
     if let Some(b) = &m.bug_bounty {
-        let at = root.key("bug_bounty");
-        not_after(b.since, at.key("since"), "bounty start", &mut out);
-        check_money(Some(b.max_payout_usd), at.key("max_payout_usd"), &mut out);
+        let at = || root.key("bug_bounty");
+        not_after(b.since, &|| at().key("since"), "bounty start", &mut out);
+        check_money(
+            Some(b.max_payout_usd),
+            || at().key("max_payout_usd"),
+            &mut out,
+        );
         if let (Some(s), Some(u)) = (b.since, b.until)
             && u < s
         {
             out.push(Problem::error(
-                at.key("until"),
+                at().key("until"),
                 format!("the bounty ends ({u}) before it starts ({s})"),
             ));
         }
     }
     for (i, ins) in m.insurance.iter().flatten().enumerate() {
-        let at = root.key("insurance").index(i);
-        not_after(ins.since, at.key("since"), "cover start", &mut out);
-        check_money(Some(ins.coverage_usd), at.key("coverage_usd"), &mut out);
+        let at = || root.key("insurance").index(i);
+        not_after(ins.since, &|| at().key("since"), "cover start", &mut out);
+        check_money(
+            Some(ins.coverage_usd),
+            || at().key("coverage_usd"),
+            &mut out,
+        );
         if let (Some(s), Some(u)) = (ins.since, ins.until)
             && u < s
         {
             out.push(Problem::error(
-                at.key("until"),
+                at().key("until"),
                 format!("the cover ends ({u}) before it starts ({s})"),
             ));
         }
@@ -225,26 +249,31 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
     if let Some(ir) = &m.incident_response {
         not_after(
             ir.last_drill,
-            root.key("incident_response").key("last_drill"),
+            &|| root.key("incident_response").key("last_drill"),
             "drill date",
             &mut out,
         );
     }
     for (i, inc) in m.incidents.iter().flatten().enumerate() {
-        let at = root.key("incidents").index(i);
-        not_after(Some(inc.date), at.key("date"), "incident date", &mut out);
-        check_money(Some(inc.loss_usd), at.key("loss_usd"), &mut out);
+        let at = || root.key("incidents").index(i);
+        not_after(
+            Some(inc.date),
+            &|| at().key("date"),
+            "incident date",
+            &mut out,
+        );
+        check_money(Some(inc.loss_usd), || at().key("loss_usd"), &mut out);
         if let Some(c) = &inc.component {
-            check_component(c, at.key("component"), &mut out);
+            check_component(c, &|| at().key("component"), &mut out);
         }
     }
     out
 }
 
-fn check_money(x: Option<f64>, path: FieldPath, out: &mut Vec<Problem>) {
+fn check_money(x: Option<f64>, path: impl FnOnce() -> FieldPath, out: &mut Vec<Problem>) {
     if let Some(v) = x.filter(|v| !v.is_finite() || *v < 0.0) {
         out.push(Problem::error(
-            path,
+            path(),
             format!("{v} is not a valid amount: use a finite number, 0 or more"),
         ));
     }
