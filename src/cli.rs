@@ -385,10 +385,11 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
     let max = args.eval.max_file_size;
     if one {
         let mut single = None;
-        score::grade(&rubric, &files, &opts, max, Report::clone, |graded| {
+        let prepare = Report::clone;
+        score::grade(&rubric, &files, &opts, max, Some(&prepare), |graded| {
             if let Some((row, report)) = graded_report(graded, &mut unscored, err)? {
                 rows.push(row);
-                single = Some(report);
+                single = report;
             }
             Ok::<_, io::Error>(())
         })?;
@@ -401,23 +402,20 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             rubric: score::rubric_stamp(&rubric),
         };
         let mut writer = renderer.league(&stamp, full, &mut sink);
-        score::grade(
-            &rubric,
-            &files,
-            &opts,
-            max,
-            |report| renderer.league_report(report, full),
-            |graded| {
-                if let Some((mut row, kept)) = graded_report(graded, &mut unscored, err)? {
-                    if full {
-                        row.report = Some(row.graded);
-                    }
-                    rows.push(row);
-                    writer.take(kept?)?;
+        let prepare = |report: &Report| renderer.league_report(report, full);
+        let prepare = renderer
+            .league_needs_reports(full)
+            .then_some(&prepare as &(dyn Fn(&Report) -> io::Result<render::Kept> + Sync));
+        score::grade(&rubric, &files, &opts, max, prepare, |graded| {
+            if let Some((mut row, kept)) = graded_report(graded, &mut unscored, err)? {
+                if full {
+                    row.report = Some(row.graded);
                 }
-                Ok::<_, io::Error>(())
-            },
-        )?;
+                rows.push(row);
+                writer.take(kept.transpose()?.unwrap_or(render::Kept::Nothing))?;
+            }
+            Ok::<_, io::Error>(())
+        })?;
         if !rows.is_empty() {
             let league = crate::portfolio::League::new(&rubric, std::mem::take(&mut rows));
             writer.finish(&league)?;
@@ -552,7 +550,7 @@ fn graded_report<P>(
     graded: score::Graded<P>,
     unscored: &mut usize,
     err: &mut dyn Write,
-) -> io::Result<Option<(crate::portfolio::LeagueRow, P)>> {
+) -> io::Result<Option<(crate::portfolio::LeagueRow, Option<P>)>> {
     match graded {
         score::Graded::Report(row, p) => return Ok(Some((row, p))),
         score::Graded::Failed(f) => emit(err, &f.diagnostics, f.text.as_deref())?,

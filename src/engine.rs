@@ -9,7 +9,7 @@ use crate::report::{
     CategoryResult, Finding, Gap, GapKind, GateResult, GateStatus, ProtocolSummary, REPORT_FORMAT,
     Ratio, Report, Score, Stamp, Status,
 };
-use crate::rubric::{Literal, Rubric, Scoring, Test, UnknownPolicy};
+use crate::rubric::{GateId, Grade, Literal, Rubric, Scoring, Test, UnknownPolicy};
 
 /// Scores a control's metric value to [0, 1] before the evidence multiplier.
 pub fn score_value(scoring: &Scoring, value: &Value) -> f64 {
@@ -83,17 +83,12 @@ pub fn show_value(value: &Value) -> String {
     }
 }
 
-/// A gate condition against a measured value: `Some(description)` when it holds.
-fn condition_holds(
-    test: &Test,
-    name: &str,
-    m: &Measurement,
-    policy: UnknownPolicy,
-) -> Option<String> {
+/// Whether a gate condition holds for a measured value.
+fn condition_holds(test: &Test, m: &Measurement, policy: UnknownPolicy) -> bool {
     let Some(value) = &m.value else {
-        return (policy == UnknownPolicy::Fails).then(|| format!("{name} is unknown"));
+        return policy == UnknownPolicy::Fails;
     };
-    let holds = match (test, value) {
+    match (test, value) {
         (_, Value::None) => true,
         (Test::Below(x), Value::Number(v)) => v < x,
         (Test::Above(x), Value::Number(v)) => v > x,
@@ -101,15 +96,20 @@ fn condition_holds(
         (Test::Equals(Literal::Bool(x)), Value::Bool(v)) => v == x,
         (Test::Equals(Literal::Text(x)), Value::Level(v)) => x == v,
         _ => false,
+    }
+}
+
+/// A condition that holds, for people: the metric, its value and the test.
+fn describe_condition(test: &Test, name: &str, m: &Measurement) -> String {
+    let Some(value) = &m.value else {
+        return format!("{name} is unknown");
     };
-    holds.then(|| {
-        let shown = show_value(value);
-        match test {
-            Test::Below(x) => format!("{name} = {shown}, below {x}"),
-            Test::Above(x) => format!("{name} = {shown}, above {x}"),
-            Test::Equals(x) => format!("{name} = {x}"),
-        }
-    })
+    let shown = show_value(value);
+    match test {
+        Test::Below(x) => format!("{name} = {shown}, below {x}"),
+        Test::Above(x) => format!("{name} = {shown}, above {x}"),
+        Test::Equals(x) => format!("{name} = {x}"),
+    }
 }
 
 /// Metric values forced by a what-if (`--set metric=value`), replacing what the manifest says.
@@ -142,15 +142,45 @@ pub fn evaluate(
     )
 }
 
-/// As [`evaluate`], with some metrics forced to hypothetical values.
-pub fn evaluate_with(
-    rubric: &Rubric,
-    manifest: &Manifest,
+/// What a grade is made of: a score, a grade, the cap that set it and the confidence. The
+/// report adds the words (evidence, titles, remediation); a league table needs only this.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub score: Score,
+    pub grade: Grade,
+    pub grade_before_caps: Grade,
+    pub capped_by: Option<GateId>,
+    pub confidence: Ratio,
+}
+
+/// One control's result before any words.
+struct ControlScore {
+    applies: bool,
+    max_points: f64,
+    score: f64,
+    status: Status,
+    sourced: bool,
+}
+
+/// The numbers of an evaluation, shared by the report and the summary so they cannot differ.
+struct Tally {
+    controls: Vec<ControlScore>,
+    /// Per category, 0 to 100; `None` when none of its controls applies.
+    categories: Vec<Option<Score>>,
+    /// Per gate, whether it fails.
+    failing: Vec<bool>,
+    /// The gate whose cap sets the grade, if one does.
+    binding: Option<usize>,
+    summary: Summary,
+}
+
+fn measurements<'a>(
+    rubric: &'a Rubric,
+    manifest: &'a Manifest,
     as_of: Date,
-    upstream: Upstream<'_>,
+    upstream: Upstream<'a>,
     overrides: &Overrides,
-    stamp: Stamp,
-) -> Report {
+) -> Measurements<'a> {
     let mut ms = Measurements {
         ctx: Context::new(manifest, as_of, upstream, &rubric.reputable_firms),
         cache: vec![None; metrics::CATALOGUE.len()],
@@ -166,7 +196,10 @@ pub fn evaluate_with(
             note: Some("what-if value".into()),
         });
     }
+    ms
+}
 
+fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
     // Applicability first: it decides the denominators.
     let applicable: Vec<bool> = rubric
         .controls
@@ -195,23 +228,13 @@ pub fn evaluate_with(
         .map(|(c, _)| c.weight)
         .sum();
 
-    // Controls still to come that read each metric: the last one takes the working.
-    let mut readers = vec![0usize; metrics::CATALOGUE.len()];
-    for c in &rubric.controls {
-        readers[c.metric.index()] += 1;
-    }
-    let mut findings = Vec::with_capacity(rubric.controls.len());
+    let mut controls = Vec::with_capacity(rubric.controls.len());
     let mut credit = vec![0.0; rubric.categories.len()];
     let mut backed = 0.0;
-    for (c, applies) in rubric.controls.iter().zip(&applicable) {
+    for (c, &applies) in rubric.controls.iter().zip(&applicable) {
         let cat = &rubric.categories[c.category];
-        readers[c.metric.index()] -= 1;
-        let m = if readers[c.metric.index()] == 0 {
-            ms.take(c.metric)
-        } else {
-            ms.get(c.metric).clone()
-        };
-        let max_points = if *applies && live_category_weight > 0.0 {
+        let m = ms.get(c.metric);
+        let max_points = if applies && live_category_weight > 0.0 {
             100.0
                 * (cat.weight / live_category_weight)
                 * (c.weight / cat_weight_of_controls[c.category])
@@ -242,41 +265,25 @@ pub fn evaluate_with(
                 }
             }
         };
-        if *applies {
+        if applies {
             credit[c.category] += c.weight * score;
             if m.value.is_some() && sourced {
                 backed += max_points;
             }
         }
-        findings.push(Finding {
-            control: c.id.clone(),
-            category: cat.id.clone(),
-            title: c.title.clone(),
-            status,
-            score: Ratio(score),
-            metric: metrics::def(c.metric).name,
-            value: value_json(m.value.as_ref()),
+        controls.push(ControlScore {
+            applies,
             max_points,
-            points_lost: max_points * (1.0 - score),
+            score,
+            status,
             sourced,
-            evidence: m.used,
-            disregarded: m.disregarded,
-            note: m.note,
-            effort: c.effort,
-            remediation: c.remediation.clone(),
         });
     }
 
-    let categories: Vec<CategoryResult> = rubric
-        .categories
-        .iter()
-        .enumerate()
-        .map(|(k, c)| CategoryResult {
-            id: c.id.clone(),
-            title: c.title.clone(),
-            weight: c.weight,
-            score: (cat_weight_of_controls[k] > 0.0)
-                .then(|| Score(100.0 * credit[k] / cat_weight_of_controls[k])),
+    let categories: Vec<Option<Score>> = (0..rubric.categories.len())
+        .map(|k| {
+            (cat_weight_of_controls[k] > 0.0)
+                .then(|| Score(100.0 * credit[k] / cat_weight_of_controls[k]))
         })
         .collect();
     let total = if live_category_weight > 0.0 {
@@ -284,13 +291,13 @@ pub fn evaluate_with(
             .categories
             .iter()
             .zip(&categories)
-            .filter_map(|(c, r)| r.score.map(|s| c.weight * s.0))
+            .filter_map(|(c, r)| r.map(|s| c.weight * s.0))
             .sum::<f64>()
             / live_category_weight
     } else {
         0.0
     };
-    let total_points: f64 = findings.iter().map(|f| f.max_points).sum();
+    let total_points: f64 = controls.iter().map(|c| c.max_points).sum();
     let confidence = if total_points > 0.0 {
         backed / total_points
     } else {
@@ -298,42 +305,165 @@ pub fn evaluate_with(
     };
 
     let grade_before_caps = rubric.scale.grade_for(total);
-    let gates: Vec<GateResult> = rubric
+    let failing: Vec<bool> = rubric
         .gates
         .iter()
         .map(|g| {
-            let triggered_by: Vec<String> = g
-                .when_any
+            g.when_any
                 .iter()
-                .filter_map(|cond| {
-                    let name = metrics::def(cond.metric).name;
-                    condition_holds(&cond.test, name, ms.get(cond.metric), g.unknown)
-                })
-                .collect();
+                .any(|cond| condition_holds(&cond.test, ms.get(cond.metric), g.unknown))
+        })
+        .collect();
+    // The most conservative cap wins; among equals, the rubric's first.
+    let binding = rubric
+        .gates
+        .iter()
+        .enumerate()
+        .filter(|(i, g)| failing[*i] && g.cap.rank > grade_before_caps.rank)
+        .fold(
+            None::<(usize, &crate::rubric::Gate)>,
+            |worst, (i, g)| match worst {
+                Some(w) if w.1.cap.rank >= g.cap.rank => Some(w),
+                _ => Some((i, g)),
+            },
+        )
+        .map(|(i, _)| i);
+    let grade = binding.map_or_else(
+        || grade_before_caps.clone(),
+        |i| rubric.gates[i].cap.clone(),
+    );
+    Tally {
+        controls,
+        categories,
+        failing,
+        binding,
+        summary: Summary {
+            score: Score(total),
+            grade,
+            grade_before_caps,
+            capped_by: binding.map(|i| rubric.gates[i].id.clone()),
+            confidence: Ratio(confidence),
+        },
+    }
+}
+
+/// The grade alone, without the report's words: what a league table row needs, for a fraction
+/// of the cost. Always the same numbers as [`evaluate_with`]'s report.
+pub fn summarise(
+    rubric: &Rubric,
+    manifest: &Manifest,
+    as_of: Date,
+    upstream: Upstream<'_>,
+    overrides: &Overrides,
+) -> Summary {
+    tally(
+        rubric,
+        &mut measurements(rubric, manifest, as_of, upstream, overrides),
+    )
+    .summary
+}
+
+/// As [`evaluate`], with some metrics forced to hypothetical values.
+pub fn evaluate_with(
+    rubric: &Rubric,
+    manifest: &Manifest,
+    as_of: Date,
+    upstream: Upstream<'_>,
+    overrides: &Overrides,
+    stamp: Stamp,
+) -> Report {
+    let mut ms = measurements(rubric, manifest, as_of, upstream, overrides);
+    let t = tally(rubric, &mut ms);
+
+    // Gates read the metrics' values only, so the words are taken, not copied, once every
+    // control and gate that reads a metric is done with it.
+    let gates: Vec<GateResult> = rubric
+        .gates
+        .iter()
+        .zip(&t.failing)
+        .map(|(g, &fails)| {
+            let triggered_by: Vec<String> = if fails {
+                g.when_any
+                    .iter()
+                    .filter_map(|cond| {
+                        let m = ms.get(cond.metric);
+                        condition_holds(&cond.test, m, g.unknown).then(|| {
+                            describe_condition(&cond.test, metrics::def(cond.metric).name, m)
+                        })
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             GateResult {
                 id: g.id.clone(),
                 title: g.title.clone(),
                 cap: g.cap.clone(),
-                status: if triggered_by.is_empty() {
-                    GateStatus::Passes
-                } else {
+                status: if fails {
                     GateStatus::Fails
+                } else {
+                    GateStatus::Passes
                 },
                 triggered_by,
                 reason: g.reason.clone(),
             }
         })
         .collect();
-    // The most conservative cap wins; among equals, the rubric's first.
-    let binding = gates
-        .iter()
-        .filter(|g| g.status == GateStatus::Fails && g.cap.rank > grade_before_caps.rank)
-        .fold(None::<&GateResult>, |worst, g| match worst {
-            Some(w) if w.cap.rank >= g.cap.rank => Some(w),
-            _ => Some(g),
-        });
-    let grade = binding.map_or_else(|| grade_before_caps.clone(), |g| g.cap.clone());
 
+    // Controls still to come that read each metric: the last one takes the working.
+    let mut readers = vec![0usize; metrics::CATALOGUE.len()];
+    for c in &rubric.controls {
+        readers[c.metric.index()] += 1;
+    }
+    let mut findings = Vec::with_capacity(rubric.controls.len());
+    for (c, cs) in rubric.controls.iter().zip(&t.controls) {
+        let cat = &rubric.categories[c.category];
+        readers[c.metric.index()] -= 1;
+        let m = if readers[c.metric.index()] == 0 {
+            ms.take(c.metric)
+        } else {
+            ms.get(c.metric).clone()
+        };
+        findings.push(Finding {
+            control: c.id.clone(),
+            category: cat.id.clone(),
+            title: c.title.clone(),
+            status: cs.status,
+            score: Ratio(cs.score),
+            metric: metrics::def(c.metric).name,
+            value: value_json(m.value.as_ref()),
+            max_points: cs.max_points,
+            points_lost: cs.max_points * (1.0 - cs.score),
+            sourced: cs.sourced,
+            evidence: m.used,
+            disregarded: m.disregarded,
+            note: m.note,
+            effort: c.effort,
+            remediation: c.remediation.clone(),
+        });
+        debug_assert!(cs.applies || cs.max_points == 0.0);
+    }
+
+    let categories: Vec<CategoryResult> = rubric
+        .categories
+        .iter()
+        .zip(&t.categories)
+        .map(|(c, score)| CategoryResult {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            weight: c.weight,
+            score: *score,
+        })
+        .collect();
+
+    let Summary {
+        score,
+        grade,
+        grade_before_caps,
+        capped_by,
+        confidence,
+    } = t.summary;
+    debug_assert_eq!(t.binding.map(|i| &rubric.gates[i].id), capped_by.as_ref());
     let gaps = gaps(&gates, &grade_before_caps, &findings);
     Report {
         report_format: REPORT_FORMAT,
@@ -346,11 +476,11 @@ pub fn evaluate_with(
             tvl_usd: manifest.tvl(),
             forked_from: manifest.lineage.as_ref().map(|l| l.forked_from.clone()),
         },
-        score: Score(total),
+        score,
         grade,
         grade_before_caps,
-        capped_by: binding.map(|g| g.id.clone()),
-        confidence: Ratio(confidence),
+        capped_by,
+        confidence,
         categories,
         findings,
         gates,

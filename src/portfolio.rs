@@ -8,7 +8,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::date::Date;
-use crate::manifest::ProtocolKind;
+use crate::engine::Summary;
+use crate::manifest::{Manifest, ProtocolKind};
 use crate::report::{ManifestStamp, Ratio, Report, RubricStamp, Score, WhatIf};
 use crate::rubric::{GateId, Grade, Rubric};
 
@@ -80,6 +81,37 @@ pub struct LeagueRow {
 }
 
 impl LeagueRow {
+    /// The row of a manifest graded without a report (see [`crate::score::row_of`]), unranked.
+    pub fn new(
+        m: &Manifest,
+        as_of: Date,
+        summary: Summary,
+        manifest: ManifestStamp,
+        upstream: Option<ManifestStamp>,
+        what_if: Option<WhatIf>,
+    ) -> Self {
+        Self {
+            rank: 0,
+            id: m.protocol.id.clone(),
+            name: m.protocol.name.clone(),
+            kind: m.protocol.kind,
+            as_of,
+            facts_as_of: m.protocol.as_of,
+            grade: summary.grade,
+            score: summary.score,
+            grade_before_caps: summary.grade_before_caps,
+            capped_by: summary.capped_by,
+            confidence: summary.confidence,
+            tvl_usd: m.tvl(),
+            forked_from: m.lineage.as_ref().map(|l| l.forked_from.clone()),
+            manifest,
+            upstream,
+            what_if,
+            report: None,
+            graded: 0,
+        }
+    }
+
     /// The row of a report, unranked.
     pub fn of(r: &Report) -> Self {
         Self {

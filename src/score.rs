@@ -268,15 +268,16 @@ pub enum Graded<P> {
     Failed(Failed),
     /// A what-if did not fit the manifest.
     Refused(Refused),
-    /// A report: its league row (ranked later) and what `prepare` made of it.
-    Report(LeagueRow, P),
+    /// A graded file: its league row (ranked later) and what `prepare` made of its report
+    /// (`None` without `prepare`: no report was made).
+    Report(LeagueRow, Option<P>),
 }
 
 /// What one parallel step made of one file, after its facts as an upstream (when it loaded).
 type Read<P> = (Option<(String, UpstreamFacts)>, Step<P>);
 
-/// A report and what `prepare` made of it, or why there is none.
-type Made<P> = Result<(LeagueRow, P), Refused>;
+/// A row and what `prepare` made of the report, or why there is none.
+type Made<P> = Result<(LeagueRow, Option<P>), Refused>;
 
 #[allow(clippy::large_enum_variant)]
 enum Step<P> {
@@ -316,13 +317,14 @@ fn facts_of(mut l: Loaded) -> (String, UpstreamFacts) {
 /// inherits from the latest snapshot of its upstream, which may be any file of the set. What
 /// is kept across chunks is a league row per report, each protocol's latest incidents and up to
 /// [`MAX_HELD_FORKS`] forks, so memory does not grow with the reports. `prepare` runs on the
-/// report as soon as it is made, on any thread (rendering it there keeps every core busy).
+/// report as soon as it is made, on any thread (rendering it there keeps every core busy);
+/// without it no report is made, only the row, which costs a fraction of a report.
 pub fn grade<P: Send, E>(
     rubric: &Rubric,
     files: &[PathBuf],
     opts: &Options,
     max_bytes: u64,
-    prepare: impl Fn(&Report) -> P + Sync,
+    prepare: Option<&(dyn Fn(&Report) -> P + Sync)>,
     mut take: impl FnMut(Graded<P>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut graded = 0usize;
@@ -330,11 +332,17 @@ pub fn grade<P: Send, E>(
     let mut forks: Vec<(Waiting, String, String)> = Vec::new();
     let mut held = 0usize;
     let finish = |l: &Loaded, upstream: &UpstreamFile| -> Made<P> {
-        let report = evaluate_what_if(rubric, l, upstream, opts).map_err(|reason| Refused {
+        let refused = |reason| Refused {
             file: l.source.name.clone(),
             reason,
-        })?;
-        Ok((LeagueRow::of(&report), prepare(&report)))
+        };
+        match prepare {
+            Some(prepare) => {
+                let report = evaluate_what_if(rubric, l, upstream, opts).map_err(refused)?;
+                Ok((LeagueRow::of(&report), Some(prepare(&report))))
+            }
+            None => Ok((row_of(rubric, l, upstream, opts).map_err(refused)?, None)),
+        }
     };
 
     let read = |path: &PathBuf| -> Read<P> {
@@ -451,6 +459,63 @@ fn hand_over<P, E>(
     }
 }
 
+/// The league row of one manifest, applying the options' what-ifs, without making its report:
+/// the same row as [`LeagueRow::of`] the report, for a fraction of the cost.
+pub fn row_of(
+    rubric: &Rubric,
+    l: &Loaded,
+    upstream: &UpstreamFile,
+    opts: &Options,
+) -> Result<LeagueRow, String> {
+    let as_of = opts.as_of.unwrap_or(l.manifest.protocol.as_of);
+    let plain = engine::Overrides::default();
+    let before = engine::summarise(rubric, &l.manifest, as_of, upstream.metric(), &plain);
+    let file = ManifestStamp {
+        path: l.source.name.clone(),
+        sha256: l.source.sha256().to_string(),
+    };
+    let upstream_file = match upstream {
+        UpstreamFile::Found(u) => Some(u.file.clone()),
+        _ => None,
+    };
+    if opts.edits.is_empty() {
+        return Ok(LeagueRow::new(
+            &l.manifest,
+            as_of,
+            before,
+            file,
+            upstream_file,
+            None,
+        ));
+    }
+    let (manifest, overrides) = whatif::apply(&l.manifest, &opts.edits)?;
+    let after = engine::summarise(rubric, &manifest, as_of, upstream.metric(), &overrides);
+    let what_if = WhatIf {
+        sets: what_if_sets(opts),
+        before: Standing {
+            score: before.score,
+            grade: before.grade,
+            capped_by: before.capped_by,
+        },
+    };
+    Ok(LeagueRow::new(
+        &manifest,
+        as_of,
+        after,
+        file,
+        upstream_file,
+        Some(what_if),
+    ))
+}
+
+/// The what-ifs as a report lists them.
+fn what_if_sets(opts: &Options) -> Vec<String> {
+    opts.edits
+        .iter()
+        .map(|e| format!("{}={}", e.name, e.value))
+        .collect()
+}
+
 /// Evaluates one manifest, applying the options' what-ifs: the report then says what changed.
 pub fn evaluate_what_if(
     rubric: &Rubric,
@@ -472,11 +537,7 @@ pub fn evaluate_what_if(
         before.stamp.clone(),
     );
     after.what_if = Some(WhatIf {
-        sets: opts
-            .edits
-            .iter()
-            .map(|e| format!("{}={}", e.name, e.value))
-            .collect(),
+        sets: what_if_sets(opts),
         before: Standing::of(&before),
     });
     Ok(after)

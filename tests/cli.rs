@@ -471,3 +471,41 @@ fn a_fork_read_first_inherits_from_the_latest_upstream_snapshot() {
         assert_eq!(reports[i]["stamp"]["manifest"], row["manifest"]);
     }
 }
+
+/// A league table without reports grades each manifest the cheap way (no report is made); its
+/// rows are exactly those of the league with every full report.
+#[test]
+fn rows_graded_without_reports_match_rows_of_full_reports() {
+    for extra in [
+        &[][..],
+        &["--as-of", "2024-01-01"][..],
+        &[
+            "--set",
+            "timelock.delay_hours=200",
+            "--set",
+            "audits.min_firms_per_core_component=3",
+        ][..],
+    ] {
+        let run = |full: bool| -> serde_json::Value {
+            let mut cmd = posture();
+            cmd.args(["score", "protocols/", "--format", "json"])
+                .args(extra);
+            if full {
+                cmd.arg("--full");
+            }
+            let out = cmd.output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{extra:?}");
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        let (lean, mut full) = (run(false), run(true));
+        for row in full["league"].as_array_mut().unwrap() {
+            assert!(row["report"].is_u64());
+            row["report"] = serde_json::Value::Null;
+        }
+        assert_eq!(lean["league"], full["league"], "{extra:?}");
+        assert_eq!(lean["portfolio"], full["portfolio"], "{extra:?}");
+        if extra.contains(&"--set") {
+            assert!(lean["league"][0]["what_if"]["before"]["grade"].is_string());
+        }
+    }
+}

@@ -44,6 +44,10 @@ impl Renderer for Json {
         write_json(report, out)
     }
 
+    fn league_needs_reports(&self, full: bool) -> bool {
+        full
+    }
+
     fn league_report(&self, report: &Report, full: bool) -> io::Result<Kept> {
         Ok(if full {
             Kept::Bytes(nested(report, 2)?)
@@ -168,9 +172,9 @@ mod tests {
             &files,
             &Options::default(),
             crate::load::DEFAULT_MAX_BYTES,
-            |r| (r.clone(), Json.league_report(r, true).unwrap()),
+            Some(&|r: &Report| (r.clone(), Json.league_report(r, true).unwrap())),
             |g| {
-                let score::Graded::Report(mut row, (report, kept)) = g else {
+                let score::Graded::Report(mut row, Some((report, kept))) = g else {
                     panic!("every shipped manifest scores");
                 };
                 row.report = Some(row.graded);
