@@ -2,7 +2,7 @@
 //! at each grade, and the groups of protocols that share code (a fork and its upstream, two
 //! forks of one upstream), since one bug hits all of them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -252,18 +252,20 @@ pub fn portfolio(rubric: &Rubric, rows: &[LeagueRow]) -> Portfolio {
         .iter()
         .filter_map(|r| r.forked_from.as_deref().map(|u| (r.id.as_str(), u)))
         .collect();
-    let mut groups: BTreeMap<String, Vec<&LeagueRow>> = BTreeMap::new();
+    // Only forks and the roots they lead to can share code with anything.
+    let roots: BTreeSet<&str> = parent.keys().map(|id| root(&parent, id)).collect();
+    let mut groups: BTreeMap<&str, Vec<&LeagueRow>> = BTreeMap::new();
     for r in &holdings {
-        groups
-            .entry(root(&parent, &r.id).to_string())
-            .or_default()
-            .push(r);
+        let id = r.id.as_str();
+        if parent.contains_key(id) || roots.contains(id) {
+            groups.entry(root(&parent, id)).or_default().push(r);
+        }
     }
     let shared_code = groups
         .into_iter()
         .filter(|(_, members)| members.len() > 1)
         .map(|(lineage, members)| SharedCode {
-            lineage,
+            lineage: lineage.to_string(),
             tvl_usd: members.iter().filter_map(|m| m.tvl_usd).sum::<f64>() + 0.0,
             members: members.iter().map(|m| m.id.clone()).collect(),
         })

@@ -170,6 +170,49 @@ fn upstream_dir(fork: &str, opts: &Options) -> PathBuf {
     }
 }
 
+/// A folder's manifest files by the protocol id their names give (`ID.toml`, `ID@DATE.toml`),
+/// listed once: a folder of thousands of files is not scanned again for each missing upstream.
+struct Listing {
+    /// File names in order, each with the id before its first `@`.
+    by_id: HashMap<String, Vec<PathBuf>>,
+    /// Every `.toml` file, in name order, for an id that itself holds an `@`.
+    all: Vec<PathBuf>,
+}
+
+impl Listing {
+    fn of(dir: &Path) -> Option<Self> {
+        let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        // One folder: ordering by file name is ordering by path.
+        all.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
+        let mut by_id: HashMap<String, Vec<PathBuf>> = HashMap::new();
+        for p in &all {
+            if let Some(stem) = p.file_stem().and_then(|n| n.to_str()) {
+                let id = stem.split_once('@').map_or(stem, |(id, _)| id);
+                by_id.entry(id.to_string()).or_default().push(p.clone());
+            }
+        }
+        Some(Self { by_id, all })
+    }
+
+    /// The files of a protocol id, in name order: `ID.toml` and its `ID@...` snapshots.
+    fn snapshots<'a>(&'a self, id: &'a str) -> Box<dyn Iterator<Item = &'a PathBuf> + 'a> {
+        if !id.contains('@') {
+            return Box::new(self.by_id.get(id).into_iter().flatten());
+        }
+        let (exact, snapshot) = (format!("{id}.toml"), format!("{id}@"));
+        Box::new(self.all.iter().filter(move |p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n == exact || n.starts_with(&snapshot))
+        }))
+    }
+}
+
 /// Upstream manifests that the forks `(file, upstream id)` need and `known` lacks, read from
 /// their folders, latest per id.
 ///
@@ -181,7 +224,7 @@ fn extra_upstreams<'a>(
     opts: &Options,
 ) -> LatestById {
     let mut extra = LatestById::default();
-    let mut listings: HashMap<PathBuf, Option<Vec<PathBuf>>> = HashMap::new();
+    let mut listings: HashMap<PathBuf, Option<Listing>> = HashMap::new();
     let mut searched: HashSet<(PathBuf, &str)> = HashSet::new();
     for (file, id) in forks {
         if known.contains(id) || extra.contains(id) {
@@ -192,23 +235,17 @@ fn extra_upstreams<'a>(
         if !searched.insert((dir.clone(), id)) {
             continue;
         }
-        let listing = listings.entry(dir).or_insert_with_key(|dir| {
-            let entries = std::fs::read_dir(dir).ok()?;
-            let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-            paths.sort();
-            Some(paths)
-        });
+        let listing = listings
+            .entry(dir)
+            .or_insert_with_key(|dir| Listing::of(dir));
         let Some(listing) = listing else {
             continue;
         };
-        let (exact, snapshot) = (format!("{id}.toml"), format!("{id}@"));
-        let files = listing.iter().filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n == exact || (n.starts_with(&snapshot) && n.ends_with(".toml")))
-        });
         // An upstream that fails to load is simply not found: the fork's finding says so.
-        for found in files.filter_map(|p| load_one(p, load::DEFAULT_MAX_BYTES).ok()) {
+        for found in listing
+            .snapshots(id)
+            .filter_map(|p| load_one(p, load::DEFAULT_MAX_BYTES).ok())
+        {
             let p = &found.manifest.protocol;
             extra.offer(&p.id, || UpstreamFacts::of(&found), p.as_of);
         }

@@ -13,7 +13,9 @@ use super::{Kept, LeagueWriter, Renderer};
 use crate::backtest::Backtest;
 use crate::diff::Diff;
 use crate::gaps::GapReport;
-use crate::portfolio::{League, LeagueRow, LeagueStamp, Portfolio};
+use rayon::prelude::*;
+
+use crate::portfolio::{League, LeagueRow, LeagueStamp};
 use crate::report::Report;
 
 pub struct Json;
@@ -76,15 +78,8 @@ impl Renderer for Json {
         _kept: &[Kept],
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        write_json(
-            &LeagueJson {
-                report_format: league.report_format,
-                stamp: &league.stamp,
-                league: &league.rows,
-                portfolio: &league.portfolio,
-            },
-            out,
-        )
+        head(&league.stamp, out)?;
+        tail(league, out)
     }
 
     fn gaps(&self, gaps: &GapReport, out: &mut dyn Write) -> io::Result<()> {
@@ -100,13 +95,48 @@ impl Renderer for Json {
     }
 }
 
-/// [`crate::portfolio::LeagueDocument`] without `reports`, borrowed.
-#[derive(Serialize)]
-struct LeagueJson<'a> {
-    report_format: u32,
-    stamp: &'a LeagueStamp,
-    league: &'a [LeagueRow],
-    portfolio: &'a Portfolio,
+/// The document up to the reports or the table: `{`, the format and the stamp.
+fn head(stamp: &LeagueStamp, out: &mut dyn Write) -> io::Result<()> {
+    write!(
+        out,
+        "{{\n  \"report_format\": {},\n  \"stamp\": ",
+        crate::report::REPORT_FORMAT
+    )?;
+    out.write_all(&nested(stamp, 1)?)
+}
+
+/// The rest after the head or the reports: the table and the portfolio. Rows are serialised
+/// in parallel (ten thousand rows are megabytes of JSON).
+fn tail(league: &League, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b",\n  \"league\": ")?;
+    out.write_all(&list(&league.rows)?)?;
+    out.write_all(b",\n  \"portfolio\": ")?;
+    out.write_all(&nested(&league.portfolio, 1)?)?;
+    out.write_all(b"\n}\n")
+}
+
+/// A list of rows as it reads one level down a pretty-printed document.
+fn list(rows: &[LeagueRow]) -> io::Result<Vec<u8>> {
+    if rows.is_empty() {
+        return Ok(b"[]".to_vec());
+    }
+    let parts: Vec<Vec<u8>> = rows
+        .par_chunks(256)
+        .map(|chunk| -> io::Result<Vec<u8>> {
+            let mut part = Vec::new();
+            for (i, row) in chunk.iter().enumerate() {
+                if i > 0 {
+                    part.extend_from_slice(b",\n    ");
+                }
+                part.extend_from_slice(&nested(row, 2)?);
+            }
+            Ok(part)
+        })
+        .collect::<io::Result<_>>()?;
+    let mut out = b"[\n    ".to_vec();
+    out.extend_from_slice(&parts.join(&b",\n    "[..]));
+    out.extend_from_slice(b"\n  ]");
+    Ok(out)
 }
 
 /// Writes the head and each report as it comes (with `--full`), the table and portfolio last.
@@ -123,12 +153,7 @@ impl LeagueWriter for Streaming<'_> {
             return Ok(());
         };
         if self.written == 0 {
-            write!(
-                self.out,
-                "{{\n  \"report_format\": {},\n  \"stamp\": ",
-                crate::report::REPORT_FORMAT
-            )?;
-            self.out.write_all(&nested(&self.stamp, 1)?)?;
+            head(&self.stamp, self.out)?;
             self.out.write_all(b",\n  \"reports\": [\n    ")?;
         } else {
             self.out.write_all(b",\n    ")?;
@@ -141,11 +166,8 @@ impl LeagueWriter for Streaming<'_> {
         if !self.full || self.written == 0 {
             return Json.ranked_league(league, &[], self.out);
         }
-        self.out.write_all(b"\n  ],\n  \"league\": ")?;
-        self.out.write_all(&nested(&league.rows, 1)?)?;
-        self.out.write_all(b",\n  \"portfolio\": ")?;
-        self.out.write_all(&nested(&league.portfolio, 1)?)?;
-        self.out.write_all(b"\n}\n")
+        self.out.write_all(b"\n  ]")?;
+        tail(league, self.out)
     }
 }
 
@@ -155,9 +177,43 @@ mod tests {
     use crate::portfolio::LeagueDocument;
     use crate::score::{self, Options};
 
-    /// The streamed league is byte for byte what serde writes for the whole document.
+    /// The streamed league, with or without its reports, is byte for byte what serde writes
+    /// for the whole document.
     #[test]
     fn a_streamed_league_is_the_documents_pretty_json() {
+        for full in [true, false] {
+            streamed_league_is_pretty_json(full);
+        }
+    }
+
+    /// Rows serialised in parallel chunks read as one pretty-printed list, at any count.
+    #[test]
+    fn a_list_of_rows_in_chunks_is_the_pretty_list() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/protocols/balancer-v2.toml"
+        ))
+        .unwrap();
+        let l = score::Loaded {
+            manifest: crate::load::manifest(&crate::load::Source::new("b.toml", text.as_str()))
+                .unwrap(),
+            source: crate::load::Source::new("b.toml", text),
+        };
+        let (rubric, _) = crate::load::rubric_by_name("defi-baseline").unwrap();
+        let up = score::UpstreamFile::NotAFork;
+        let row = score::row_of(&rubric, &l, &up, &Options::default()).unwrap();
+        for n in [0, 1, 255, 256, 257, 700] {
+            let rows: Vec<LeagueRow> = (0..n)
+                .map(|i| LeagueRow {
+                    rank: i + 1,
+                    ..row.clone()
+                })
+                .collect();
+            assert_eq!(list(&rows).unwrap(), nested(&rows, 1).unwrap(), "{n} rows");
+        }
+    }
+
+    fn streamed_league_is_pretty_json(full: bool) {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/protocols");
         let files = crate::load::expand(std::path::Path::new(dir)).unwrap();
         let (rubric, _) = crate::load::rubric_by_name("defi-baseline").unwrap();
@@ -166,18 +222,18 @@ mod tests {
             rubric: score::rubric_stamp(&rubric),
         };
         let (mut streamed, mut reports, mut rows) = (Vec::new(), Vec::new(), Vec::new());
-        let mut writer = Json.league(&stamp, true, &mut streamed);
+        let mut writer = Json.league(&stamp, full, &mut streamed);
         score::grade(
             &rubric,
             &files,
             &Options::default(),
             crate::load::DEFAULT_MAX_BYTES,
-            Some(&|r: &Report| (r.clone(), Json.league_report(r, true).unwrap())),
+            Some(&|r: &Report| (r.clone(), Json.league_report(r, full).unwrap())),
             |g| {
                 let score::Graded::Report(mut row, Some((report, kept))) = g else {
                     panic!("every shipped manifest scores");
                 };
-                row.report = Some(row.graded);
+                row.report = full.then_some(row.graded);
                 rows.push(row);
                 reports.push(report);
                 writer.take(kept)
@@ -191,7 +247,7 @@ mod tests {
         let document = LeagueDocument {
             report_format: league.report_format,
             stamp,
-            reports: Some(reports),
+            reports: full.then_some(reports),
             league: league.rows.clone(),
             portfolio: league.portfolio.clone(),
         };
