@@ -1,6 +1,7 @@
 //! The pipeline on an in-memory corpus made by the same generator as `gen_corpus`:
 //! (a) TOML into the typed manifest, (b) parse and validate as `posture` loads a file
-//! (`load::manifest`: schema and semantic checks), (c) evaluation under the built-in rubric.
+//! (`load::manifest`: schema and semantic checks), (c) evaluation under the built-in rubric into
+//! a full report, (d) the same evaluation to its summary only, as a league table row needs.
 //!
 //! `cargo bench --bench pipeline`; BENCHMARKS.md records the numbers and the end-to-end runs.
 //! Each iteration handles the whole corpus on one thread, so the time per element is the cost
@@ -87,6 +88,24 @@ fn pipeline(c: &mut Criterion) {
                     as_of,
                     upstream,
                     stamp(s, as_of),
+                ));
+            }
+        })
+    });
+    g.bench_function("d_summarise", |b| {
+        b.iter(|| {
+            for m in &manifests {
+                let upstream = if m.lineage.is_some() {
+                    Upstream::Missing
+                } else {
+                    Upstream::NotAFork
+                };
+                black_box(engine::summarise(
+                    &rubric,
+                    black_box(m),
+                    m.protocol.as_of,
+                    upstream,
+                    &engine::Overrides::default(),
                 ));
             }
         })

@@ -380,7 +380,7 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
     // Reports are rendered as they are graded and only their league rows are kept: memory
     // stays flat however many files there are.
     let mut unscored = failed;
-    let mut rows = Vec::new();
+    let mut rows = Vec::with_capacity(files.len());
     let mut sink = open_output(&args.output, out)?;
     let max = args.eval.max_file_size;
     if one {

@@ -79,7 +79,8 @@ pub struct Options {
 }
 
 /// What a fork's report needs of its upstream: the file, for the stamp, and the incidents it
-/// may inherit. Kept per protocol id while a set is graded, instead of the whole manifest.
+/// may inherit (those that state the versions they affect: the others do not travel with the
+/// code, so they are not kept). Kept per protocol id while a set is graded, instead of the whole manifest.
 #[derive(Debug, Clone)]
 pub struct UpstreamFacts {
     pub file: ManifestStamp,
@@ -95,9 +96,14 @@ impl UpstreamFacts {
                 sha256: l.source.sha256().to_string(),
             },
             as_of: l.manifest.protocol.as_of,
-            incidents: l.manifest.incidents.clone().unwrap_or_default(),
+            incidents: inheritable(l.manifest.incidents.iter().flatten().cloned()),
         }
     }
+}
+
+/// The incidents a fork can inherit: code-level ones, which state the versions they affect.
+fn inheritable(incidents: impl Iterator<Item = Incident>) -> Vec<Incident> {
+    incidents.filter(|i| i.affects.is_some()).collect()
 }
 
 /// A fork's upstream: found, missing, or no fork at all.
@@ -343,7 +349,7 @@ fn facts_of(mut l: Loaded) -> (String, UpstreamFacts) {
             path: l.source.name,
         },
         as_of: l.manifest.protocol.as_of,
-        incidents: l.manifest.incidents.take().unwrap_or_default(),
+        incidents: inheritable(l.manifest.incidents.take().into_iter().flatten()),
     };
     (id, facts)
 }

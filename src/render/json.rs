@@ -109,34 +109,42 @@ fn head(stamp: &LeagueStamp, out: &mut dyn Write) -> io::Result<()> {
 /// in parallel (ten thousand rows are megabytes of JSON).
 fn tail(league: &League, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b",\n  \"league\": ")?;
-    out.write_all(&list(&league.rows)?)?;
+    list(&league.rows, out)?;
     out.write_all(b",\n  \"portfolio\": ")?;
     out.write_all(&nested(&league.portfolio, 1)?)?;
     out.write_all(b"\n}\n")
 }
 
-/// A list of rows as it reads one level down a pretty-printed document.
-fn list(rows: &[LeagueRow]) -> io::Result<Vec<u8>> {
+/// A list of rows as it reads one level down a pretty-printed document, serialised in
+/// parallel a few thousand rows at a time and written as it goes, so the text of the whole
+/// table is never held.
+fn list(rows: &[LeagueRow], out: &mut dyn Write) -> io::Result<()> {
     if rows.is_empty() {
-        return Ok(b"[]".to_vec());
+        return out.write_all(b"[]");
     }
-    let parts: Vec<Vec<u8>> = rows
-        .par_chunks(256)
-        .map(|chunk| -> io::Result<Vec<u8>> {
-            let mut part = Vec::new();
-            for (i, row) in chunk.iter().enumerate() {
-                if i > 0 {
-                    part.extend_from_slice(b",\n    ");
+    out.write_all(b"[\n    ")?;
+    for (g, group) in rows.chunks(4096).enumerate() {
+        let parts: Vec<Vec<u8>> = group
+            .par_chunks(256)
+            .map(|chunk| -> io::Result<Vec<u8>> {
+                let mut part = Vec::new();
+                for (i, row) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        part.extend_from_slice(b",\n    ");
+                    }
+                    part.extend_from_slice(&nested(row, 2)?);
                 }
-                part.extend_from_slice(&nested(row, 2)?);
+                Ok(part)
+            })
+            .collect::<io::Result<_>>()?;
+        for (i, part) in parts.iter().enumerate() {
+            if g > 0 || i > 0 {
+                out.write_all(b",\n    ")?;
             }
-            Ok(part)
-        })
-        .collect::<io::Result<_>>()?;
-    let mut out = b"[\n    ".to_vec();
-    out.extend_from_slice(&parts.join(&b",\n    "[..]));
-    out.extend_from_slice(b"\n  ]");
-    Ok(out)
+            out.write_all(part)?;
+        }
+    }
+    out.write_all(b"\n  ]")
 }
 
 /// Writes the head and each report as it comes (with `--full`), the table and portfolio last.
@@ -202,14 +210,16 @@ mod tests {
         let (rubric, _) = crate::load::rubric_by_name("defi-baseline").unwrap();
         let up = score::UpstreamFile::NotAFork;
         let row = score::row_of(&rubric, &l, &up, &Options::default()).unwrap();
-        for n in [0, 1, 255, 256, 257, 700] {
+        for n in [0, 1, 255, 256, 257, 700, 4096, 4097, 9000] {
             let rows: Vec<LeagueRow> = (0..n)
                 .map(|i| LeagueRow {
                     rank: i + 1,
                     ..row.clone()
                 })
                 .collect();
-            assert_eq!(list(&rows).unwrap(), nested(&rows, 1).unwrap(), "{n} rows");
+            let mut written = Vec::new();
+            list(&rows, &mut written).unwrap();
+            assert_eq!(written, nested(&rows, 1).unwrap(), "{n} rows");
         }
     }
 
