@@ -47,6 +47,16 @@ fn stamp(src: &Source, as_of: Date) -> Stamp {
     }
 }
 
+/// Forks are evaluated without their upstream here: scoring a set resolves upstreams once per
+/// run (`score::grade`), not per manifest.
+fn upstream(m: &Manifest) -> Upstream<'static> {
+    if m.lineage.is_some() {
+        Upstream::Missing
+    } else {
+        Upstream::NotAFork
+    }
+}
+
 fn pipeline(c: &mut Criterion) {
     let sources = sources();
     let manifests: Vec<Manifest> = sources
@@ -75,18 +85,11 @@ fn pipeline(c: &mut Criterion) {
         b.iter(|| {
             for (s, m) in sources.iter().zip(&manifests) {
                 let as_of = m.protocol.as_of;
-                // Forks are evaluated without their upstream here: scoring a set resolves
-                // upstreams once per run (score::evaluate_all), not per manifest.
-                let upstream = if m.lineage.is_some() {
-                    Upstream::Missing
-                } else {
-                    Upstream::NotAFork
-                };
                 black_box(engine::evaluate(
                     &rubric,
                     black_box(m),
                     as_of,
-                    upstream,
+                    upstream(m),
                     stamp(s, as_of),
                 ));
             }
@@ -95,16 +98,11 @@ fn pipeline(c: &mut Criterion) {
     g.bench_function("d_summarise", |b| {
         b.iter(|| {
             for m in &manifests {
-                let upstream = if m.lineage.is_some() {
-                    Upstream::Missing
-                } else {
-                    Upstream::NotAFork
-                };
                 black_box(engine::summarise(
                     &rubric,
                     black_box(m),
                     m.protocol.as_of,
-                    upstream,
+                    upstream(m),
                     &engine::Overrides::default(),
                 ));
             }

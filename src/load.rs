@@ -140,12 +140,7 @@ pub fn looks_like_rubric(text: &str) -> bool {
 
 /// Parses, schema-checks, types and semantically checks a manifest.
 pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
-    let tree = parse_tree(
-        src,
-        "a manifest starts with `format = 1` and a [protocol] table",
-    )?;
-    check_limits(src, &tree)?;
-    check_format(src, &tree)?;
+    let tree = manifest_tree(src)?;
     // Every constraint of the manifest schema is also a type (required fields, enums, unknown
     // keys, integers, dates, versions), a semantic check (kebab-case names, money) or a table
     // where the schema wants one, so a file that reads and checks clean passes the schema:
@@ -166,16 +161,22 @@ pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
 /// A manifest checked against its schema before it is read: the order that explains a bad file
 /// best (a misspelled key is named as such before a missing field is).
 pub fn manifest_schema_first(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
+    let tree = manifest_tree(src)?;
+    schema_check(src, &tree, schema::Kind::Manifest)?;
+    let m: Manifest = typed(src, tree)?;
+    let problems = validate::manifest(&m);
+    into_result(src, m, problems)
+}
+
+/// A manifest's TOML tree, within the limits and in a format this build reads.
+fn manifest_tree(src: &Source) -> Result<Spanned<DeTable<'_>>, Vec<Diagnostic>> {
     let tree = parse_tree(
         src,
         "a manifest starts with `format = 1` and a [protocol] table",
     )?;
     check_limits(src, &tree)?;
     check_format(src, &tree)?;
-    schema_check(src, &tree, schema::Kind::Manifest)?;
-    let m: Manifest = typed(src, tree)?;
-    let problems = validate::manifest(&m);
-    into_result(src, m, problems)
+    Ok(tree)
 }
 
 /// A manifest in a format this build does not read is refused before anything else is said.
