@@ -143,7 +143,7 @@ pub struct ScoreArgs {
     #[arg(long, value_name = "GRADE")]
     pub fail_under: Option<String>,
     /// With many manifests, put every full report in the JSON league, not only its table
-    /// (the other formats always show them).
+    /// (csv and html always carry them; table and markdown show the league table).
     #[arg(long)]
     pub full: bool,
 }
@@ -315,18 +315,85 @@ fn deliver(output: &OutputArgs, bytes: &[u8], out: &mut dyn Write) -> io::Result
     }
 }
 
-/// `-o FILE` or standard output, buffered: output is written as it is rendered.
-fn open_output<'a>(
-    output: &OutputArgs,
-    out: &'a mut dyn Write,
-) -> io::Result<io::BufWriter<Box<dyn Write + 'a>>> {
-    let sink: Box<dyn Write + 'a> = match &output.output {
-        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
+/// Where streamed output goes: standard output, or a temporary file beside `-o FILE` that
+/// becomes FILE only once the run completes, so a failed run never leaves half a report.
+enum Target<'a> {
+    Stdout(&'a mut dyn Write),
+    File(tempfile::NamedTempFile, PathBuf),
+}
+
+impl Write for Target<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Target::Stdout(w) => w.write(buf),
+            Target::File(f, _) => f.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Target::Stdout(w) => w.flush(),
+            Target::File(f, _) => f.flush(),
+        }
+    }
+}
+
+/// Output written as it is rendered, buffered; [`Sink::finish`] puts a file in place.
+struct Sink<'a>(io::BufWriter<Target<'a>>);
+
+impl<'a> Sink<'a> {
+    fn open(output: &OutputArgs, out: &'a mut dyn Write) -> io::Result<Self> {
+        let cannot = |path: &std::path::Path, e: io::Error| {
             io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
-        })?),
-        None => Box::new(out),
-    };
-    Ok(io::BufWriter::with_capacity(1 << 16, sink))
+        };
+        let target = match &output.output {
+            Some(path) => {
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => std::path::Path::new("."),
+                };
+                let file = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(path, e))?;
+                Target::File(file, path.clone())
+            }
+            None => Target::Stdout(out),
+        };
+        Ok(Self(io::BufWriter::with_capacity(1 << 16, target)))
+    }
+
+    fn finish(self) -> io::Result<()> {
+        match self
+            .0
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+        {
+            Target::Stdout(w) => w.flush(),
+            Target::File(file, path) => file.persist(&path).map(drop).map_err(|e| {
+                io::Error::new(
+                    e.error.kind(),
+                    format!("cannot write {}: {}", path.display(), e.error),
+                )
+            }),
+        }
+    }
+}
+
+impl Write for Sink<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// The manifest among `files` that `-o` would overwrite, if any.
+fn overwritten_input<'a>(output: &OutputArgs, files: &'a [PathBuf]) -> Option<&'a PathBuf> {
+    let out = output.output.as_ref()?.canonicalize().ok()?;
+    files
+        .iter()
+        .filter(|f| f.file_name() == out.file_name())
+        .find(|f| f.canonicalize().is_ok_and(|c| c == out))
 }
 
 fn options(eval: &EvalArgs, edits: Vec<Edit>) -> Options {
@@ -377,11 +444,20 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
     let one = args.paths.len() == 1 && files.len() == 1;
     let full = args.full;
 
-    // Reports are rendered as they are graded and only their league rows are kept: memory
-    // stays flat however many files there are.
+    // Reports are rendered as they are graded and, for JSON, written at once: only league rows
+    // are kept, so memory grows with the rows, not the reports. (CSV and HTML put reports in
+    // league order, so they keep each one's rendering until the league is ranked.)
     let mut unscored = failed;
     let mut rows = Vec::with_capacity(files.len());
-    let mut sink = open_output(&args.output, out)?;
+    if let Some(input) = overwritten_input(&args.output, &files) {
+        writeln!(
+            err,
+            "error: -o {} would overwrite a manifest being scored; write the report elsewhere",
+            input.display()
+        )?;
+        return Ok(exit::BAD_INPUT);
+    }
+    let mut sink = Sink::open(&args.output, out)?;
     let max = args.eval.max_file_size;
     if one {
         let mut single = None;
@@ -422,8 +498,7 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             rows = league.rows;
         }
     }
-    sink.flush()?;
-    drop(sink);
+    sink.finish()?;
 
     if unscored > 0 {
         writeln!(

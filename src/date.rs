@@ -41,11 +41,13 @@ impl std::str::FromStr for Date {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || format!("`{s}` is not a date: expected YYYY-MM-DD, e.g. 2025-11-02");
-        let mut parts = s.trim().splitn(3, '-');
+        // Digits only, as a schema's `date` format reads it: no spaces, no signs.
+        let mut parts = s.splitn(3, '-');
         let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad());
         };
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+        if !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
             return Err(bad());
         }
         let y: i16 = y.parse().map_err(|_| bad())?;

@@ -155,7 +155,6 @@ pub struct Summary {
 
 /// One control's result before any words.
 struct ControlScore {
-    applies: bool,
     max_points: f64,
     score: f64,
     status: Status,
@@ -169,8 +168,6 @@ struct Tally {
     categories: Vec<Option<Score>>,
     /// Per gate, whether it fails.
     failing: Vec<bool>,
-    /// The gate whose cap sets the grade, if one does.
-    binding: Option<usize>,
     summary: Summary,
 }
 
@@ -272,7 +269,6 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
             }
         }
         controls.push(ControlScore {
-            applies,
             max_points,
             score,
             status,
@@ -336,7 +332,6 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
         controls,
         categories,
         failing,
-        binding,
         summary: Summary {
             score: Score(total),
             grade,
@@ -441,7 +436,6 @@ pub fn evaluate_with(
             effort: c.effort,
             remediation: c.remediation.clone(),
         });
-        debug_assert!(cs.applies || cs.max_points == 0.0);
     }
 
     let categories: Vec<CategoryResult> = rubric
@@ -463,7 +457,6 @@ pub fn evaluate_with(
         capped_by,
         confidence,
     } = t.summary;
-    debug_assert_eq!(t.binding.map(|i| &rubric.gates[i].id), capped_by.as_ref());
     let gaps = gaps(&gates, &grade_before_caps, &findings);
     Report {
         report_format: REPORT_FORMAT,

@@ -125,57 +125,69 @@ pub fn toml_validator(kind: Kind) -> &'static jsonschema::Validator<toml_json::T
     })
 }
 
-/// Where a document must hold tables, as the schema says: the properties whose value is an
-/// object, and those whose value is an array of objects, with what each may hold in turn.
+/// Where a document holds tables, as the schema says: a table exactly where the schema wants
+/// an object (a property, or the items of a list), and nowhere else.
 ///
-/// Serde reads a struct from an array too (`findings = [1, 2]`), so a document that reads
-/// clean into the types is schema-valid only if its tables are where the schema puts them.
-#[derive(Debug, Default)]
-pub struct Tables {
-    tables: Vec<(String, Tables)>,
-    lists: Vec<(String, Tables)>,
+/// Serde is more lenient than the schema in both directions: it reads a struct from an array
+/// (`findings = [1, 2]`) and a word from a table (`kind = { dex = {} }`). So a document that
+/// reads clean into the types is schema-valid only if its tables are where the schema puts them.
+#[derive(Debug)]
+pub enum Tables {
+    /// An object: each property's shape (properties the schema does not know are the types' to
+    /// refuse).
+    Table(Vec<(String, Tables)>),
+    /// An array of the shape given.
+    List(Box<Tables>),
+    /// Anything else: a string, a number, a boolean, a date.
+    Scalar,
 }
 
 impl Tables {
     fn of(root: &serde_json::Value, node: &serde_json::Value, depth: usize) -> Self {
-        let mut out = Tables::default();
-        let props = resolve(root, node)
-            .get("properties")
-            .and_then(|p| p.as_object());
+        let node = resolve(root, node);
         // The formats nest four levels; the bound only guards against a recursive schema.
         if depth > 8 {
-            return out;
+            return Tables::Scalar;
         }
-        for (name, p) in props.into_iter().flatten() {
-            let p = resolve(root, p);
-            if is_object(p) {
-                out.tables
-                    .push((name.clone(), Tables::of(root, p, depth + 1)));
-            } else if let Some(items) = p.get("items").map(|i| resolve(root, i))
-                && is_object(items)
-            {
-                out.lists
-                    .push((name.clone(), Tables::of(root, items, depth + 1)));
-            }
+        if is_object(node) {
+            let props = node.get("properties").and_then(|p| p.as_object());
+            let shapes = props
+                .into_iter()
+                .flatten()
+                .map(|(name, p)| (name.clone(), Tables::of(root, p, depth + 1)))
+                .collect();
+            Tables::Table(shapes)
+        } else if let Some(items) = node.get("items") {
+            Tables::List(Box::new(Tables::of(root, items, depth + 1)))
+        } else {
+            Tables::Scalar
         }
-        out
     }
 
-    /// Whether every value the schema wants a table is one (absent ones are the types' to judge).
+    /// Whether a document's tables are where this shape has them.
     pub fn hold(&self, table: &toml::de::DeTable) -> bool {
-        use toml::de::DeValue;
-        let is_table =
-            |v: &DeValue, shape: &Tables| matches!(v, DeValue::Table(t) if shape.hold(t));
-        self.tables.iter().all(|(key, shape)| {
+        match self {
+            Tables::Table(props) => Self::table_holds(props, table),
+            _ => false,
+        }
+    }
+
+    fn table_holds(props: &[(String, Tables)], table: &toml::de::DeTable) -> bool {
+        props.iter().all(|(key, shape)| {
             table
                 .get(key.as_str())
-                .is_none_or(|v| is_table(v.get_ref(), shape))
-        }) && self.lists.iter().all(|(key, shape)| {
-            table.get(key.as_str()).is_none_or(|v| match v.get_ref() {
-                DeValue::Array(items) => items.iter().all(|i| is_table(i.get_ref(), shape)),
-                _ => false,
-            })
+                .is_none_or(|v| shape.holds(v.get_ref()))
         })
+    }
+
+    fn holds(&self, value: &toml::de::DeValue) -> bool {
+        use toml::de::DeValue;
+        match (self, value) {
+            (Tables::Table(props), DeValue::Table(t)) => Self::table_holds(props, t),
+            (Tables::List(items), DeValue::Array(a)) => a.iter().all(|v| items.holds(v.get_ref())),
+            (Tables::Scalar, v) => !matches!(v, DeValue::Table(_) | DeValue::Array(_)),
+            _ => false,
+        }
     }
 }
 
@@ -577,6 +589,12 @@ mod tests {
             "[\"a\", \"b\"]",
             "{}",
             "{ critical = 1 }",
+            "{ dex = {} }",
+            "{ code = [] }",
+            "[\"a\", { b = 1 }]",
+            "\" 2025-11-02\"",
+            "\"+025-01-01\"",
+            "\"2025-+1-02\"",
         ];
         let lines: Vec<&str> = base.lines().collect();
         let mut checked = 0;

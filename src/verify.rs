@@ -34,22 +34,45 @@ pub struct Outcome {
 /// inputs through its own fields and the league's stamp.
 #[derive(Debug, Clone, Copy)]
 pub enum Subject<'a> {
-    Report(&'a J),
-    Row { league: &'a J, row: &'a J },
+    /// A full report, with the league row that lists it when it is part of a league.
+    Report {
+        report: &'a J,
+        row: Option<&'a J>,
+    },
+    Row {
+        league: &'a J,
+        row: &'a J,
+    },
 }
 
 /// The subjects of a JSON document: one report, a league's full `reports` (`--full`), else
 /// its rows.
 pub fn subjects(doc: &J) -> Vec<Subject<'_>> {
+    let rows = doc.get("league").and_then(J::as_array);
     if let Some(list) = doc.get("reports").and_then(J::as_array) {
-        return list.iter().map(Subject::Report).collect();
+        let row_of = |i: usize| {
+            rows.into_iter()
+                .flatten()
+                .find(|r| r.get("report").and_then(J::as_u64) == Some(i as u64))
+        };
+        return list
+            .iter()
+            .enumerate()
+            .map(|(i, report)| Subject::Report {
+                report,
+                row: row_of(i),
+            })
+            .collect();
     }
-    match doc.get("league").and_then(J::as_array) {
+    match rows {
         Some(rows) => rows
             .iter()
             .map(|row| Subject::Row { league: doc, row })
             .collect(),
-        None => vec![Subject::Report(doc)],
+        None => vec![Subject::Report {
+            report: doc,
+            row: None,
+        }],
     }
 }
 
@@ -65,7 +88,7 @@ struct Inputs<'a> {
 impl<'a> Subject<'a> {
     fn inputs(self) -> Inputs<'a> {
         match self {
-            Subject::Report(r) => {
+            Subject::Report { report: r, .. } => {
                 let stamp = r.get("stamp");
                 let at = |k: &str| stamp.and_then(|s| s.get(k));
                 Inputs {
@@ -88,7 +111,7 @@ impl<'a> Subject<'a> {
 
     fn json(self) -> &'a J {
         match self {
-            Subject::Report(r) => r,
+            Subject::Report { report, .. } => report,
             Subject::Row { row, .. } => row,
         }
     }
@@ -184,6 +207,25 @@ fn differences(old: &J, new: &J) -> Vec<String> {
     out
 }
 
+/// What changed in a league row, field by field.
+fn row_differences(old: &J, new: &J) -> Vec<String> {
+    let keys: std::collections::BTreeSet<&String> = [old, new]
+        .iter()
+        .filter_map(|v| v.as_object())
+        .flat_map(|o| o.keys())
+        .collect();
+    keys.into_iter()
+        .filter(|k| old.get(k.as_str()) != new.get(k.as_str()))
+        .map(|k| {
+            format!(
+                "league row {k}: {} -> {}",
+                old.get(k.as_str()).unwrap_or(&J::Null),
+                new.get(k.as_str()).unwrap_or(&J::Null)
+            )
+        })
+        .collect()
+}
+
 /// Verifies one report or row against its inputs. `rubric` overrides the stamped rubric id (a
 /// file).
 pub fn verify(subject: Subject, protocols: Option<&Path>, rubric: Option<&str>) -> Outcome {
@@ -270,20 +312,28 @@ fn check(
         edits,
     };
     let again = score::evaluate_what_if(&rubric, &subject_file, &upstream_file, &opts)?;
-    let given = subject.json();
-    let again = match subject {
-        Subject::Report(_) => serde_json::to_value(&again),
-        Subject::Row { row, .. } => {
-            // Rank and report index place the row in its document; they are not results.
-            let mut again = LeagueRow::of(&again);
-            again.rank = row.get("rank").and_then(J::as_u64).unwrap_or(0) as usize;
-            again.report = row.get("report").and_then(J::as_u64).map(|i| i as usize);
-            serde_json::to_value(&again)
+    // Rank and report index place a row in its document; they are not results.
+    let row_again = |row: &J| {
+        let mut r = LeagueRow::of(&again);
+        r.rank = row.get("rank").and_then(J::as_u64).unwrap_or(0) as usize;
+        r.report = row.get("report").and_then(J::as_u64).map(|i| i as usize);
+        serde_json::to_value(&r).map_err(|e| e.to_string())
+    };
+    let (report, row) = match subject {
+        Subject::Report { report, row } => (Some(report), row),
+        Subject::Row { row, .. } => (None, Some(row)),
+    };
+    if let Some(given) = report {
+        let again = serde_json::to_value(&again).map_err(|e| e.to_string())?;
+        if again != *given {
+            changed.extend(differences(given, &again));
         }
     }
-    .map_err(|e| e.to_string())?;
-    if again != *given {
-        changed.extend(differences(given, &again));
+    if let Some(given) = row {
+        let again = row_again(given)?;
+        if again != *given {
+            changed.extend(row_differences(given, &again));
+        }
     }
     Ok(if changed.is_empty() {
         Verdict::Holds

@@ -509,3 +509,40 @@ fn rows_graded_without_reports_match_rows_of_full_reports() {
         }
     }
 }
+
+/// `-o` never destroys an input, and a run that fails leaves no half-written file behind.
+#[test]
+fn output_never_overwrites_a_manifest_and_appears_only_when_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/protocols/");
+    for name in ["lido.toml", "curve.toml"] {
+        std::fs::copy(format!("{shipped}{name}"), dir.path().join(name)).unwrap();
+    }
+    let before = std::fs::read(dir.path().join("lido.toml")).unwrap();
+    posture()
+        .current_dir(dir.path())
+        .args(["score", ".", "--format", "json", "-o", "lido.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would overwrite a manifest"));
+    assert_eq!(std::fs::read(dir.path().join("lido.toml")).unwrap(), before);
+
+    // A folder that cannot hold the output: an error, and nothing written anywhere.
+    posture()
+        .current_dir(dir.path())
+        .args(["score", ".", "-o", "missing/league.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write missing/league.txt"));
+    posture()
+        .current_dir(dir.path())
+        .args(["score", ".", "--format", "json", "-o", "league.json"])
+        .assert()
+        .code(0);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["curve.toml", "league.json", "lido.toml"]);
+}

@@ -1,64 +1,76 @@
-//! The league's cheap path (`engine::summarise`, no report) grades exactly as the full report
-//! does, on thousands of generated manifests of every shape and under every built-in rubric.
+//! A league row made without a report (`score::row_of`, the cheap path of a league table) is
+//! the row of the full report, on generated manifests of every shape: forks with and without
+//! their upstream, what-ifs, other evaluation dates and every built-in rubric.
 
 #[path = "../examples/corpus/mod.rs"]
 mod corpus;
 
-use posture::engine::{self, Overrides, Summary};
+use std::sync::Arc;
+
 use posture::load::{self, Source};
-use posture::metrics::Upstream;
-use posture::report::{ManifestStamp, RubricStamp, Stamp};
+use posture::portfolio::LeagueRow;
+use posture::score::{self, Loaded, Options, UpstreamFacts, UpstreamFile};
+use posture::whatif::Edit;
 
 #[test]
-fn the_summary_is_the_reports_grade_on_a_generated_corpus() {
-    let manifests: Vec<_> = corpus::corpus(corpus::DEFAULT_SEED, 1500)
+fn rows_without_reports_are_the_rows_of_the_reports_on_a_generated_corpus() {
+    let loaded: Vec<Loaded> = corpus::corpus(corpus::DEFAULT_SEED, 600)
         .into_iter()
-        .map(|(name, text)| load::manifest(&Source::new(name, text)).expect("corpus validates"))
+        .map(|(name, text)| {
+            let source = Source::new(name, text);
+            let manifest = load::manifest(&source).expect("corpus validates");
+            Loaded { source, manifest }
+        })
         .collect();
-    let mut capped = 0;
-    let mut grades = std::collections::BTreeSet::new();
+    // Any manifest with incidents stands in as every fork's upstream.
+    let upstream = loaded
+        .iter()
+        .find(|l| l.manifest.incidents.as_ref().is_some_and(|i| !i.is_empty()))
+        .map(|l| UpstreamFile::Found(Arc::new(UpstreamFacts::of(l))))
+        .unwrap();
+    let edits =
+        |sets: &[&str]| -> Vec<Edit> { sets.iter().map(|s| Edit::parse(s).unwrap()).collect() };
+    let options = [
+        Options::default(),
+        Options {
+            as_of: Some("2026-06-30".parse().unwrap()),
+            ..Options::default()
+        },
+        Options {
+            edits: edits(&["timelock.delay_hours=48", "monitoring.level=realtime"]),
+            ..Options::default()
+        },
+    ];
+    let (mut compared, mut capped, mut what_ifs) = (0, 0, 0);
     for id in ["defi-baseline", "institutional", "three-pillars"] {
         let (rubric, _) = load::rubric_by_name(id).unwrap();
-        for m in &manifests {
-            // Forks with and without their upstream's incidents, evaluated on their date and later.
-            let incidents = m.incidents.as_deref().unwrap_or_default();
-            let upstream = if m.lineage.is_some() {
-                Upstream::Found(incidents)
+        for l in &loaded {
+            let ups = if l.manifest.lineage.is_some() {
+                vec![UpstreamFile::Missing, upstream.clone()]
             } else {
-                Upstream::NotAFork
+                vec![UpstreamFile::NotAFork]
             };
-            for as_of in [m.protocol.as_of, m.protocol.as_of.minus_days(-400)] {
-                let stamp = Stamp {
-                    tool: String::new(),
-                    rubric: RubricStamp {
-                        id: String::new(),
-                        version: String::new(),
-                        sha256: String::new(),
-                    },
-                    manifest: ManifestStamp {
-                        path: String::new(),
-                        sha256: String::new(),
-                    },
-                    upstream: None,
-                    evaluated_as_of: as_of,
-                };
-                let none = Overrides::default();
-                let r = engine::evaluate_with(&rubric, m, as_of, upstream, &none, stamp);
-                let s = engine::summarise(&rubric, m, as_of, upstream, &none);
-                let from_report = Summary {
-                    score: r.score,
-                    grade: r.grade.clone(),
-                    grade_before_caps: r.grade_before_caps.clone(),
-                    capped_by: r.capped_by.clone(),
-                    confidence: r.confidence,
-                };
-                assert_eq!(s, from_report, "{} under {id} as of {as_of}", m.protocol.id);
-                capped += usize::from(s.capped_by.is_some());
-                grades.insert(s.grade.label.clone());
+            for up in &ups {
+                for opts in &options {
+                    let Ok(report) = score::evaluate_what_if(&rubric, l, up, opts) else {
+                        // A what-if that does not fit this manifest: the cheap path refuses too.
+                        assert!(score::row_of(&rubric, l, up, opts).is_err());
+                        continue;
+                    };
+                    let full = serde_json::to_value(LeagueRow::of(&report)).unwrap();
+                    let cheap =
+                        serde_json::to_value(score::row_of(&rubric, l, up, opts).unwrap()).unwrap();
+                    assert_eq!(cheap, full, "{} under {id}", l.source.name);
+                    compared += 1;
+                    capped += usize::from(report.capped_by.is_some());
+                    what_ifs += usize::from(report.what_if.is_some());
+                }
             }
         }
     }
-    // The corpus exercises caps and the whole scale, not only plain F grades.
-    assert!(capped > 200, "only {capped} capped summaries");
-    assert!(grades.len() >= 5, "grades seen: {grades:?}");
+    assert!(compared > 5000, "{compared} rows compared");
+    assert!(
+        capped > 100 && what_ifs > 1000,
+        "{capped} capped, {what_ifs} what-ifs"
+    );
 }

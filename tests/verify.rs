@@ -180,3 +180,27 @@ fn unreadable_reports_and_missing_inputs_exit_two() {
         .code(2)
         .stderr(predicate::str::contains("cannot read"));
 }
+
+#[test]
+fn a_tampered_row_of_a_full_league_is_caught_even_with_its_report_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = report(dir.path(), &["score", "protocols/", "--full"]);
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&r).unwrap()).unwrap();
+    let row = v["league"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|row| row["id"] == "lido")
+        .unwrap();
+    row["score"] = serde_json::json!(99.9);
+    std::fs::write(&r, serde_json::to_string(&v).unwrap()).unwrap();
+    posture()
+        .arg("verify")
+        .arg(&r)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("changed: lido"))
+        .stdout(predicate::str::contains("league row score: 99.9 -> "))
+        .stdout(predicate::str::contains("holds: curve"));
+}

@@ -148,6 +148,10 @@ impl Renderer for Csv {
         rows(report, out)
     }
 
+    fn league_needs_reports(&self, _full: bool) -> bool {
+        true
+    }
+
     fn league_report(&self, report: &Report, _full: bool) -> io::Result<Kept> {
         let mut bytes = Vec::new();
         rows(report, &mut bytes)?;

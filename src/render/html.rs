@@ -940,6 +940,10 @@ impl Renderer for Html {
         page(&title, &report_body(r), out)
     }
 
+    fn league_needs_reports(&self, _full: bool) -> bool {
+        true
+    }
+
     fn league_report(&self, report: &Report, _full: bool) -> io::Result<Kept> {
         Ok(Kept::Report(Box::new(report.clone())))
     }

@@ -212,10 +212,6 @@ impl Renderer for Markdown {
         )
     }
 
-    fn league_needs_reports(&self, _full: bool) -> bool {
-        false
-    }
-
     fn ranked_league(
         &self,
         league: &League,

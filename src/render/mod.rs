@@ -48,10 +48,11 @@ pub trait LeagueWriter {
 pub trait Renderer: Sync {
     /// The full report of one protocol.
     fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
-    /// Whether a league in this format shows more of a report than its row: if not, the
-    /// reports are never made (a row costs a fraction of a report).
+    /// Whether a league in this format shows more of a report than its row. By default it does
+    /// not, and the reports are never made (a row costs a fraction of a report); a format that
+    /// forgets to ask for them fails loudly instead of quietly doing the slow thing.
     fn league_needs_reports(&self, _full: bool) -> bool {
-        true
+        false
     }
     /// What a league in this format needs of one report, made as soon as it is graded, on any
     /// thread. `full` asks for every full report, where the format leaves them out otherwise.

@@ -193,10 +193,6 @@ impl Renderer for Plain {
         )
     }
 
-    fn league_needs_reports(&self, _full: bool) -> bool {
-        false
-    }
-
     fn ranked_league(
         &self,
         league: &League,
