@@ -315,11 +315,13 @@ fn deliver(output: &OutputArgs, bytes: &[u8], out: &mut dyn Write) -> io::Result
     }
 }
 
-/// Where streamed output goes: standard output, or a temporary file beside `-o FILE` that
-/// becomes FILE only once the run completes, so a failed run never leaves half a report.
+/// Where streamed output goes: standard output; for `-o FILE`, a temporary file beside FILE
+/// that becomes FILE only once the run completes, so a failed run never leaves half a report;
+/// or, when FILE is not a plain file (`/dev/null`, a pipe, a link), FILE itself.
 enum Target<'a> {
     Stdout(&'a mut dyn Write),
     File(tempfile::NamedTempFile, PathBuf),
+    Special(std::fs::File),
 }
 
 impl Write for Target<'_> {
@@ -327,6 +329,7 @@ impl Write for Target<'_> {
         match self {
             Target::Stdout(w) => w.write(buf),
             Target::File(f, _) => f.write(buf),
+            Target::Special(f) => f.write(buf),
         }
     }
 
@@ -334,6 +337,7 @@ impl Write for Target<'_> {
         match self {
             Target::Stdout(w) => w.flush(),
             Target::File(f, _) => f.flush(),
+            Target::Special(f) => f.flush(),
         }
     }
 }
@@ -347,12 +351,20 @@ impl<'a> Sink<'a> {
             io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
         };
         let target = match &output.output {
+            // Renaming over a device or a link would replace it: write to it instead.
+            Some(path) if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) => {
+                Target::Special(std::fs::File::create(path).map_err(|e| cannot(path, e))?)
+            }
             Some(path) => {
                 let dir = match path.parent() {
                     Some(d) if !d.as_os_str().is_empty() => d,
                     _ => std::path::Path::new("."),
                 };
-                let file = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(path, e))?;
+                let mut builder = tempfile::Builder::new();
+                // As `File::create` would: readable by others unless the umask says otherwise.
+                #[cfg(unix)]
+                builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+                let file = builder.tempfile_in(dir).map_err(|e| cannot(path, e))?;
                 Target::File(file, path.clone())
             }
             None => Target::Stdout(out),
@@ -367,6 +379,7 @@ impl<'a> Sink<'a> {
             .map_err(io::IntoInnerError::into_error)?
         {
             Target::Stdout(w) => w.flush(),
+            Target::Special(mut f) => f.flush(),
             Target::File(file, path) => file.persist(&path).map(drop).map_err(|e| {
                 io::Error::new(
                     e.error.kind(),

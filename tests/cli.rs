@@ -546,3 +546,27 @@ fn output_never_overwrites_a_manifest_and_appears_only_when_complete() {
     names.sort();
     assert_eq!(names, ["curve.toml", "league.json", "lido.toml"]);
 }
+
+/// `-o` through a link writes the file it points to and leaves the link a link.
+#[cfg(unix)]
+#[test]
+fn output_through_a_link_writes_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.json");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    std::fs::write(&target, "old").unwrap();
+    posture()
+        .args(["score", "protocols/lido.toml", "--format", "json", "-o"])
+        .arg(&link)
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(v["protocol"]["id"], "lido");
+}
