@@ -570,3 +570,20 @@ fn output_through_a_link_writes_its_target() {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
     assert_eq!(v["protocol"]["id"], "lido");
 }
+
+/// `-o /dev/null` (as in benchmarks and CI scripts) writes to the device; it must never be
+/// replaced by a file.
+#[cfg(unix)]
+#[test]
+fn output_to_dev_null_leaves_the_device_alone() {
+    use std::os::unix::fs::FileTypeExt;
+    posture()
+        .args(["score", "protocols/", "--format", "json", "-o", "/dev/null"])
+        .assert()
+        .code(0);
+    let meta = std::fs::symlink_metadata("/dev/null").unwrap();
+    assert!(
+        meta.file_type().is_char_device(),
+        "/dev/null is no longer a device"
+    );
+}
