@@ -179,29 +179,41 @@ fn upstream_dir(fork: &str, opts: &Options) -> PathBuf {
 /// A folder's manifest files by the protocol id their names give (`ID.toml`, `ID@DATE.toml`),
 /// listed once: a folder of thousands of files is not scanned again for each missing upstream.
 struct Listing {
-    /// File names in order, each with the id before its first `@`.
+    /// The files of each wanted id (the name before its first `@`), in name order.
     by_id: HashMap<String, Vec<PathBuf>>,
-    /// Every `.toml` file, in name order, for an id that itself holds an `@`.
+    /// Every `.toml` file, in name order, kept only when a wanted id itself holds an `@`.
     all: Vec<PathBuf>,
 }
 
 impl Listing {
-    fn of(dir: &Path) -> Option<Self> {
-        let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
-            .ok()?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .collect();
-        // One folder: ordering by file name is ordering by path.
-        all.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
+    /// Lists a folder once, keeping only the files of the ids wanted: a folder of thousands of
+    /// manifests is usually the scored set itself, and only a few ids are missing from it.
+    fn of(dir: &Path, wanted: &HashSet<&str>) -> Option<Self> {
+        let odd = wanted.iter().any(|id| id.contains('@'));
         let mut by_id: HashMap<String, Vec<PathBuf>> = HashMap::new();
-        for p in &all {
-            if let Some(stem) = p.file_stem().and_then(|n| n.to_str()) {
-                let id = stem.split_once('@').map_or(stem, |(id, _)| id);
-                by_id.entry(id.to_string()).or_default().push(p.clone());
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let name = entry.file_name();
+            let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".toml")) else {
+                continue;
+            };
+            if stem.is_empty() {
+                continue;
+            }
+            let id = stem.split_once('@').map_or(stem, |(id, _)| id);
+            if wanted.contains(id) {
+                by_id.entry(id.to_string()).or_default().push(entry.path());
+            }
+            if odd {
+                all.push(entry.path());
             }
         }
+        // One folder: ordering by file name is ordering by path.
+        let by_name = |a: &PathBuf, b: &PathBuf| a.file_name().cmp(&b.file_name());
+        for files in by_id.values_mut() {
+            files.sort_unstable_by(by_name);
+        }
+        all.sort_unstable_by(by_name);
         Some(Self { by_id, all })
     }
 
@@ -229,6 +241,12 @@ fn extra_upstreams<'a>(
     known: &LatestById,
     opts: &Options,
 ) -> LatestById {
+    let forks: Vec<(&str, &str)> = forks.into_iter().collect();
+    let wanted: HashSet<&str> = forks
+        .iter()
+        .map(|(_, id)| *id)
+        .filter(|id| !known.contains(id))
+        .collect();
     let mut extra = LatestById::default();
     let mut listings: HashMap<PathBuf, Option<Listing>> = HashMap::new();
     let mut searched: HashSet<(PathBuf, &str)> = HashSet::new();
@@ -243,7 +261,7 @@ fn extra_upstreams<'a>(
         }
         let listing = listings
             .entry(dir)
-            .or_insert_with_key(|dir| Listing::of(dir));
+            .or_insert_with_key(|dir| Listing::of(dir, &wanted));
         let Some(listing) = listing else {
             continue;
         };
