@@ -153,6 +153,19 @@ pub struct Summary {
     pub confidence: Ratio,
 }
 
+impl Summary {
+    /// The summary a report carries.
+    pub fn of(r: &Report) -> Self {
+        Self {
+            score: r.score,
+            grade: r.grade.clone(),
+            grade_before_caps: r.grade_before_caps.clone(),
+            capped_by: r.capped_by.clone(),
+            confidence: r.confidence,
+        }
+    }
+}
+
 /// One control's result before any words.
 struct ControlScore {
     max_points: f64,
@@ -461,14 +474,7 @@ pub fn evaluate_with(
     Report {
         report_format: REPORT_FORMAT,
         stamp,
-        protocol: ProtocolSummary {
-            id: manifest.protocol.id.clone(),
-            name: manifest.protocol.name.clone(),
-            kind: manifest.protocol.kind,
-            as_of: manifest.protocol.as_of,
-            tvl_usd: manifest.tvl(),
-            forked_from: manifest.lineage.as_ref().map(|l| l.forked_from.clone()),
-        },
+        protocol: ProtocolSummary::of(manifest),
         score,
         grade,
         grade_before_caps,

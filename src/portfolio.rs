@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::date::Date;
 use crate::engine::Summary;
-use crate::manifest::{Manifest, ProtocolKind};
-use crate::report::{ManifestStamp, Ratio, Report, RubricStamp, Score, WhatIf};
+use crate::manifest::ProtocolKind;
+use crate::report::{ManifestStamp, ProtocolSummary, Ratio, Report, RubricStamp, Score, WhatIf};
 use crate::rubric::{GateId, Grade, Rubric};
 
 /// Value held at one grade, latest snapshot per protocol.
@@ -81,9 +81,10 @@ pub struct LeagueRow {
 }
 
 impl LeagueRow {
-    /// The row of a manifest graded without a report (see [`crate::score::row_of`]), unranked.
+    /// An unranked row: the protocol, the date it was evaluated as of, its grade, and the
+    /// files graded.
     pub fn new(
-        m: &Manifest,
+        protocol: ProtocolSummary,
         as_of: Date,
         summary: Summary,
         manifest: ManifestStamp,
@@ -92,18 +93,18 @@ impl LeagueRow {
     ) -> Self {
         Self {
             rank: 0,
-            id: m.protocol.id.clone(),
-            name: m.protocol.name.clone(),
-            kind: m.protocol.kind,
+            id: protocol.id,
+            name: protocol.name,
+            kind: protocol.kind,
             as_of,
-            facts_as_of: m.protocol.as_of,
+            facts_as_of: protocol.as_of,
             grade: summary.grade,
             score: summary.score,
             grade_before_caps: summary.grade_before_caps,
             capped_by: summary.capped_by,
             confidence: summary.confidence,
-            tvl_usd: m.tvl(),
-            forked_from: m.lineage.as_ref().map(|l| l.forked_from.clone()),
+            tvl_usd: protocol.tvl_usd,
+            forked_from: protocol.forked_from,
             manifest,
             upstream,
             what_if,
@@ -114,26 +115,14 @@ impl LeagueRow {
 
     /// The row of a report, unranked.
     pub fn of(r: &Report) -> Self {
-        Self {
-            rank: 0,
-            id: r.protocol.id.clone(),
-            name: r.protocol.name.clone(),
-            kind: r.protocol.kind,
-            as_of: r.stamp.evaluated_as_of,
-            facts_as_of: r.protocol.as_of,
-            grade: r.grade.clone(),
-            score: r.score,
-            grade_before_caps: r.grade_before_caps.clone(),
-            capped_by: r.capped_by.clone(),
-            confidence: r.confidence,
-            tvl_usd: r.protocol.tvl_usd,
-            forked_from: r.protocol.forked_from.clone(),
-            manifest: r.stamp.manifest.clone(),
-            upstream: r.stamp.upstream.clone(),
-            what_if: r.what_if.clone(),
-            report: None,
-            graded: 0,
-        }
+        Self::new(
+            r.protocol.clone(),
+            r.stamp.evaluated_as_of,
+            Summary::of(r),
+            r.stamp.manifest.clone(),
+            r.stamp.upstream.clone(),
+            r.what_if.clone(),
+        )
     }
 }
 

@@ -141,6 +141,20 @@ pub struct ProtocolSummary {
     pub forked_from: Option<String>,
 }
 
+impl ProtocolSummary {
+    /// What a report (and a league row) says of the protocol a manifest describes.
+    pub fn of(m: &crate::manifest::Manifest) -> Self {
+        Self {
+            id: m.protocol.id.clone(),
+            name: m.protocol.name.clone(),
+            kind: m.protocol.kind,
+            as_of: m.protocol.as_of,
+            tvl_usd: m.tvl(),
+            forked_from: m.lineage.as_ref().map(|l| l.forked_from.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {

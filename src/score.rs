@@ -15,7 +15,7 @@ use crate::load::{self, Source};
 use crate::manifest::{Incident, Manifest};
 use crate::metrics::Upstream;
 use crate::portfolio::LeagueRow;
-use crate::report::{ManifestStamp, Report, RubricStamp, Stamp, Standing, WhatIf};
+use crate::report::{ManifestStamp, ProtocolSummary, Report, RubricStamp, Stamp, Standing, WhatIf};
 use crate::rubric::Rubric;
 use crate::whatif::{self, Edit};
 
@@ -88,13 +88,20 @@ pub struct UpstreamFacts {
     pub incidents: Vec<Incident>,
 }
 
+impl Loaded {
+    /// The file as a report stamps it.
+    pub fn stamp(&self) -> ManifestStamp {
+        ManifestStamp {
+            path: self.source.name.clone(),
+            sha256: self.source.sha256().to_string(),
+        }
+    }
+}
+
 impl UpstreamFacts {
     pub fn of(l: &Loaded) -> Self {
         Self {
-            file: ManifestStamp {
-                path: l.source.name.clone(),
-                sha256: l.source.sha256().to_string(),
-            },
+            file: l.stamp(),
             as_of: l.manifest.protocol.as_of,
             incidents: inheritable(l.manifest.incidents.iter().flatten().cloned()),
         }
@@ -115,6 +122,14 @@ pub enum UpstreamFile {
 }
 
 impl UpstreamFile {
+    /// The upstream file as a report stamps it, for a fork whose upstream was found.
+    pub fn stamp(&self) -> Option<ManifestStamp> {
+        match self {
+            UpstreamFile::Found(u) => Some(u.file.clone()),
+            _ => None,
+        }
+    }
+
     /// What the metrics see.
     pub fn metric(&self) -> Upstream<'_> {
         match self {
@@ -531,17 +546,12 @@ pub fn row_of(
     let as_of = opts.as_of.unwrap_or(l.manifest.protocol.as_of);
     let plain = engine::Overrides::default();
     let before = engine::summarise(rubric, &l.manifest, as_of, upstream.metric(), &plain);
-    let file = ManifestStamp {
-        path: l.source.name.clone(),
-        sha256: l.source.sha256().to_string(),
-    };
-    let upstream_file = match upstream {
-        UpstreamFile::Found(u) => Some(u.file.clone()),
-        _ => None,
-    };
+    let file = l.stamp();
+    let upstream_file = upstream.stamp();
     if opts.edits.is_empty() {
+        let protocol = ProtocolSummary::of(&l.manifest);
         return Ok(LeagueRow::new(
-            &l.manifest,
+            protocol,
             as_of,
             before,
             file,
@@ -560,7 +570,7 @@ pub fn row_of(
         },
     };
     Ok(LeagueRow::new(
-        &manifest,
+        ProtocolSummary::of(&manifest),
         as_of,
         after,
         file,
@@ -623,14 +633,8 @@ pub fn evaluate_one(
     let stamp = Stamp {
         tool: tool(),
         rubric: rubric_stamp(rubric),
-        manifest: ManifestStamp {
-            path: l.source.name.clone(),
-            sha256: l.source.sha256().to_string(),
-        },
-        upstream: match upstream {
-            UpstreamFile::Found(u) => Some(u.file.clone()),
-            _ => None,
-        },
+        manifest: l.stamp(),
+        upstream: upstream.stamp(),
         evaluated_as_of: as_of,
     };
     engine::evaluate(rubric, &l.manifest, as_of, upstream.metric(), stamp)

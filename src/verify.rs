@@ -50,18 +50,21 @@ pub enum Subject<'a> {
 pub fn subjects(doc: &J) -> Vec<Subject<'_>> {
     let rows = doc.get("league").and_then(J::as_array);
     if let Some(list) = doc.get("reports").and_then(J::as_array) {
-        let row_of = |i: usize| {
-            rows.into_iter()
-                .flatten()
-                .find(|r| r.get("report").and_then(J::as_u64) == Some(i as u64))
-        };
+        // Each row names the index of its report.
+        let mut row_of: Vec<Option<&J>> = vec![None; list.len()];
+        for row in rows.into_iter().flatten() {
+            if let Some(slot) = row
+                .get("report")
+                .and_then(J::as_u64)
+                .and_then(|i| row_of.get_mut(usize::try_from(i).ok()?))
+            {
+                slot.get_or_insert(row);
+            }
+        }
         return list
             .iter()
-            .enumerate()
-            .map(|(i, report)| Subject::Report {
-                report,
-                row: row_of(i),
-            })
+            .zip(row_of)
+            .map(|(report, row)| Subject::Report { report, row })
             .collect();
     }
     match rows {
