@@ -14,7 +14,9 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+mod common;
+
+use common::ROOT;
 /// A page that has not rendered after this long has hung.
 const TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -54,17 +56,7 @@ struct Visit {
 }
 
 fn posture(args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_posture"))
-        .current_dir(ROOT)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "posture {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::stdout_in(Path::new(ROOT), args)
 }
 
 fn file_url(path: &Path) -> String {

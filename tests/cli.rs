@@ -1,13 +1,9 @@
 //! The command line as a user meets it: outputs, diagnostics and exit codes.
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
 
-fn posture() -> Command {
-    let mut c = Command::cargo_bin("posture").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+use common::posture;
+use predicates::prelude::*;
 
 fn stdout_of(args: &[&str]) -> String {
     let out = posture().args(args).output().unwrap();

@@ -1,13 +1,9 @@
 //! The DAO's side: gap plans, what-ifs, diffs and the init template, through the CLI.
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
 
-fn posture() -> Command {
-    let mut c = Command::cargo_bin("posture").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+use common::posture;
+use predicates::prelude::*;
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = posture()

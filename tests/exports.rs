@@ -4,11 +4,11 @@
 //! The golden files live in `tests/golden/`. After an intended change of output, regenerate
 //! them with `UPDATE_GOLDEN=1 cargo test --test exports` and review the diff before committing.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use common::{ROOT, stdout_in as posture_in};
 
 /// The three-protocol league of the golden files: Aave V3 (a known TVL, so a weighted portfolio
 /// score), Balancer V2 after its exploit (capped), and Beets, a fork of it (so the portfolio has
@@ -18,21 +18,6 @@ const LEAGUE: &[&str] = &[
     "protocols/balancer-v2@2025-11-07.toml",
     "protocols/beets.toml",
 ];
-
-fn posture_in(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::cargo_bin("posture")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "posture {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 fn posture(args: &[&str]) -> Vec<u8> {
     posture_in(Path::new(ROOT), args)
@@ -630,9 +615,7 @@ fn hostile_text_is_inert_in_markdown_table_and_json() {
 
 #[test]
 fn csv_and_html_say_what_they_do_not_render() {
-    let out = Command::cargo_bin("posture")
-        .unwrap()
-        .current_dir(ROOT)
+    let out = common::posture()
         .args(["backtest", "protocols/", "--format", "csv"])
         .output()
         .unwrap();

@@ -1,13 +1,9 @@
 //! `posture verify`: a JSON report re-computed from the inputs it names.
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
 
-fn posture() -> Command {
-    let mut c = Command::cargo_bin("posture").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+use common::posture;
+use predicates::prelude::*;
 
 fn report(dir: &std::path::Path, args: &[&str]) -> std::path::PathBuf {
     let path = dir.join("report.json");
