@@ -287,14 +287,19 @@ fn parse_edits(sets: &[String], err: &mut dyn Write) -> io::Result<Option<Vec<Ed
 }
 
 /// Resolves a grade label of the rubric, or explains which labels exist.
-fn parse_grade(
+/// A grade flag's value on the rubric's scale: `Ok(None)` when the flag is absent, `Err(())`
+/// once a label that is not on the scale has been reported.
+fn grade_flag(
     rubric: &Rubric,
     flag: &str,
-    label: &str,
+    label: Option<&str>,
     err: &mut dyn Write,
-) -> io::Result<Option<Grade>> {
+) -> io::Result<Result<Option<Grade>, ()>> {
+    let Some(label) = label else {
+        return Ok(Ok(None));
+    };
     if let Some(g) = rubric.scale.parse(label) {
-        return Ok(Some(g));
+        return Ok(Ok(Some(g)));
     }
     let mut d = Diagnostic::file_error(
         flag,
@@ -302,7 +307,7 @@ fn parse_grade(
     );
     d.help = did_you_mean(label, &rubric.scale.labels(), "grades");
     emit(err, &[d], None)?;
-    Ok(None)
+    Ok(Err(()))
 }
 
 /// Writes rendered bytes to `-o FILE` or standard output. Small results are rendered first, so
@@ -436,12 +441,9 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
     let Some(rubric) = load_rubric(&args.eval.rubric, err)? else {
         return Ok(exit::BAD_INPUT);
     };
-    let fail_under = match &args.fail_under {
-        None => None,
-        Some(label) => match parse_grade(&rubric, "--fail-under", label, err)? {
-            Some(g) => Some(g),
-            None => return Ok(exit::BAD_INPUT),
-        },
+    let Ok(fail_under) = grade_flag(&rubric, "--fail-under", args.fail_under.as_deref(), err)?
+    else {
+        return Ok(exit::BAD_INPUT);
     };
     let Some(edits) = parse_edits(&args.set, err)? else {
         return Ok(exit::BAD_INPUT);
@@ -544,12 +546,8 @@ fn gaps(args: &GapsArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
     let Some(rubric) = load_rubric(&args.eval.rubric, err)? else {
         return Ok(exit::BAD_INPUT);
     };
-    let target = match &args.target {
-        None => None,
-        Some(label) => match parse_grade(&rubric, "--target", label, err)? {
-            Some(g) => Some(g),
-            None => return Ok(exit::BAD_INPUT),
-        },
+    let Ok(target) = grade_flag(&rubric, "--target", args.target.as_deref(), err)? else {
+        return Ok(exit::BAD_INPUT);
     };
     let Some(edits) = parse_edits(&args.set, err)? else {
         return Ok(exit::BAD_INPUT);

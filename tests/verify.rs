@@ -16,6 +16,20 @@ fn report(dir: &std::path::Path, args: &[&str]) -> std::path::PathBuf {
     path
 }
 
+/// Sets one field of a protocol's league row in a saved league.
+fn tamper_row(league: &std::path::Path, id: &str, field: &str, value: serde_json::Value) {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(league).unwrap()).unwrap();
+    let row = v["league"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|row| row["id"] == id)
+        .unwrap();
+    row[field] = value;
+    std::fs::write(league, serde_json::to_string(&v).unwrap()).unwrap();
+}
+
 #[test]
 fn a_fresh_report_holds_and_a_league_too() {
     let dir = tempfile::tempdir().unwrap();
@@ -117,16 +131,7 @@ fn a_league_row_with_a_changed_manifest_or_grade_is_caught() {
         text.replace("delay_hours = 72", "delay_hours = 0"),
     )
     .unwrap();
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&r).unwrap()).unwrap();
-    let beets = v["league"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|row| row["id"] == "beets")
-        .unwrap();
-    beets["grade"] = serde_json::json!("A");
-    std::fs::write(&r, serde_json::to_string(&v).unwrap()).unwrap();
+    tamper_row(&r, "beets", "grade", serde_json::json!("A"));
     posture()
         .arg("verify")
         .arg(&r)
@@ -181,16 +186,7 @@ fn unreadable_reports_and_missing_inputs_exit_two() {
 fn a_tampered_row_of_a_full_league_is_caught_even_with_its_report_intact() {
     let dir = tempfile::tempdir().unwrap();
     let r = report(dir.path(), &["score", "protocols/", "--full"]);
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&r).unwrap()).unwrap();
-    let row = v["league"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|row| row["id"] == "lido")
-        .unwrap();
-    row["score"] = serde_json::json!(99.9);
-    std::fs::write(&r, serde_json::to_string(&v).unwrap()).unwrap();
+    tamper_row(&r, "lido", "score", serde_json::json!(99.9));
     posture()
         .arg("verify")
         .arg(&r)
