@@ -218,21 +218,27 @@ pub fn portfolio(rubric: &Rubric, rows: &[LeagueRow]) -> Portfolio {
     let tvl: f64 = weighted.iter().map(|(_, t)| t).sum::<f64>() + 0.0;
     let score =
         (tvl > 0.0).then(|| Score(weighted.iter().map(|(r, t)| r.score.0 * t).sum::<f64>() / tvl));
+    // One pass over the holdings: the rows are scattered in memory, and a pass per grade
+    // costs a cache miss per row each time.
+    let mut at = vec![(0usize, 0.0f64); rubric.scale.grades().count()];
+    for r in &holdings {
+        if let Some((n, value)) = at.get_mut(r.grade.rank) {
+            *n += 1;
+            // Starting from 0.0, not -0.0 as an empty float sum does, so no TVL reads as 0.
+            if let Some(t) = r.tvl_usd {
+                *value += t;
+            }
+        }
+    }
     let by_grade = rubric
         .scale
-        .labels()
-        .iter()
-        .filter_map(|l| rubric.scale.parse(l))
-        .map(|g| {
-            let at: Vec<&&LeagueRow> = holdings.iter().filter(|r| r.grade == g).collect();
-            // An empty sum of floats is -0.0; add 0.0 so no TVL reads as 0.
-            let value: f64 = at.iter().filter_map(|r| r.tvl_usd).sum::<f64>() + 0.0;
-            GradeShare {
-                protocols: at.len(),
-                tvl_usd: value,
-                tvl_share: if tvl > 0.0 { value / tvl } else { 0.0 },
-                grade: g,
-            }
+        .grades()
+        .zip(at)
+        .map(|(grade, (protocols, value))| GradeShare {
+            protocols,
+            tvl_usd: value,
+            tvl_share: if tvl > 0.0 { value / tvl } else { 0.0 },
+            grade,
         })
         .collect();
 

@@ -320,6 +320,11 @@ impl GradeScale {
         self.0[grade.rank].min
     }
 
+    /// Every grade, best first.
+    pub fn grades(&self) -> impl Iterator<Item = Grade> + '_ {
+        (0..self.0.len()).map(|rank| self.grade(rank))
+    }
+
     pub fn labels(&self) -> Vec<&str> {
         self.0.iter().map(|s| s.grade.as_str()).collect()
     }
