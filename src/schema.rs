@@ -133,8 +133,8 @@ pub fn toml_validator(kind: Kind) -> &'static jsonschema::Validator<toml_json::T
 /// reads clean into the types is schema-valid only if its tables are where the schema puts them.
 #[derive(Debug)]
 pub enum Tables {
-    /// An object: each property's shape (properties the schema does not know are the types' to
-    /// refuse).
+    /// An object: each property's shape, in name order (properties the schema does not know are
+    /// the types' to refuse).
     Table(Vec<(String, Tables)>),
     /// An array of the shape given.
     List(Box<Tables>),
@@ -151,11 +151,12 @@ impl Tables {
         }
         if is_object(node) {
             let props = node.get("properties").and_then(|p| p.as_object());
-            let shapes = props
+            let mut shapes: Vec<(String, Tables)> = props
                 .into_iter()
                 .flatten()
                 .map(|(name, p)| (name.clone(), Tables::of(root, p, depth + 1)))
                 .collect();
+            shapes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             Tables::Table(shapes)
         } else if let Some(items) = node.get("items") {
             Tables::List(Box::new(Tables::of(root, items, depth + 1)))
@@ -173,10 +174,16 @@ impl Tables {
     }
 
     fn table_holds(props: &[(String, Tables)], table: &toml::de::DeTable) -> bool {
-        props.iter().all(|(key, shape)| {
-            table
-                .get(key.as_str())
-                .is_none_or(|v| shape.holds(v.get_ref()))
+        // Both lists are in key order (the properties sorted when built, the table a BTreeMap
+        // of keys), so one pass over each pairs them, with no lookups.
+        let mut props = props.iter().peekable();
+        table.iter().all(|(key, value)| {
+            let key: &str = key.get_ref();
+            while props.next_if(|(name, _)| name.as_str() < key).is_some() {}
+            match props.peek() {
+                Some((name, shape)) if name == key => shape.holds(value.get_ref()),
+                _ => true,
+            }
         })
     }
 
