@@ -488,6 +488,16 @@ pub fn grade<P: Send, E>(
         Err(f) => take(Graded::Failed(f)),
         Ok(done) => hand_over(&mut graded, done, &mut take),
     })?;
+    // Thousands of held forks and upstream facts take milliseconds to free: the pool does it
+    // while the caller ranks the league.
+    let held: Vec<Box<Loaded>> = forks
+        .into_iter()
+        .filter_map(|(waiting, _, _)| match waiting {
+            Waiting::Held(l) => Some(l),
+            Waiting::Path(_) => None,
+        })
+        .collect();
+    rayon::spawn(move || drop((held, upstreams)));
     Ok(())
 }
 
@@ -641,17 +651,112 @@ pub fn evaluate_one(
 }
 
 /// Best grade first, then higher score, then id and date: a total order, so output is stable.
-pub fn league_order(rows: &mut [LeagueRow]) {
-    rows.sort_by(|a, b| {
-        a.grade
-            .rank
-            .cmp(&b.grade.rank)
-            .then(b.score.0.total_cmp(&a.score.0))
-            .then_with(|| a.id.cmp(&b.id))
-            .then(a.as_of.cmp(&b.as_of))
-            .then_with(|| a.manifest.path.cmp(&b.manifest.path))
+fn league_cmp(a: &LeagueRow, b: &LeagueRow) -> std::cmp::Ordering {
+    a.grade
+        .rank
+        .cmp(&b.grade.rank)
+        .then(b.score.0.total_cmp(&a.score.0))
+        .then_with(|| a.id.cmp(&b.id))
+        .then(a.as_of.cmp(&b.as_of))
+        .then_with(|| a.manifest.path.cmp(&b.manifest.path))
+}
+
+/// Sorts rows into league order ([`league_cmp`]) and numbers them from 1.
+pub fn league_order(rows: &mut Vec<LeagueRow>) {
+    // Rows are large and scattered in memory: sorting small keys (grade, score, the id's first
+    // bytes) settles most comparisons without touching a row, then the rows move once.
+    let mut keys: Vec<(usize, f64, u128, usize)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.grade.rank, r.score.0, prefix(&r.id), i))
+        .collect();
+    keys.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(b.1.total_cmp(&a.1))
+            .then(a.2.cmp(&b.2))
+            .then_with(|| league_cmp(&rows[a.3], &rows[b.3]))
     });
+    let mut unsorted: Vec<Option<LeagueRow>> = std::mem::take(rows).into_iter().map(Some).collect();
+    rows.extend(keys.iter().filter_map(|k| unsorted[k.3].take()));
     for (i, r) in rows.iter_mut().enumerate() {
         r.rank = i + 1;
+    }
+}
+
+/// The first 16 bytes of a text as a number that orders as the text does (shorter texts pad
+/// with zero bytes, which sort first, as a prefix does).
+fn prefix(text: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = text.len().min(16);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Summary;
+    use crate::manifest::ProtocolKind;
+    use crate::report::Ratio;
+    use crate::report::Score;
+    use crate::rubric::GradeScale;
+    use proptest::prelude::*;
+
+    fn row(
+        scale: &GradeScale,
+        (rank, score, id, day, path): (usize, f64, String, i8, u8),
+    ) -> LeagueRow {
+        let as_of = Date::new(2025, 1, day).expect("a valid date");
+        let grade = scale.grade(rank);
+        LeagueRow::new(
+            ProtocolSummary {
+                id,
+                name: String::new(),
+                kind: ProtocolKind::Dex,
+                as_of,
+                tvl_usd: None,
+                forked_from: None,
+            },
+            as_of,
+            Summary {
+                score: Score(score),
+                grade: grade.clone(),
+                grade_before_caps: grade,
+                capped_by: None,
+                confidence: Ratio(1.0),
+            },
+            ManifestStamp {
+                path: format!("p{path}.toml"),
+                sha256: String::new(),
+            },
+            None,
+            None,
+        )
+    }
+
+    proptest! {
+        /// The keyed sort gives exactly the order of the whole comparison, ties, shared id
+        /// prefixes longer than the key's and all.
+        #[test]
+        fn league_order_is_league_cmp(
+            specs in proptest::collection::vec(
+                (0usize..3, prop::sample::select(vec![0.0, 50.0, 50.5, 99.9]),
+                 prop::sample::select(vec!["a", "ab", "a-very-long-protocol-id", "a-very-long-protocol-id-2", "a-very-long-protocol-i"]),
+                 1i8..4, 0u8..3),
+                0..60,
+            )
+        ) {
+            let (rubric, _) = load::rubric_by_name("defi-baseline").expect("the built-in rubric");
+            let mut rows: Vec<LeagueRow> = specs
+                .into_iter()
+                .map(|(g, s, id, d, p)| row(&rubric.scale, (g, s, id.to_string(), d, p)))
+                .collect();
+            let mut expected = rows.clone();
+            expected.sort_by(league_cmp);
+            league_order(&mut rows);
+            let key = |r: &LeagueRow| (r.id.clone(), r.as_of, r.manifest.path.clone(), r.grade.rank, r.score.0);
+            prop_assert_eq!(rows.iter().map(key).collect::<Vec<_>>(), expected.iter().map(key).collect::<Vec<_>>());
+            prop_assert!(rows.iter().enumerate().all(|(i, r)| r.rank == i + 1));
+        }
     }
 }
