@@ -49,13 +49,10 @@ impl<'a> Measurements<'a> {
     /// Takes a measurement's working (evidence, disregarded facts, note) for its last control,
     /// instead of copying it: what stays behind is the value, all that gates read.
     fn take(&mut self, id: MetricId) -> Measurement {
-        let value = self.get(id).value.clone();
-        let slot = id.index();
-        self.cache[slot]
-            .replace(Measurement {
-                value,
-                ..Measurement::default()
-            })
+        self.get(id);
+        self.cache[id.index()]
+            .as_mut()
+            .map(Measurement::take_working)
             .unwrap_or_default()
     }
 }
@@ -190,21 +187,15 @@ fn measurements<'a>(
     as_of: Date,
     upstream: Upstream<'a>,
     overrides: &Overrides,
+    words: bool,
 ) -> Measurements<'a> {
     let mut ms = Measurements {
-        ctx: Context::new(manifest, as_of, upstream, &rubric.reputable_firms),
+        ctx: Context::new(manifest, as_of, upstream, &rubric.reputable_firms, words),
         cache: vec![None; metrics::CATALOGUE.len()],
     };
     for (id, value) in &overrides.0 {
-        ms.cache[id.index()] = Some(Measurement {
-            value: Some(value.clone()),
-            used: vec![metrics::Evidence {
-                fact: format!("what-if {}={}", metrics::def(*id).name, show_value(value)),
-                source: Some("what-if".into()),
-            }],
-            disregarded: Vec::new(),
-            note: Some("what-if value".into()),
-        });
+        let fact = format!("what-if {}={}", metrics::def(*id).name, show_value(value));
+        ms.cache[id.index()] = Some(Measurement::forced(value.clone(), fact));
     }
     ms
 }
@@ -364,11 +355,9 @@ pub fn summarise(
     upstream: Upstream<'_>,
     overrides: &Overrides,
 ) -> Summary {
-    tally(
-        rubric,
-        &mut measurements(rubric, manifest, as_of, upstream, overrides),
-    )
-    .summary
+    // Without words: a summary reads values and whether they are sourced, nothing else.
+    let mut ms = measurements(rubric, manifest, as_of, upstream, overrides, false);
+    tally(rubric, &mut ms).summary
 }
 
 /// As [`evaluate`], with some metrics forced to hypothetical values.
@@ -380,7 +369,7 @@ pub fn evaluate_with(
     overrides: &Overrides,
     stamp: Stamp,
 ) -> Report {
-    let mut ms = measurements(rubric, manifest, as_of, upstream, overrides);
+    let mut ms = measurements(rubric, manifest, as_of, upstream, overrides, true);
     let t = tally(rubric, &mut ms);
 
     // Gates read the metrics' values only, so the words are taken, not copied, once every

@@ -114,7 +114,7 @@ pub struct Disregarded {
 }
 
 /// The value of one metric for one manifest at one date, with its working.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {
     /// `None` when the manifest does not say: unknown, never a pass.
     pub value: Option<Value>,
@@ -122,36 +122,99 @@ pub struct Measurement {
     pub disregarded: Vec<Disregarded>,
     /// One line a reader needs to understand the value (uncovered chains, inherited incidents).
     pub note: Option<String>,
+    /// Whether every fact used carries a source: kept even when the facts' words are not.
+    sourced: bool,
+    /// Whether the working is written out. A summary needs only the value and whether it is
+    /// sourced, and writing the words is most of what measuring costs.
+    words: bool,
+}
+
+impl Default for Measurement {
+    fn default() -> Self {
+        Self {
+            value: None,
+            used: Vec::new(),
+            disregarded: Vec::new(),
+            note: None,
+            sourced: true,
+            words: true,
+        }
+    }
 }
 
 impl Measurement {
-    fn unknown() -> Self {
-        Self::default()
-    }
-
-    fn of(value: Value) -> Self {
+    /// A value a what-if forces, with the what-if as its only evidence.
+    pub fn forced(value: Value, fact: String) -> Self {
         Self {
             value: Some(value),
             ..Self::default()
         }
+        .using_with(|| fact, Some("what-if"))
+        .noting("what-if value")
     }
 
-    fn using(mut self, fact: impl Into<String>, source: Option<&str>) -> Self {
-        self.used.push(Evidence {
-            fact: fact.into(),
-            source: source.map(str::to_string),
-        });
+    fn using(self, fact: &str, source: Option<&str>) -> Self {
+        self.using_with(|| fact.to_string(), source)
+    }
+
+    /// Records a fact used; its words are written only when the working is.
+    fn using_with(mut self, fact: impl FnOnce() -> String, source: Option<&str>) -> Self {
+        self.sourced &= is_sourced(source);
+        if self.words {
+            self.used.push(Evidence {
+                fact: fact(),
+                source: source.map(str::to_string),
+            });
+        }
         self
     }
 
-    fn noting(mut self, note: impl Into<String>) -> Self {
-        self.note = Some(note.into());
+    fn noting(self, note: &str) -> Self {
+        self.noting_with(|| note.to_string())
+    }
+
+    fn noting_with(mut self, note: impl FnOnce() -> String) -> Self {
+        if self.words {
+            self.note = Some(note());
+        }
         self
+    }
+
+    /// Records a fact set aside, and why.
+    fn set_aside(
+        &mut self,
+        fact: impl FnOnce() -> String,
+        reason: impl FnOnce() -> String,
+        source: Option<&str>,
+    ) {
+        if self.words {
+            self.disregarded.push(Disregarded {
+                fact: fact(),
+                reason: reason(),
+                source: source.map(str::to_string),
+            });
+        }
+    }
+
+    /// Takes the measurement out, leaving behind its value and whether it is sourced.
+    pub fn take_working(&mut self) -> Measurement {
+        let rest = Measurement {
+            value: self.value.clone(),
+            sourced: self.sourced,
+            words: self.words,
+            ..Measurement::default()
+        };
+        std::mem::replace(self, rest)
     }
 
     /// True when every fact used carries a source.
     pub fn sourced(&self) -> bool {
-        self.used.iter().all(|e| is_sourced(e.source.as_deref()))
+        debug_assert!(
+            !self.words
+                || self.sourced == self.used.iter().all(|e| is_sourced(e.source.as_deref())),
+            "a measurement's sourced flag drifted from its evidence"
+        );
+        self.sourced
     }
 }
 
@@ -171,6 +234,8 @@ pub struct Context<'a> {
     pub upstream: Upstream<'a>,
     /// The rubric's trusted audit firms; empty means every firm counts.
     pub reputable_firms: &'a [String],
+    /// Whether measurements write their working (a report) or only values (a summary).
+    words: bool,
     audits: AuditCoverage,
     proofs: ProofCoverage,
 }
@@ -181,14 +246,32 @@ impl<'a> Context<'a> {
         as_of: Date,
         upstream: Upstream<'a>,
         reputable_firms: &'a [String],
+        words: bool,
     ) -> Self {
         Self {
             manifest,
             as_of,
             upstream,
             reputable_firms,
-            audits: AuditCoverage::analyse(manifest, as_of),
-            proofs: ProofCoverage::analyse(manifest, as_of),
+            words,
+            audits: AuditCoverage::analyse(manifest, as_of, words),
+            proofs: ProofCoverage::analyse(manifest, as_of, words),
+        }
+    }
+
+    /// A measured value, with its working written or not as this evaluation needs.
+    fn of(&self, value: Value) -> Measurement {
+        Measurement {
+            value: Some(value),
+            ..self.unknown()
+        }
+    }
+
+    /// Nothing known yet.
+    fn unknown(&self) -> Measurement {
+        Measurement {
+            words: self.words,
+            ..Measurement::default()
         }
     }
 
@@ -209,17 +292,48 @@ fn audit_label(i: usize, a: &Audit) -> String {
     format!("audits[{i}] {}, {}", a.firm, a.date)
 }
 
+fn proof_label(i: usize, p: &crate::manifest::FormalVerification) -> String {
+    format!("formal_verification[{i}] {}, {}", p.provider, p.date)
+}
+
 /// Why dated, version-scoped evidence does not apply to a deployed component, if it does not.
-fn not_applying(date: Date, covers: &VersionReq, c: &Component, as_of: Date) -> Option<String> {
+fn not_applying<'a>(
+    date: Date,
+    covers: &'a VersionReq,
+    c: &'a Component,
+    as_of: Date,
+) -> Option<Misfit<'a>> {
     if date > as_of {
-        Some(after_evaluation("dated", date, as_of))
+        Some(Misfit::Later(date))
     } else if !covers.matches(&c.version) {
-        Some(format!(
-            "covers {covers}, deployed {} is {}",
-            c.name, c.version
-        ))
+        Some(Misfit::OtherVersion(covers, c))
     } else {
         None
+    }
+}
+
+/// Why evidence does not apply, put in words only when a report needs them.
+enum Misfit<'a> {
+    /// Dated after the evaluation date.
+    Later(Date),
+    /// Covers other versions than the one deployed.
+    OtherVersion(&'a VersionReq, &'a Component),
+    /// In force from a date after the evaluation date.
+    Starts(Date),
+    /// Ended before the evaluation date.
+    Ended(Date),
+}
+
+impl Misfit<'_> {
+    fn words(&self, as_of: Date) -> String {
+        match self {
+            Misfit::Later(date) => after_evaluation("dated", *date, as_of),
+            Misfit::OtherVersion(covers, c) => {
+                format!("covers {covers}, deployed {} is {}", c.name, c.version)
+            }
+            Misfit::Starts(date) => after_evaluation("starts", *date, as_of),
+            Misfit::Ended(date) => format!("ended {date}"),
+        }
     }
 }
 
@@ -229,23 +343,46 @@ fn after_evaluation(what: &str, date: Date, as_of: Date) -> String {
 }
 
 /// Why a bounty or a policy with this window is not in force at the evaluation date, if not.
-fn outside_window(since: Option<Date>, until: Option<Date>, as_of: Date) -> Option<String> {
+fn outside_window(
+    since: Option<Date>,
+    until: Option<Date>,
+    as_of: Date,
+) -> Option<Misfit<'static>> {
     match (since, until) {
-        (Some(s), _) if s > as_of => Some(after_evaluation("starts", s, as_of)),
-        (_, Some(u)) if u < as_of => Some(format!("ended {u}")),
+        (Some(s), _) if s > as_of => Some(Misfit::Starts(s)),
+        (_, Some(u)) if u < as_of => Some(Misfit::Ended(u)),
         _ => None,
     }
 }
 
-/// Disregarded evidence, each (fact, reason) once, in the order first met.
-#[derive(Debug, Default)]
+/// Disregarded evidence, each (fact, reason) once, in the order first met; nothing at all when
+/// the working is not written.
+#[derive(Debug)]
 struct SetAside {
+    words: bool,
     seen: BTreeSet<(String, String)>,
     list: Vec<Disregarded>,
 }
 
 impl SetAside {
-    fn push(&mut self, fact: String, reason: String, source: &Option<String>) {
+    fn new(words: bool) -> Self {
+        Self {
+            words,
+            seen: BTreeSet::new(),
+            list: Vec::new(),
+        }
+    }
+
+    fn push(
+        &mut self,
+        fact: impl FnOnce() -> String,
+        reason: impl FnOnce() -> String,
+        source: &Option<String>,
+    ) {
+        if !self.words {
+            return;
+        }
+        let (fact, reason) = (fact(), reason());
         if self.seen.insert((fact.clone(), reason.clone())) {
             self.list.push(Disregarded {
                 fact,
@@ -268,11 +405,11 @@ struct AuditCoverage {
 }
 
 impl AuditCoverage {
-    fn analyse(m: &Manifest, as_of: Date) -> Self {
+    fn analyse(m: &Manifest, as_of: Date, words: bool) -> Self {
         let Some(audits) = &m.audits else {
             return Self::default();
         };
-        let mut aside = SetAside::default();
+        let mut aside = SetAside::new(words);
         let mut covering = Vec::new();
         let mut clean = Vec::new();
         for c in m.components.iter().filter(|c| c.core) {
@@ -282,15 +419,15 @@ impl AuditCoverage {
                 if a.kind != AuditKind::Code || !a.scope.contains(&c.name) {
                     continue;
                 }
-                if let Some(reason) = not_applying(a.date, &a.covers, c, as_of) {
-                    aside.push(audit_label(i, a), reason, &a.source);
+                if let Some(misfit) = not_applying(a.date, &a.covers, c, as_of) {
+                    aside.push(|| audit_label(i, a), || misfit.words(as_of), &a.source);
                     continue;
                 }
                 cov.push(i);
                 let open = a.unresolved.map_or(0, |u| u.critical + u.high);
                 if open > 0 {
-                    let reason = format!("{open} unresolved critical/high findings");
-                    aside.push(audit_label(i, a), reason, &a.source);
+                    let reason = || format!("{open} unresolved critical/high findings");
+                    aside.push(|| audit_label(i, a), reason, &a.source);
                 } else {
                     cln.push(i);
                 }
@@ -317,11 +454,11 @@ struct ProofCoverage {
 }
 
 impl ProofCoverage {
-    fn analyse(m: &Manifest, as_of: Date) -> Self {
+    fn analyse(m: &Manifest, as_of: Date, words: bool) -> Self {
         let Some(proofs) = &m.formal_verification else {
             return Self::default();
         };
-        let mut aside = SetAside::default();
+        let mut aside = SetAside::new(words);
         let mut covered = Vec::new();
         let mut used = BTreeSet::new();
         for c in m.components.iter().filter(|c| c.core) {
@@ -331,11 +468,9 @@ impl ProofCoverage {
                     continue;
                 }
                 match not_applying(p.date, &p.covers, c, as_of) {
-                    Some(reason) => aside.push(
-                        format!("formal_verification[{i}] {}, {}", p.provider, p.date),
-                        reason,
-                        &p.source,
-                    ),
+                    Some(misfit) => {
+                        aside.push(|| proof_label(i, p), || misfit.words(as_of), &p.source)
+                    }
                     None => {
                         any = true;
                         used.insert(i);
@@ -355,10 +490,10 @@ impl ProofCoverage {
 
 fn audits_measurement(ctx: &Context, value: Value, indices: &BTreeSet<usize>) -> Measurement {
     let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
-    let mut m = Measurement::of(value);
+    let mut m = ctx.of(value);
     for &i in indices {
         let a = &audits[i];
-        m = m.using(audit_label(i, a), a.source.as_deref());
+        m = m.using_with(|| audit_label(i, a), a.source.as_deref());
     }
     m.disregarded = ctx.audits.disregarded.clone();
     m
@@ -366,7 +501,7 @@ fn audits_measurement(ctx: &Context, value: Value, indices: &BTreeSet<usize>) ->
 
 fn min_firms_per_core_component(ctx: &Context) -> Measurement {
     if !ctx.audits.known || !ctx.has_core() {
-        return Measurement::unknown();
+        return ctx.unknown();
     }
     let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
     let mut used = BTreeSet::new();
@@ -383,7 +518,7 @@ fn min_firms_per_core_component(ctx: &Context) -> Measurement {
     }
     let (n, name) = weakest.unwrap_or((0, ""));
     audits_measurement(ctx, Value::Number(n as f64), &used)
-        .noting(format!("fewest independent firms: {n}, on `{name}`"))
+        .noting_with(|| format!("fewest independent firms: {n}, on `{name}`"))
 }
 
 /// True when a firm's name is on the rubric's list (case-insensitive; a list entry may be the
@@ -399,7 +534,7 @@ fn reputable(ctx: &Context, firm: &str) -> bool {
 
 fn min_reputable_firms(ctx: &Context) -> Measurement {
     if !ctx.audits.known || !ctx.has_core() {
-        return Measurement::unknown();
+        return ctx.unknown();
     }
     let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
     let mut used = BTreeSet::new();
@@ -421,12 +556,12 @@ fn min_reputable_firms(ctx: &Context) -> Measurement {
     }
     let (n, name) = weakest.unwrap_or((0, ""));
     audits_measurement(ctx, Value::Number(n as f64), &used)
-        .noting(format!("fewest reputable firms: {n}, on `{name}`"))
+        .noting_with(|| format!("fewest reputable firms: {n}, on `{name}`"))
 }
 
 fn uncovered_core_components(ctx: &Context) -> Measurement {
     if !ctx.audits.known || !ctx.has_core() {
-        return Measurement::unknown();
+        return ctx.unknown();
     }
     let uncovered: Vec<&str> = ctx
         .core()
@@ -439,13 +574,13 @@ fn uncovered_core_components(ctx: &Context) -> Measurement {
     if uncovered.is_empty() {
         m
     } else {
-        m.noting(format!("no audit covers: {}", uncovered.join(", ")))
+        m.noting_with(|| format!("no audit covers: {}", uncovered.join(", ")))
     }
 }
 
 fn newest_covering_age_days(ctx: &Context) -> Measurement {
     if !ctx.audits.known || !ctx.has_core() {
-        return Measurement::unknown();
+        return ctx.unknown();
     }
     let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
     let newest = ctx
@@ -467,7 +602,7 @@ fn newest_covering_age_days(ctx: &Context) -> Measurement {
 
 fn unresolved_critical(ctx: &Context) -> Measurement {
     if !ctx.audits.known {
-        return Measurement::unknown();
+        return ctx.unknown();
     }
     let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
     let covering: BTreeSet<usize> = ctx.audits.covering.iter().flatten().copied().collect();
@@ -480,33 +615,29 @@ fn unresolved_critical(ctx: &Context) -> Measurement {
 
 fn economic_recent_count(ctx: &Context) -> Measurement {
     let Some(audits) = &ctx.manifest.audits else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
     let window_start = ctx.as_of.minus_days(RECENT_DAYS);
-    let mut m = Measurement::of(Value::None);
+    let mut m = ctx.of(Value::None);
     let mut n = 0;
     for (i, a) in audits.iter().enumerate() {
         if a.kind != AuditKind::Economic {
             continue;
         }
-        let label = audit_label(i, a);
-        let reason = if a.date > ctx.as_of {
-            Some(after_evaluation("dated", a.date, ctx.as_of))
+        let label = || audit_label(i, a);
+        let source = a.source.as_deref();
+        if a.date > ctx.as_of {
+            m.set_aside(
+                label,
+                || after_evaluation("dated", a.date, ctx.as_of),
+                source,
+            );
         } else if a.date < window_start {
-            Some(format!("dated {}, older than 24 months", a.date))
+            let reason = || format!("dated {}, older than 24 months", a.date);
+            m.set_aside(label, reason, source);
         } else {
-            None
-        };
-        match reason {
-            Some(reason) => m.disregarded.push(Disregarded {
-                fact: label,
-                reason,
-                source: a.source.clone(),
-            }),
-            None => {
-                n += 1;
-                m = m.using(label, a.source.as_deref());
-            }
+            n += 1;
+            m = m.using_with(label, source);
         }
     }
     m.value = Some(Value::Number(f64::from(n)));
@@ -518,7 +649,7 @@ fn economic_recent_count(ctx: &Context) -> Measurement {
 
 fn proof_core_coverage(ctx: &Context) -> Measurement {
     if !ctx.proofs.known || !ctx.has_core() {
-        return Measurement::unknown();
+        return ctx.unknown();
     }
     let proofs = ctx
         .manifest
@@ -527,13 +658,10 @@ fn proof_core_coverage(ctx: &Context) -> Measurement {
         .unwrap_or_default();
     let total = ctx.proofs.covered.len();
     let covered = ctx.proofs.covered.iter().filter(|c| **c).count();
-    let mut m = Measurement::of(Value::Number(covered as f64 / total as f64));
+    let mut m = ctx.of(Value::Number(covered as f64 / total as f64));
     for &i in &ctx.proofs.used {
         let p = &proofs[i];
-        m = m.using(
-            format!("formal_verification[{i}] {}, {}", p.provider, p.date),
-            p.source.as_deref(),
-        );
+        m = m.using_with(|| proof_label(i, p), p.source.as_deref());
     }
     m.disregarded = ctx.proofs.disregarded.clone();
     let missing: Vec<&str> = ctx
@@ -543,7 +671,7 @@ fn proof_core_coverage(ctx: &Context) -> Measurement {
         .map(|(c, _)| c.name.as_str())
         .collect();
     if !missing.is_empty() {
-        m = m.noting(format!("not formally verified: {}", missing.join(", ")));
+        m = m.noting_with(|| format!("not formally verified: {}", missing.join(", ")));
     }
     m
 }
@@ -553,15 +681,15 @@ fn active_monitoring<'a>(
     ctx: &Context<'a>,
 ) -> Result<&'a crate::manifest::Monitoring, Measurement> {
     let Some(mon) = &ctx.manifest.monitoring else {
-        return Err(Measurement::unknown());
+        return Err(ctx.unknown());
     };
     if let Some(since) = mon.since.filter(|s| *s > ctx.as_of) {
-        let mut m = Measurement::unknown();
-        m.disregarded.push(Disregarded {
-            fact: "monitoring".into(),
-            reason: after_evaluation("in place since", since, ctx.as_of),
-            source: mon.source.clone(),
-        });
+        let mut m = ctx.unknown();
+        m.set_aside(
+            || "monitoring".into(),
+            || after_evaluation("in place since", since, ctx.as_of),
+            mon.source.as_deref(),
+        );
         return Err(m);
     }
     Ok(mon)
@@ -569,7 +697,8 @@ fn active_monitoring<'a>(
 
 fn monitoring_level(ctx: &Context) -> Measurement {
     match active_monitoring(ctx) {
-        Ok(mon) => Measurement::of(Value::Level(mon.level.as_str()))
+        Ok(mon) => ctx
+            .of(Value::Level(mon.level.as_str()))
             .using("monitoring", mon.source.as_deref()),
         Err(m) => m,
     }
@@ -584,7 +713,8 @@ fn monitoring_level_rank(ctx: &Context) -> Measurement {
                 MonitoringLevel::Realtime => 2.0,
                 MonitoringLevel::AutomatedResponse => 3.0,
             };
-            Measurement::of(Value::Number(rank)).using("monitoring", mon.source.as_deref())
+            ctx.of(Value::Number(rank))
+                .using("monitoring", mon.source.as_deref())
         }
         Err(m) => m,
     }
@@ -592,7 +722,7 @@ fn monitoring_level_rank(ctx: &Context) -> Measurement {
 
 /// Share of deployment TVL on chains a safeguard reaches, and the chains it misses.
 /// `chains` absent means every deployment; deployments without TVL weigh equally.
-fn tvl_share(ctx: &Context, chains: Option<&[String]>) -> Option<(f64, Vec<String>)> {
+fn tvl_share<'a>(ctx: &Context<'a>, chains: Option<&[String]>) -> Option<(f64, Vec<&'a str>)> {
     let d = &ctx.manifest.deployments;
     if d.is_empty() {
         return None;
@@ -613,18 +743,24 @@ fn tvl_share(ctx: &Context, chains: Option<&[String]>) -> Option<(f64, Vec<Strin
         if reached {
             covered += weight(i);
         } else {
-            missed.push(dep.chain.clone());
+            missed.push(dep.chain.as_str());
         }
     }
     Some((covered / total, missed))
 }
 
-fn coverage_measurement(share: f64, missed: &[String], what: &str) -> Measurement {
-    let m = Measurement::of(Value::Number(share));
+/// Every chain the protocol is deployed on: all a safeguard that does not work misses.
+fn every_chain<'a>(ctx: &Context<'a>) -> Vec<&'a str> {
+    let d = &ctx.manifest.deployments;
+    d.iter().map(|d| d.chain.as_str()).collect()
+}
+
+fn coverage_measurement(ctx: &Context, share: f64, missed: &[&str], what: &str) -> Measurement {
+    let m = ctx.of(Value::Number(share));
     if missed.is_empty() {
         m
     } else {
-        m.noting(format!("{what} misses: {}", missed.join(", ")))
+        m.noting_with(|| format!("{what} misses: {}", missed.join(", ")))
     }
 }
 
@@ -634,20 +770,14 @@ fn monitoring_tvl_coverage(ctx: &Context) -> Measurement {
         Err(m) => return m,
     };
     let Some((share, missed)) = tvl_share(ctx, mon.chains.as_deref()) else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
-    let all: Vec<String> = ctx
-        .manifest
-        .deployments
-        .iter()
-        .map(|d| d.chain.clone())
-        .collect();
     let (share, missed) = if mon.level == MonitoringLevel::None {
-        (0.0, all)
+        (0.0, every_chain(ctx))
     } else {
         (share, missed)
     };
-    coverage_measurement(share, &missed, "monitoring")
+    coverage_measurement(ctx, share, &missed, "monitoring")
         .using("monitoring", mon.source.as_deref())
         .using("deployments", deployments_source(ctx))
 }
@@ -665,49 +795,45 @@ fn deployments_source<'a>(ctx: &Context<'a>) -> Option<&'a str> {
 /// The pause's state at the evaluation date: none, expired, undrilled or drilled.
 fn pause_state(ctx: &Context) -> Measurement {
     let Some(p) = &ctx.manifest.pause else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
-    let m = Measurement::default().using("pause", p.source.as_deref());
-    let (level, note) = if !p.available {
-        ("none", None)
-    } else if let Some(end) = p.expires.filter(|e| *e < ctx.as_of) {
-        ("expired", Some(format!("pause window expired on {end}")))
-    } else {
-        match p.last_drill.filter(|d| *d <= ctx.as_of) {
-            Some(d) if d.days_until(ctx.as_of) <= DRILL_DAYS => {
-                ("drilled", Some(format!("last drilled {d}")))
-            }
-            Some(d) => (
-                "undrilled",
-                Some(format!("last drilled {d}, more than a year before")),
-            ),
-            None => ("undrilled", Some("no documented drill".to_string())),
-        }
+    let expired = p.expires.filter(|e| *e < ctx.as_of);
+    let drill = p.last_drill.filter(|d| *d <= ctx.as_of);
+    let drilled = drill.is_some_and(|d| d.days_until(ctx.as_of) <= DRILL_DAYS);
+    let level = match (p.available, expired, drilled) {
+        (false, _, _) => "none",
+        (true, Some(_), _) => "expired",
+        (true, None, true) => "drilled",
+        (true, None, false) => "undrilled",
     };
-    let mut m = Measurement {
-        value: Some(Value::Level(level)),
-        ..m
-    };
-    m.note = note;
-    m
+    let m = ctx
+        .of(Value::Level(level))
+        .using("pause", p.source.as_deref());
+    if !p.available {
+        return m;
+    }
+    m.noting_with(|| match (expired, drill) {
+        (Some(end), _) => format!("pause window expired on {end}"),
+        (None, Some(d)) if drilled => format!("last drilled {d}"),
+        (None, Some(d)) => format!("last drilled {d}, more than a year before"),
+        (None, None) => "no documented drill".to_string(),
+    })
 }
 
 fn pause_tvl_coverage(ctx: &Context) -> Measurement {
     let Some(p) = &ctx.manifest.pause else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
     let Some((share, missed)) = tvl_share(ctx, p.chains.as_deref()) else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
     let works = p.available && p.expires.is_none_or(|e| e >= ctx.as_of);
-    let all: Vec<String> = ctx
-        .manifest
-        .deployments
-        .iter()
-        .map(|d| d.chain.clone())
-        .collect();
-    let (share, missed) = if works { (share, missed) } else { (0.0, all) };
-    coverage_measurement(share, &missed, "pause")
+    let (share, missed) = if works {
+        (share, missed)
+    } else {
+        (0.0, every_chain(ctx))
+    };
+    coverage_measurement(ctx, share, &missed, "pause")
         .using("pause", p.source.as_deref())
         .using("deployments", deployments_source(ctx))
 }
@@ -716,15 +842,12 @@ fn weakest_coverage(ctx: &Context) -> Measurement {
     let mon = monitoring_tvl_coverage(ctx);
     let pause = pause_tvl_coverage(ctx);
     let (Some(Value::Number(a)), Some(Value::Number(b))) = (&mon.value, &pause.value) else {
-        let mut m = Measurement::unknown();
+        let mut m = ctx.unknown();
         m.disregarded = [mon.disregarded, pause.disregarded].concat();
         return m;
     };
-    let notes: Vec<String> = [&mon.note, &pause.note]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
+    let value = Value::Number(a.min(*b));
+    let notes: Vec<String> = [mon.note, pause.note].into_iter().flatten().collect();
     let mut used = mon.used;
     for e in pause.used {
         if !used.contains(&e) {
@@ -732,16 +855,18 @@ fn weakest_coverage(ctx: &Context) -> Measurement {
         }
     }
     Measurement {
-        value: Some(Value::Number(a.min(*b))),
+        value: Some(value),
         used,
         disregarded: Vec::new(),
         note: (!notes.is_empty()).then(|| notes.join("; ")),
+        sourced: mon.sourced && pause.sourced,
+        words: ctx.words,
     }
 }
 
 fn incident_response_practices(ctx: &Context) -> Measurement {
     let Some(ir) = &ctx.manifest.incident_response else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
     let drilled = ir
         .last_drill
@@ -753,33 +878,34 @@ fn incident_response_practices(ctx: &Context) -> Measurement {
     ];
     let missing: Vec<&str> = have.iter().filter(|(h, _)| !h).map(|(_, n)| *n).collect();
     let n = have.iter().filter(|(h, _)| *h).count();
-    let m =
-        Measurement::of(Value::Number(n as f64)).using("incident_response", ir.source.as_deref());
+    let m = ctx
+        .of(Value::Number(n as f64))
+        .using("incident_response", ir.source.as_deref());
     if missing.is_empty() {
         m
     } else {
-        m.noting(format!("missing: {}", missing.join(", ")))
+        m.noting_with(|| format!("missing: {}", missing.join(", ")))
     }
 }
 
 fn incident_response_plan_public(ctx: &Context) -> Measurement {
     match &ctx.manifest.incident_response {
         Some(ir) => match ir.plan_public {
-            Some(p) => {
-                Measurement::of(Value::Bool(p)).using("incident_response", ir.source.as_deref())
-            }
-            None => Measurement::unknown(),
+            Some(p) => ctx
+                .of(Value::Bool(p))
+                .using("incident_response", ir.source.as_deref()),
+            None => ctx.unknown(),
         },
-        None => Measurement::unknown(),
+        None => ctx.unknown(),
     }
 }
 
 fn timelock_delay_hours(ctx: &Context) -> Measurement {
     match &ctx.manifest.timelock {
-        Some(t) => {
-            Measurement::of(Value::Number(t.delay_hours)).using("timelock", t.source.as_deref())
-        }
-        None => Measurement::unknown(),
+        Some(t) => ctx
+            .of(Value::Number(t.delay_hours))
+            .using("timelock", t.source.as_deref()),
+        None => ctx.unknown(),
     }
 }
 
@@ -793,9 +919,9 @@ fn upgrades_timelocked(ctx: &Context) -> bool {
 
 fn admin_model(ctx: &Context) -> Measurement {
     let Some(a) = &ctx.manifest.admin else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
-    let mut m = Measurement::default().using("admin", a.source.as_deref());
+    let mut m = ctx.unknown().using("admin", a.source.as_deref());
     let level = match a.control {
         AdminControl::Immutable => "immutable",
         AdminControl::Eoa => "eoa",
@@ -833,9 +959,9 @@ fn admin_model(ctx: &Context) -> Measurement {
 
 fn upgradeability_model(ctx: &Context) -> Measurement {
     let Some(u) = &ctx.manifest.upgradeability else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
-    let mut m = Measurement::default().using("upgradeability", u.source.as_deref());
+    let mut m = ctx.unknown().using("upgradeability", u.source.as_deref());
     let level = if !u.upgradeable {
         "immutable"
     } else if ctx
@@ -861,9 +987,9 @@ fn upgradeability_model(ctx: &Context) -> Measurement {
 
 fn immutable_and_no_admin(ctx: &Context) -> Measurement {
     let (Some(u), Some(a)) = (&ctx.manifest.upgradeability, &ctx.manifest.admin) else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
-    Measurement::of(Value::Bool(
+    ctx.of(Value::Bool(
         !u.upgradeable && a.control == AdminControl::Immutable,
     ))
     .using("upgradeability", u.source.as_deref())
@@ -872,16 +998,14 @@ fn immutable_and_no_admin(ctx: &Context) -> Measurement {
 
 fn bounty_vs_benchmark(ctx: &Context) -> Measurement {
     let Some(b) = &ctx.manifest.bug_bounty else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
-    if let Some(reason) = outside_window(b.since, b.until, ctx.as_of) {
-        let mut m =
-            Measurement::of(Value::Number(0.0)).noting(format!("no active bounty: {reason}"));
-        m.disregarded.push(Disregarded {
-            fact: "bug_bounty".into(),
-            reason,
-            source: b.source.clone(),
-        });
+    if let Some(misfit) = outside_window(b.since, b.until, ctx.as_of) {
+        let reason = || misfit.words(ctx.as_of);
+        let mut m = ctx
+            .of(Value::Number(0.0))
+            .noting_with(|| format!("no active bounty: {}", reason()));
+        m.set_aside(|| "bug_bounty".into(), reason, b.source.as_deref());
         return m;
     }
     let benchmark = ctx
@@ -890,13 +1014,16 @@ fn bounty_vs_benchmark(ctx: &Context) -> Measurement {
             BOUNTY_BENCHMARK_USD.min(tvl * 0.1)
         })
         .max(1.0);
-    let mut m = Measurement::of(Value::Number(b.max_payout_usd / benchmark))
+    let mut m = ctx
+        .of(Value::Number(b.max_payout_usd / benchmark))
         .using("bug_bounty", b.source.as_deref())
-        .noting(format!(
-            "max payout ${} against a ${} benchmark",
-            thousands(b.max_payout_usd),
-            thousands(benchmark)
-        ));
+        .noting_with(|| {
+            format!(
+                "max payout ${} against a ${} benchmark",
+                thousands(b.max_payout_usd),
+                thousands(benchmark)
+            )
+        });
     if ctx.manifest.protocol.tvl_usd.is_some() {
         m = m.using("protocol.tvl_usd", ctx.manifest.protocol.source.as_deref());
     }
@@ -905,25 +1032,24 @@ fn bounty_vs_benchmark(ctx: &Context) -> Measurement {
 
 fn insurance_tvl_share(ctx: &Context) -> Measurement {
     let Some(policies) = &ctx.manifest.insurance else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
     let Some(tvl) = ctx.tvl().filter(|t| *t > 0.0) else {
-        return Measurement::unknown().noting("insurance share needs the protocol's TVL");
+        return ctx
+            .unknown()
+            .noting("insurance share needs the protocol's TVL");
     };
-    let mut m =
-        Measurement::default().using("protocol.tvl_usd", ctx.manifest.protocol.source.as_deref());
+    let mut m = ctx
+        .unknown()
+        .using("protocol.tvl_usd", ctx.manifest.protocol.source.as_deref());
     let mut cover = 0.0;
     for (i, p) in policies.iter().enumerate() {
-        let fact = format!("insurance[{i}] {}", p.provider);
+        let fact = || format!("insurance[{i}] {}", p.provider);
         match outside_window(p.since, p.until, ctx.as_of) {
-            Some(reason) => m.disregarded.push(Disregarded {
-                fact,
-                reason,
-                source: p.source.clone(),
-            }),
+            Some(misfit) => m.set_aside(fact, || misfit.words(ctx.as_of), p.source.as_deref()),
             None => {
                 cover += p.coverage_usd;
-                m = m.using(fact, p.source.as_deref());
+                m = m.using_with(fact, p.source.as_deref());
             }
         }
     }
@@ -955,9 +1081,9 @@ fn incident_label(i: usize, inc: &crate::manifest::Incident) -> String {
 fn incidents_record(ctx: &Context) -> Measurement {
     let past = past_incidents(ctx);
     let window_start = ctx.as_of.minus_days(RECENT_DAYS);
-    let mut m = Measurement::default();
+    let mut m = ctx.unknown();
     for (i, inc) in &past {
-        m = m.using(incident_label(*i, inc), inc.source());
+        m = m.using_with(|| incident_label(*i, inc), inc.source());
     }
     let level = if past.iter().any(|(_, i)| !i.resolved) {
         "unresolved"
@@ -980,11 +1106,11 @@ fn incidents_record(ctx: &Context) -> Measurement {
 
 fn incidents_unresolved(ctx: &Context) -> Measurement {
     let past = past_incidents(ctx);
-    let mut m = Measurement::default();
+    let mut m = ctx.unknown();
     let mut n = 0;
     for (i, inc) in past.iter().filter(|(_, i)| !i.resolved) {
         n += 1;
-        m = m.using(incident_label(*i, inc), inc.source());
+        m = m.using_with(|| incident_label(*i, inc), inc.source());
     }
     m.value = Some(Value::Number(f64::from(n)));
     m
@@ -992,26 +1118,31 @@ fn incidents_unresolved(ctx: &Context) -> Measurement {
 
 fn maturity_days_without_loss(ctx: &Context) -> Measurement {
     let Some(launched) = ctx.manifest.protocol.launched else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
-    let mut m =
-        Measurement::default().using("protocol.launched", ctx.manifest.protocol.source.as_deref());
     let mut since = launched;
+    let mut last_loss = None;
     for (i, inc) in past_incidents(ctx) {
         if inc.loss_usd > 0.0 && inc.date > since {
             since = inc.date;
-            m.used.truncate(1);
-            m = m.using(incident_label(i, inc), inc.source());
+            last_loss = Some((i, inc));
         }
     }
-    m.value = Some(Value::Number(since.days_until(ctx.as_of).max(0) as f64));
-    m
+    let m = ctx
+        .of(Value::Number(since.days_until(ctx.as_of).max(0) as f64))
+        .using("protocol.launched", ctx.manifest.protocol.source.as_deref());
+    match last_loss {
+        Some((i, inc)) => m.using_with(|| incident_label(i, inc), inc.source()),
+        None => m,
+    }
 }
 
 fn not_a_fork(ctx: &Context) -> Measurement {
     match &ctx.manifest.lineage {
-        None => Measurement::of(Value::Bool(true)),
-        Some(l) => Measurement::of(Value::Bool(false)).using("lineage", l.source.as_deref()),
+        None => ctx.of(Value::Bool(true)),
+        Some(l) => ctx
+            .of(Value::Bool(false))
+            .using("lineage", l.source.as_deref()),
     }
 }
 
@@ -1019,19 +1150,21 @@ fn not_a_fork(ctx: &Context) -> Measurement {
 /// resolved for itself (an own incident within two days of the upstream's, marked resolved).
 fn inherited_unresolved(ctx: &Context) -> Measurement {
     let Some(lineage) = &ctx.manifest.lineage else {
-        return Measurement::of(Value::Number(0.0)).noting("not a fork");
+        return ctx.of(Value::Number(0.0)).noting("not a fork");
     };
     let upstream = match ctx.upstream {
         Upstream::Found(u) => u,
         Upstream::NotAFork | Upstream::Missing => {
-            return Measurement::unknown().noting(format!(
-                "upstream `{}` is not in the scored set or --protocols folder",
-                lineage.forked_from
-            ));
+            return ctx.unknown().noting_with(|| {
+                format!(
+                    "upstream `{}` is not in the scored set or --protocols folder",
+                    lineage.forked_from
+                )
+            });
         }
     };
     let own = ctx.manifest.incidents.as_deref().unwrap_or_default();
-    let mut m = Measurement::default().using("lineage", lineage.source.as_deref());
+    let mut m = ctx.unknown().using("lineage", lineage.source.as_deref());
     let mut open = Vec::new();
     for (i, inc) in upstream.iter().enumerate() {
         if inc.date > ctx.as_of {
@@ -1046,52 +1179,63 @@ fn inherited_unresolved(ctx: &Context) -> Measurement {
         if !affects {
             continue;
         }
-        let fact = format!(
-            "{}: {}",
-            lineage.forked_from,
-            incident_label(i, inc).split_once(' ').map_or("", |x| x.1)
-        );
+        let fact = || {
+            format!(
+                "{}: {}",
+                lineage.forked_from,
+                incident_label(i, inc).split_once(' ').map_or("", |x| x.1)
+            )
+        };
         let fixed_here = own
             .iter()
             .any(|o| o.resolved && o.date.days_until(inc.date).abs() <= 2);
         if fixed_here {
-            m.disregarded.push(Disregarded {
-                fact,
-                reason: "recorded as resolved by this fork".into(),
-                source: inc.source().map(str::to_string),
-            });
+            let reason = || "recorded as resolved by this fork".into();
+            m.set_aside(fact, reason, inc.source());
         } else {
-            open.push(format!(
-                "inherited from {}: {} {}, ${}",
-                lineage.forked_from,
-                inc.date,
-                inc.cause,
-                short_usd(inc.loss_usd)
-            ));
-            m = m.using(fact, inc.source());
+            open.push(inc);
+            m = m.using_with(fact, inc.source());
         }
     }
     m.value = Some(Value::Number(open.len() as f64));
-    if !open.is_empty() {
-        m = m.noting(open.join("; "));
+    if open.is_empty() {
+        return m;
     }
-    m
+    m.noting_with(|| {
+        let open: Vec<String> = open
+            .iter()
+            .map(|inc| {
+                format!(
+                    "inherited from {}: {} {}, ${}",
+                    lineage.forked_from,
+                    inc.date,
+                    inc.cause,
+                    short_usd(inc.loss_usd)
+                )
+            })
+            .collect();
+        open.join("; ")
+    })
 }
 
 fn oracles_unused(ctx: &Context) -> Measurement {
     match &ctx.manifest.oracles {
-        Some(o) => Measurement::of(Value::Bool(!o.used)).using("oracles", o.source.as_deref()),
-        None => Measurement::unknown(),
+        Some(o) => ctx
+            .of(Value::Bool(!o.used))
+            .using("oracles", o.source.as_deref()),
+        None => ctx.unknown(),
     }
 }
 
 fn oracles_design(ctx: &Context) -> Measurement {
     let Some(o) = &ctx.manifest.oracles else {
-        return Measurement::unknown();
+        return ctx.unknown();
     };
     // Whether the feeds resist manipulation is the fact that matters; unstated is unknown.
     if o.manipulation_resistant.is_none() {
-        return Measurement::unknown().noting("oracles.manipulation_resistant is not stated");
+        return ctx
+            .unknown()
+            .noting("oracles.manipulation_resistant is not stated");
     }
     let level = match (
         o.manipulation_resistant == Some(true),
@@ -1102,7 +1246,8 @@ fn oracles_design(ctx: &Context) -> Measurement {
         (false, true) => "fallback-only",
         (false, false) => "basic",
     };
-    Measurement::of(Value::Level(level)).using("oracles", o.source.as_deref())
+    ctx.of(Value::Level(level))
+        .using("oracles", o.source.as_deref())
 }
 
 /// `1234567.8` -> `1,234,568`: money in notes and labels.
