@@ -2,7 +2,7 @@
 //! at each grade, and the groups of protocols that share code (a fork and its upstream, two
 //! forks of one upstream), since one bug hits all of them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -186,20 +186,36 @@ impl League {
     }
 }
 
-/// The latest row of each protocol id, in id order.
+/// The latest row of each protocol id (the first of equal dates), in id order.
 fn latest(rows: &[LeagueRow]) -> Vec<&LeagueRow> {
-    let mut by_id: BTreeMap<&str, &LeagueRow> = BTreeMap::new();
-    for r in rows {
-        let e = by_id.entry(r.id.as_str()).or_insert(r);
-        if r.facts_as_of > e.facts_as_of {
-            *e = r;
+    // Rows are large and scattered: sorting by the id's first bytes settles most comparisons
+    // without reading the id, which a map keyed by id would read at every step.
+    let mut by_id: Vec<(u128, usize)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (crate::score::prefix(&r.id), i))
+        .collect();
+    by_id.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| rows[a.1].id.cmp(&rows[b.1].id))
+            .then(a.1.cmp(&b.1))
+    });
+    let mut latest: Vec<&LeagueRow> = Vec::new();
+    for r in by_id.into_iter().map(|(_, i)| &rows[i]) {
+        match latest.last_mut() {
+            Some(e) if e.id == r.id => {
+                if r.facts_as_of > e.facts_as_of {
+                    *e = r;
+                }
+            }
+            _ => latest.push(r),
         }
     }
-    by_id.into_values().collect()
+    latest
 }
 
 /// The first ancestor with no known upstream (bounded, so a cycle cannot hang it).
-fn root<'a>(parent: &BTreeMap<&'a str, &'a str>, mut id: &'a str) -> &'a str {
+fn root<'a>(parent: &HashMap<&'a str, &'a str>, mut id: &'a str) -> &'a str {
     for _ in 0..64 {
         match parent.get(id) {
             Some(up) => id = up,
@@ -243,12 +259,12 @@ pub fn portfolio(rubric: &Rubric, rows: &[LeagueRow]) -> Portfolio {
         .collect();
 
     // Follow each protocol's forked_from chain to its root, within what the set knows.
-    let parent: BTreeMap<&str, &str> = holdings
+    let parent: HashMap<&str, &str> = holdings
         .iter()
         .filter_map(|r| r.forked_from.as_deref().map(|u| (r.id.as_str(), u)))
         .collect();
     // Only forks and the roots they lead to can share code with anything.
-    let roots: BTreeSet<&str> = parent.keys().map(|id| root(&parent, id)).collect();
+    let roots: HashSet<&str> = parent.keys().map(|id| root(&parent, id)).collect();
     let mut groups: BTreeMap<&str, Vec<&LeagueRow>> = BTreeMap::new();
     for r in &holdings {
         let id = r.id.as_str();
@@ -273,5 +289,75 @@ pub fn portfolio(rubric: &Rubric, rows: &[LeagueRow]) -> Portfolio {
         score,
         by_grade,
         shared_code,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A row of a given grade rank, score, id, day of January 2025 (its date and its facts')
+    /// and file number.
+    pub(crate) fn sample_row(
+        scale: &crate::rubric::GradeScale,
+        (rank, score, id, day, path): (usize, f64, String, i8, u8),
+    ) -> LeagueRow {
+        let as_of = Date::new(2025, 1, day).expect("a valid date");
+        let grade = scale.grade(rank);
+        LeagueRow::new(
+            ProtocolSummary {
+                id,
+                name: String::new(),
+                kind: ProtocolKind::Dex,
+                as_of,
+                tvl_usd: None,
+                forked_from: None,
+            },
+            as_of,
+            Summary {
+                score: Score(score),
+                grade: grade.clone(),
+                grade_before_caps: grade,
+                capped_by: None,
+                confidence: Ratio(1.0),
+            },
+            ManifestStamp {
+                path: format!("p{path}.toml"),
+                sha256: String::new(),
+            },
+            None,
+            None,
+        )
+    }
+
+    proptest! {
+        /// The latest row per id is the one a map keyed by id keeps: the latest facts, the
+        /// first of equal dates, in id order.
+        #[test]
+        fn latest_is_the_latest_per_id(
+            specs in proptest::collection::vec(
+                (prop::sample::select(vec!["b", "a", "ab", "a-very-long-protocol-id", "a-very-long-protocol-id-2"]),
+                 1i8..4),
+                0..60,
+            )
+        ) {
+            let (rubric, _) = crate::load::rubric_by_name("defi-baseline").expect("the built-in rubric");
+            let rows: Vec<LeagueRow> = specs
+                .into_iter()
+                .enumerate()
+                .map(|(i, (id, day))| sample_row(&rubric.scale, (0, 50.0, id.to_string(), day, i as u8)))
+                .collect();
+            let mut by_id: BTreeMap<&str, &LeagueRow> = BTreeMap::new();
+            for r in &rows {
+                let e = by_id.entry(r.id.as_str()).or_insert(r);
+                if r.facts_as_of > e.facts_as_of {
+                    *e = r;
+                }
+            }
+            let expected: Vec<&str> = by_id.values().map(|r| r.manifest.path.as_str()).collect();
+            let got: Vec<&str> = latest(&rows).iter().map(|r| r.manifest.path.as_str()).collect();
+            prop_assert_eq!(got, expected);
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -367,10 +367,13 @@ enum Step<P> {
 /// again instead, so memory stays bounded whatever the share of forks.
 const MAX_HELD_FORKS: usize = 2048;
 
-/// A fork waiting for its upstreams: loaded, or to be read again.
-enum Waiting<'a> {
-    Held(Box<Loaded>),
-    Path(&'a Path),
+/// A fork waiting for its upstreams: its file, and the file loaded while memory allows (taken
+/// by the worker that grades it and freed there, in parallel).
+struct Waiting<'a> {
+    path: &'a Path,
+    held: Mutex<Option<Box<Loaded>>>,
+    name: String,
+    upstream: String,
 }
 
 /// A loaded file's facts as an upstream, taken from it (it is not needed any more).
@@ -405,7 +408,7 @@ pub fn grade<P: Send, E>(
 ) -> Result<(), E> {
     let mut graded = 0usize;
     let mut known = LatestById::default();
-    let mut forks: Vec<(Waiting, String, String)> = Vec::new();
+    let mut forks: Vec<Waiting> = Vec::new();
     let mut held = 0usize;
     let finish = |l: &Loaded, upstream: &UpstreamFile| -> Made<P> {
         let refused = |reason| Refused {
@@ -449,13 +452,14 @@ pub fn grade<P: Send, E>(
                     .as_ref()
                     .map(|lin| lin.forked_from.clone())
                     .unwrap_or_default();
-                let waiting = if held < MAX_HELD_FORKS {
-                    held += 1;
-                    Waiting::Held(l)
-                } else {
-                    Waiting::Path(path)
-                };
-                forks.push((waiting, name, upstream));
+                let kept = (held < MAX_HELD_FORKS).then_some(l);
+                held += usize::from(kept.is_some());
+                forks.push(Waiting {
+                    path,
+                    held: Mutex::new(kept),
+                    name,
+                    upstream,
+                });
                 Ok(())
             }
             Step::Done(done) => hand_over(&mut graded, done, &mut take),
@@ -463,9 +467,7 @@ pub fn grade<P: Send, E>(
     })?;
 
     let extra = extra_upstreams(
-        forks
-            .iter()
-            .map(|(_, name, id)| (name.as_str(), id.as_str())),
+        forks.iter().map(|w| (w.name.as_str(), w.upstream.as_str())),
         &known,
         opts,
     );
@@ -473,32 +475,28 @@ pub fn grade<P: Send, E>(
         in_set: known,
         extra,
     };
-    let grade_fork = |(waiting, _, _): &(Waiting, String, String)| -> Result<Made<P>, Failed> {
-        let read;
-        let l = match waiting {
-            Waiting::Held(l) => &**l,
-            Waiting::Path(path) => {
-                read = load_one(path, max_bytes)?;
-                &read
-            }
+    let grade_fork = |w: &Waiting| -> Result<Made<P>, Failed> {
+        let held = w.held.lock().ok().and_then(|mut held| held.take());
+        let l = match held {
+            Some(l) => l,
+            None => Box::new(load_one(w.path, max_bytes)?),
         };
-        Ok(finish(l, &upstreams.of_manifest(&l.manifest)))
+        Ok(finish(&l, &upstreams.of_manifest(&l.manifest)))
     };
     pipelined(&forks, grade_fork, |_, step| match step {
         Err(f) => take(Graded::Failed(f)),
         Ok(done) => hand_over(&mut graded, done, &mut take),
     })?;
-    // Thousands of held forks and upstream facts take milliseconds to free: the pool does it
-    // while the caller ranks the league.
-    let held: Vec<Box<Loaded>> = forks
-        .into_iter()
-        .filter_map(|(waiting, _, _)| match waiting {
-            Waiting::Held(l) => Some(l),
-            Waiting::Path(_) => None,
-        })
-        .collect();
-    rayon::spawn(move || drop((held, upstreams)));
+    drop_in_background(upstreams);
     Ok(())
+}
+
+/// Frees a large value on a thread of its own: thousands of small allocations take
+/// milliseconds to free one by one, which the caller need not wait for (and a process about
+/// to exit never needs to).
+pub fn drop_in_background<T: Send + 'static>(value: T) {
+    // Should no thread start, the value is freed here, as it would have been.
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 /// Runs `work` on every item, a chunk at a time on the thread pool, and hands each result to
@@ -662,7 +660,7 @@ fn league_cmp(a: &LeagueRow, b: &LeagueRow) -> std::cmp::Ordering {
 }
 
 /// Sorts rows into league order ([`league_cmp`]) and numbers them from 1.
-pub fn league_order(rows: &mut Vec<LeagueRow>) {
+pub fn league_order(rows: &mut [LeagueRow]) {
     // Rows are large and scattered in memory: sorting small keys (grade, score, the id's first
     // bytes) settles most comparisons without touching a row, then the rows move once.
     let mut keys: Vec<(usize, f64, u128, usize)> = rows
@@ -676,8 +674,20 @@ pub fn league_order(rows: &mut Vec<LeagueRow>) {
             .then(a.2.cmp(&b.2))
             .then_with(|| league_cmp(&rows[a.3], &rows[b.3]))
     });
-    let mut unsorted: Vec<Option<LeagueRow>> = std::mem::take(rows).into_iter().map(Some).collect();
-    rows.extend(keys.iter().filter_map(|k| unsorted[k.3].take()));
+    // Row `order[i]` goes to place `i`: each cycle of the permutation is followed once, in
+    // place (a second list of rows would cost its page faults).
+    let mut order: Vec<usize> = keys.into_iter().map(|k| k.3).collect();
+    for start in 0..order.len() {
+        let mut at = start;
+        while order[at] != at {
+            let from = std::mem::replace(&mut order[at], at);
+            if from == start {
+                break;
+            }
+            rows.swap(at, from);
+            at = from;
+        }
+    }
     for (i, r) in rows.iter_mut().enumerate() {
         r.rank = i + 1;
     }
@@ -685,7 +695,7 @@ pub fn league_order(rows: &mut Vec<LeagueRow>) {
 
 /// The first 16 bytes of a text as a number that orders as the text does (shorter texts pad
 /// with zero bytes, which sort first, as a prefix does).
-fn prefix(text: &str) -> u128 {
+pub(crate) fn prefix(text: &str) -> u128 {
     let mut bytes = [0u8; 16];
     let n = text.len().min(16);
     bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
@@ -695,44 +705,8 @@ fn prefix(text: &str) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Summary;
-    use crate::manifest::ProtocolKind;
-    use crate::report::Ratio;
-    use crate::report::Score;
-    use crate::rubric::GradeScale;
+    use crate::portfolio::tests::sample_row;
     use proptest::prelude::*;
-
-    fn row(
-        scale: &GradeScale,
-        (rank, score, id, day, path): (usize, f64, String, i8, u8),
-    ) -> LeagueRow {
-        let as_of = Date::new(2025, 1, day).expect("a valid date");
-        let grade = scale.grade(rank);
-        LeagueRow::new(
-            ProtocolSummary {
-                id,
-                name: String::new(),
-                kind: ProtocolKind::Dex,
-                as_of,
-                tvl_usd: None,
-                forked_from: None,
-            },
-            as_of,
-            Summary {
-                score: Score(score),
-                grade: grade.clone(),
-                grade_before_caps: grade,
-                capped_by: None,
-                confidence: Ratio(1.0),
-            },
-            ManifestStamp {
-                path: format!("p{path}.toml"),
-                sha256: String::new(),
-            },
-            None,
-            None,
-        )
-    }
 
     proptest! {
         /// The keyed sort gives exactly the order of the whole comparison, ties, shared id
@@ -749,7 +723,7 @@ mod tests {
             let (rubric, _) = load::rubric_by_name("defi-baseline").expect("the built-in rubric");
             let mut rows: Vec<LeagueRow> = specs
                 .into_iter()
-                .map(|(g, s, id, d, p)| row(&rubric.scale, (g, s, id.to_string(), d, p)))
+                .map(|(g, s, id, d, p)| sample_row(&rubric.scale, (g, s, id.to_string(), d, p)))
                 .collect();
             let mut expected = rows.clone();
             expected.sort_by(league_cmp);
