@@ -131,6 +131,7 @@ pub fn toml_validator(kind: Kind) -> &'static jsonschema::Validator<toml_json::T
 /// Serde is more lenient than the schema in both directions: it reads a struct from an array
 /// (`findings = [1, 2]`) and a word from a table (`kind = { dex = {} }`). So a document that
 /// reads clean into the types is schema-valid only if its tables are where the schema puts them.
+/// (A word or number where the schema wants a table or a list, the types refuse themselves.)
 #[derive(Debug)]
 pub enum Tables {
     /// An object: each property's shape, in name order (properties the schema does not know are
@@ -174,15 +175,19 @@ impl Tables {
     }
 
     fn table_holds(props: &[(String, Tables)], table: &toml::de::DeTable) -> bool {
-        // Both lists are in key order (the properties sorted when built, the table a BTreeMap
-        // of keys), so one pass over each pairs them, with no lookups.
-        let mut props = props.iter().peekable();
+        use toml::de::DeValue;
         table.iter().all(|(key, value)| {
+            let value = value.get_ref();
+            // The types refuse a word, number or date where they want a table or a list, so
+            // only the document's own tables and lists (a few keys of each table) are looked up.
+            if !matches!(value, DeValue::Table(_) | DeValue::Array(_)) {
+                return true;
+            }
             let key: &str = key.get_ref();
-            while props.next_if(|(name, _)| name.as_str() < key).is_some() {}
-            match props.peek() {
-                Some((name, shape)) if name == key => shape.holds(value.get_ref()),
-                _ => true,
+            match props.binary_search_by(|(name, _)| name.as_str().cmp(key)) {
+                Ok(i) => props[i].1.holds(value),
+                // A key the schema does not know: the types refuse it.
+                Err(_) => true,
             }
         })
     }
