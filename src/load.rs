@@ -89,7 +89,11 @@ pub fn read(path: &Path, max_bytes: u64) -> Result<Source, Diagnostic> {
     Ok(Source::new(name, text))
 }
 
-/// The `.toml` files under a path: the file itself, or a folder's, recursively, sorted.
+/// How many folders deep `expand` goes: far more than any tree of manifests, and a bound on a
+/// folder that links to itself.
+const MAX_FOLDER_DEPTH: usize = 32;
+
+/// The `.toml` files under a path: the file itself, or a folder's, recursively, in path order.
 pub fn expand(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     let name = path.display().to_string();
     let meta = std::fs::metadata(path)
@@ -97,35 +101,58 @@ pub fn expand(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
+    // Each folder's entries sorted by name, visited depth first: that is path order, without
+    // comparing whole paths (sorting ten thousand paths costs more than listing them).
     let mut out = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| {
-            Diagnostic::file_error(&name, format!("cannot list {}: {e}", dir.display()))
-        })?;
-        for entry in entries.flatten() {
-            let p = entry.path();
-            let hidden = p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if hidden {
-                continue;
-            }
-            // The entry's own type saves a stat per file; a link is followed as `is_dir` does.
-            let is_dir = match entry.file_type() {
-                Ok(t) if !t.is_symlink() => t.is_dir(),
-                _ => p.is_dir(),
-            };
-            if is_dir {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                out.push(p);
-            }
+    let mut stack = vec![folder_entries(path, &name)?.into_iter()];
+    while let Some(entries) = stack.last_mut() {
+        let Some((p, is_dir)) = entries.next() else {
+            stack.pop();
+            continue;
+        };
+        if !is_dir {
+            out.push(p);
+        } else if stack.len() >= MAX_FOLDER_DEPTH {
+            return Err(Diagnostic::file_error(
+                &name,
+                format!(
+                    "{} is more than {MAX_FOLDER_DEPTH} folders deep (a folder that links to itself?)",
+                    p.display()
+                ),
+            ));
+        } else {
+            stack.push(folder_entries(&p, &name)?.into_iter());
         }
     }
-    out.sort();
     Ok(out)
+}
+
+/// A folder's sub-folders and `.toml` files (not hidden ones), in name order, each with
+/// whether it is a folder.
+fn folder_entries(dir: &Path, name: &str) -> Result<Vec<(PathBuf, bool)>, Diagnostic> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Diagnostic::file_error(name, format!("cannot list {}: {e}", dir.display())))?;
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        if file_name.as_encoded_bytes().starts_with(b".") {
+            continue;
+        }
+        let p = entry.path();
+        // The entry's own type saves a stat per file; a link is followed as `is_dir` does.
+        let is_dir = match entry.file_type() {
+            Ok(t) if !t.is_symlink() => t.is_dir(),
+            _ => p.is_dir(),
+        };
+        if is_dir || p.extension().is_some_and(|e| e == "toml") {
+            found.push((file_name, p, is_dir));
+        }
+    }
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(found
+        .into_iter()
+        .map(|(_, p, is_dir)| (p, is_dir))
+        .collect())
 }
 
 /// True when a TOML text is a rubric (it has a top-level `[rubric]` table).
@@ -699,6 +726,42 @@ fn to_field_path(root: &DeTable, pointer: &[String]) -> FieldPath {
 
 #[cfg(test)]
 mod tests {
+    /// Folder by folder in name order is the order of whole paths, where `-` and `.` sort
+    /// before `/` byte-wise but a folder's files come before a longer sibling's name.
+    #[test]
+    fn expand_lists_in_path_order() {
+        let root = tempfile::tempdir().expect("a temporary folder");
+        let files = [
+            "a.toml",
+            "a-b.toml",
+            "a/x.toml",
+            "a/b/c.toml",
+            "a/b.toml",
+            "a-b/y.toml",
+            "a.b/z.toml",
+            "b.toml",
+            "B.toml",
+            "a0.toml",
+            ".hidden.toml",
+            "a/.hidden/w.toml",
+            "notes.txt",
+        ];
+        for f in files {
+            let p = root.path().join(f);
+            std::fs::create_dir_all(p.parent().expect("a parent")).expect("a folder");
+            std::fs::write(&p, "").expect("a file");
+        }
+        let got = super::expand(root.path()).expect("the folder lists");
+        let mut expected: Vec<std::path::PathBuf> = files
+            .iter()
+            .filter(|f| f.ends_with(".toml") && !f.starts_with('.') && !f.contains("/."))
+            .map(|f| root.path().join(f))
+            .collect();
+        expected.sort();
+        assert_eq!(got, expected);
+        assert_eq!(got.len(), 10);
+    }
+
     #[test]
     fn sha256_is_lowercase_hex_of_the_digest() {
         assert_eq!(
