@@ -215,33 +215,50 @@ fn latest(rows: &[LeagueRow]) -> Vec<&LeagueRow> {
 }
 
 /// The first ancestor with no known upstream (bounded, so a cycle cannot hang it).
-fn root<'a>(parent: &HashMap<&'a str, &'a str>, mut id: &'a str) -> &'a str {
+fn root<'a>(parent: &HashMap<&'a str, (usize, &'a str)>, mut id: &'a str) -> &'a str {
     for _ in 0..64 {
         match parent.get(id) {
-            Some(up) => id = up,
+            Some((_, up)) => id = up,
             None => break,
         }
     }
     id
 }
 
+/// What the portfolio reads of a protocol's latest row. Rows are large and scattered in
+/// memory, so they are read once, into these, and every sum runs over these.
+struct Holding<'a> {
+    id: &'a str,
+    forked_from: Option<&'a str>,
+    tvl_usd: Option<f64>,
+    score: f64,
+    rank: usize,
+}
+
 pub fn portfolio(rubric: &Rubric, rows: &[LeagueRow]) -> Portfolio {
-    let holdings = latest(rows);
-    let weighted: Vec<(&LeagueRow, f64)> = holdings
+    let holdings: Vec<Holding> = latest(rows)
+        .into_iter()
+        .map(|r| Holding {
+            id: &r.id,
+            forked_from: r.forked_from.as_deref(),
+            tvl_usd: r.tvl_usd,
+            score: r.score.0,
+            rank: r.grade.rank,
+        })
+        .collect();
+    let weighted: Vec<(&Holding, f64)> = holdings
         .iter()
-        .filter_map(|r| r.tvl_usd.filter(|t| *t > 0.0).map(|t| (*r, t)))
+        .filter_map(|h| h.tvl_usd.filter(|t| *t > 0.0).map(|t| (h, t)))
         .collect();
     let tvl: f64 = weighted.iter().map(|(_, t)| t).sum::<f64>() + 0.0;
     let score =
-        (tvl > 0.0).then(|| Score(weighted.iter().map(|(r, t)| r.score.0 * t).sum::<f64>() / tvl));
-    // One pass over the holdings: the rows are scattered in memory, and a pass per grade
-    // costs a cache miss per row each time.
+        (tvl > 0.0).then(|| Score(weighted.iter().map(|(h, t)| h.score * t).sum::<f64>() / tvl));
     let mut at = vec![(0usize, 0.0f64); rubric.scale.grades().count()];
-    for r in &holdings {
-        if let Some((n, value)) = at.get_mut(r.grade.rank) {
+    for h in &holdings {
+        if let Some((n, value)) = at.get_mut(h.rank) {
             *n += 1;
             // Starting from 0.0, not -0.0 as an empty float sum does, so no TVL reads as 0.
-            if let Some(t) = r.tvl_usd {
+            if let Some(t) = h.tvl_usd {
                 *value += t;
             }
         }
@@ -258,27 +275,35 @@ pub fn portfolio(rubric: &Rubric, rows: &[LeagueRow]) -> Portfolio {
         })
         .collect();
 
-    // Follow each protocol's forked_from chain to its root, within what the set knows.
-    let parent: HashMap<&str, &str> = holdings
+    // Follow each protocol's forked_from chain to its root, within what the set knows. Only
+    // forks and the roots they lead to can share code with anything, so only they are looked
+    // at (holdings are in id order, so a root is found by a binary search).
+    let parent: HashMap<&str, (usize, &str)> = holdings
         .iter()
-        .filter_map(|r| r.forked_from.as_deref().map(|u| (r.id.as_str(), u)))
+        .enumerate()
+        .filter_map(|(i, h)| h.forked_from.map(|up| (h.id, (i, up))))
         .collect();
-    // Only forks and the roots they lead to can share code with anything.
     let roots: HashSet<&str> = parent.keys().map(|id| root(&parent, id)).collect();
-    let mut groups: BTreeMap<&str, Vec<&LeagueRow>> = BTreeMap::new();
-    for r in &holdings {
-        let id = r.id.as_str();
-        if parent.contains_key(id) || roots.contains(id) {
-            groups.entry(root(&parent, id)).or_default().push(r);
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (id, (i, _)) in &parent {
+        groups.entry(root(&parent, id)).or_default().push(*i);
+    }
+    for id in roots.iter().filter(|id| !parent.contains_key(*id)) {
+        if let Ok(i) = holdings.binary_search_by(|h| h.id.cmp(id)) {
+            groups.entry(root(&parent, id)).or_default().push(i);
         }
     }
     let shared_code = groups
         .into_iter()
         .filter(|(_, members)| members.len() > 1)
-        .map(|(lineage, members)| SharedCode {
-            lineage: lineage.to_string(),
-            tvl_usd: members.iter().filter_map(|m| m.tvl_usd).sum::<f64>() + 0.0,
-            members: members.iter().map(|m| m.id.clone()).collect(),
+        .map(|(lineage, mut members)| {
+            members.sort_unstable();
+            let members: Vec<&Holding> = members.into_iter().map(|i| &holdings[i]).collect();
+            SharedCode {
+                lineage: lineage.to_string(),
+                tvl_usd: members.iter().filter_map(|h| h.tvl_usd).sum::<f64>() + 0.0,
+                members: members.iter().map(|h| h.id.to_string()).collect(),
+            }
         })
         .collect();
     Portfolio {
@@ -357,6 +382,57 @@ pub(crate) mod tests {
             }
             let expected: Vec<&str> = by_id.values().map(|r| r.manifest.path.as_str()).collect();
             let got: Vec<&str> = latest(&rows).iter().map(|r| r.manifest.path.as_str()).collect();
+            prop_assert_eq!(got, expected);
+        }
+    }
+
+    proptest! {
+        /// Shared-code groups are the forks and the roots their lineage leads to, grouped by
+        /// root, members in id order, cycles and unknown upstreams included.
+        #[test]
+        fn shared_code_groups_follow_lineage(
+            specs in proptest::collection::vec(
+                (0usize..6, prop::option::of(0usize..8), prop::option::of(1u32..5), 1i8..3),
+                0..30,
+            )
+        ) {
+            let ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
+            let (rubric, _) = crate::load::rubric_by_name("defi-baseline").expect("the built-in rubric");
+            let rows: Vec<LeagueRow> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, (id, up, tvl, day))| {
+                    let mut r = sample_row(&rubric.scale, (0, 50.0, ids[*id].to_string(), *day, i as u8));
+                    r.forked_from = up.map(|u| ids[u].to_string());
+                    r.tvl_usd = tvl.map(f64::from);
+                    r
+                })
+                .collect();
+            let holdings = latest(&rows);
+            let parent_of = |id: &str| holdings.iter().find(|r| r.id == id).and_then(|r| r.forked_from.clone());
+            let root_of = |mut id: String| {
+                for _ in 0..64 {
+                    match parent_of(&id) {
+                        Some(up) => id = up,
+                        None => break,
+                    }
+                }
+                id
+            };
+            let forks: Vec<String> = holdings.iter().filter(|r| r.forked_from.is_some()).map(|r| r.id.clone()).collect();
+            let roots: Vec<String> = forks.iter().map(|f| root_of(f.clone())).collect();
+            let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for r in &holdings {
+                if forks.contains(&r.id) || roots.contains(&r.id) {
+                    expected.entry(root_of(r.id.clone())).or_default().push(r.id.clone());
+                }
+            }
+            expected.retain(|_, members| members.len() > 1);
+            let got: BTreeMap<String, Vec<String>> = portfolio(&rubric, &rows)
+                .shared_code
+                .into_iter()
+                .map(|g| (g.lineage, g.members))
+                .collect();
             prop_assert_eq!(got, expected);
         }
     }
