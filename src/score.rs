@@ -147,12 +147,19 @@ impl UpstreamFile {
 pub struct LatestById(HashMap<String, Arc<UpstreamFacts>>);
 
 impl LatestById {
-    pub fn offer(&mut self, id: &str, facts: impl FnOnce() -> UpstreamFacts, as_of: Date) {
-        match self.0.get_mut(id) {
+    /// Offers a snapshot's facts: kept when it is the latest so far. An owned id is kept as it
+    /// is, not copied.
+    pub fn offer(
+        &mut self,
+        id: impl AsRef<str> + Into<String>,
+        facts: impl FnOnce() -> UpstreamFacts,
+        as_of: Date,
+    ) {
+        match self.0.get_mut(id.as_ref()) {
             Some(e) if as_of < e.as_of => {}
             Some(e) => *e = Arc::new(facts()),
             None => {
-                self.0.insert(id.to_string(), Arc::new(facts()));
+                self.0.insert(id.into(), Arc::new(facts()));
             }
         }
     }
@@ -440,7 +447,7 @@ pub fn grade<P: Send, E>(
     pipelined(files, read, |path, (facts, step)| {
         if let Some((id, facts)) = facts {
             let as_of = facts.as_of;
-            known.offer(&id, || facts, as_of);
+            known.offer(id, || facts, as_of);
         }
         match step {
             Step::Failed(f) => take(Graded::Failed(f)),
