@@ -122,6 +122,16 @@ pub enum UpstreamFile {
 }
 
 impl UpstreamFile {
+    /// Whether two lookups found the same snapshot (or found nothing both times).
+    fn same(&self, other: &UpstreamFile) -> bool {
+        match (self, other) {
+            (UpstreamFile::Found(a), UpstreamFile::Found(b)) => Arc::ptr_eq(a, b),
+            (UpstreamFile::Missing, UpstreamFile::Missing) => true,
+            (UpstreamFile::NotAFork, UpstreamFile::NotAFork) => true,
+            _ => false,
+        }
+    }
+
     /// The upstream file as a report stamps it, for a fork whose upstream was found.
     pub fn stamp(&self) -> Option<ManifestStamp> {
         match self {
@@ -323,12 +333,16 @@ impl Upstreams {
     pub fn of_manifest(&self, m: &Manifest) -> UpstreamFile {
         match &m.lineage {
             None => UpstreamFile::NotAFork,
-            Some(lin) => self
-                .in_set
-                .get(&lin.forked_from)
-                .or_else(|| self.extra.get(&lin.forked_from))
-                .map_or(UpstreamFile::Missing, |u| UpstreamFile::Found(u.clone())),
+            Some(lin) => self.of_id(&lin.forked_from),
         }
+    }
+
+    /// The latest snapshot of an upstream id.
+    fn of_id(&self, id: &str) -> UpstreamFile {
+        self.in_set
+            .get(id)
+            .or_else(|| self.extra.get(id))
+            .map_or(UpstreamFile::Missing, |u| UpstreamFile::Found(u.clone()))
     }
 }
 
@@ -365,7 +379,7 @@ type Made<P> = Result<(LeagueRow, Option<P>), Refused>;
 #[allow(clippy::large_enum_variant)]
 enum Step<P> {
     Failed(Failed),
-    /// A fork, graded once every upstream is known.
+    /// A fork: its upstream's latest snapshot may still be ahead.
     Fork(Box<Loaded>),
     Done(Made<P>),
 }
@@ -374,11 +388,14 @@ enum Step<P> {
 /// again instead, so memory stays bounded whatever the share of forks.
 const MAX_HELD_FORKS: usize = 2048;
 
-/// A fork waiting for its upstreams: its file, and the file loaded while memory allows (taken
-/// by the worker that grades it and freed there, in parallel).
-struct Waiting<'a> {
+/// A fork waiting for its upstreams: its file, the file loaded while memory allows (taken by
+/// the worker that grades it and freed there), and what it was graded as on arrival.
+struct Waiting<'a, P> {
     path: &'a Path,
     held: Mutex<Option<Box<Loaded>>>,
+    /// The row graded on arrival, against the upstream snapshot latest then: it stands if that
+    /// is still the latest once every file is read.
+    early: Mutex<Option<(Made<P>, UpstreamFile)>>,
     name: String,
     upstream: String,
 }
@@ -415,7 +432,7 @@ pub fn grade<P: Send, E>(
 ) -> Result<(), E> {
     let mut graded = 0usize;
     let mut known = LatestById::default();
-    let mut forks: Vec<Waiting> = Vec::new();
+    let mut forks: Vec<Waiting<P>> = Vec::new();
     let mut held = 0usize;
     let finish = |l: &Loaded, upstream: &UpstreamFile| -> Made<P> {
         let refused = |reason| Refused {
@@ -459,11 +476,23 @@ pub fn grade<P: Send, E>(
                     .as_ref()
                     .map(|lin| lin.forked_from.clone())
                     .unwrap_or_default();
-                let kept = (held < MAX_HELD_FORKS).then_some(l);
+                // A row costs microseconds once the file is read, and this thread is otherwise
+                // waiting: grade the fork now against the upstream latest so far (every file
+                // before it in order), and keep the file only when that upstream is not known
+                // yet, the likely case for it to change. Reports cost more: they wait.
+                let early = prepare.is_none().then(|| {
+                    let now = known
+                        .get(&upstream)
+                        .map_or(UpstreamFile::Missing, |u| UpstreamFile::Found(u.clone()));
+                    (finish(&l, &now), now)
+                });
+                let settled = matches!(early, Some((_, UpstreamFile::Found(_))));
+                let kept = (!settled && held < MAX_HELD_FORKS).then_some(l);
                 held += usize::from(kept.is_some());
                 forks.push(Waiting {
                     path,
                     held: Mutex::new(kept),
+                    early: Mutex::new(early),
                     name,
                     upstream,
                 });
@@ -482,7 +511,13 @@ pub fn grade<P: Send, E>(
         in_set: known,
         extra,
     };
-    let grade_fork = |w: &Waiting| -> Result<Made<P>, Failed> {
+    let grade_fork = |w: &Waiting<P>| -> Result<Made<P>, Failed> {
+        let early = w.early.lock().ok().and_then(|mut early| early.take());
+        if let Some((made, then)) = early
+            && then.same(&upstreams.of_id(&w.upstream))
+        {
+            return Ok(made);
+        }
         let held = w.held.lock().ok().and_then(|mut held| held.take());
         let l = match held {
             Some(l) => l,

@@ -468,6 +468,49 @@ fn a_fork_read_first_inherits_from_the_latest_upstream_snapshot() {
     }
 }
 
+/// A league table grades a fork as it arrives, against the upstream snapshot latest so far,
+/// and again once every file is read when a later snapshot turned up: read before its upstream
+/// (`a-beets`), or between two snapshots of it (`balancer-v20-beets` sorts after
+/// `balancer-v2.toml` and before `balancer-v2@2025-11-07.toml`). Either way its row is graded
+/// against the latest snapshot, exactly as with every full report.
+#[test]
+fn a_fork_graded_on_arrival_is_graded_again_when_a_later_upstream_turns_up() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/protocols/");
+    for fork in ["a-beets.toml", "balancer-v20-beets.toml"] {
+        let dir = tempfile::tempdir().unwrap();
+        for (from, to) in [
+            ("beets.toml", fork),
+            ("balancer-v2.toml", "balancer-v2.toml"),
+            ("balancer-v2@2025-11-07.toml", "balancer-v2@2025-11-07.toml"),
+        ] {
+            std::fs::copy(format!("{shipped}{from}"), dir.path().join(to)).unwrap();
+        }
+        let run = |full: bool| -> serde_json::Value {
+            let mut cmd = posture();
+            cmd.current_dir(dir.path())
+                .args(["score", ".", "--format", "json"]);
+            if full {
+                cmd.arg("--full");
+            }
+            let out = cmd.output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{fork}");
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        let beets = |v: &serde_json::Value| -> serde_json::Value {
+            let rows = v["league"].as_array().unwrap();
+            let mut row = rows.iter().find(|r| r["id"] == "beets").unwrap().clone();
+            row["report"] = serde_json::Value::Null;
+            row
+        };
+        let lean = beets(&run(false));
+        assert_eq!(
+            lean["upstream"]["path"], "./balancer-v2@2025-11-07.toml",
+            "{fork}"
+        );
+        assert_eq!(lean, beets(&run(true)), "{fork}");
+    }
+}
+
 /// A league table without reports grades each manifest the cheap way (no report is made); its
 /// rows are exactly those of the league with every full report.
 #[test]
