@@ -165,16 +165,22 @@ pub fn looks_like_rubric(text: &str) -> bool {
     DeTable::parse(text).is_ok_and(|t| t.get_ref().get("rubric").is_some())
 }
 
+/// What a manifest looks like, for a file that does not parse.
+const MANIFEST_HINT: &str = "a manifest starts with `format = 1` and a [protocol] table";
+
 /// Parses, schema-checks, types and semantically checks a manifest.
 pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
-    let tree = manifest_tree(src)?;
+    // A text that does not parse says so the same way on either path.
+    let tree = parse_tree(src, MANIFEST_HINT)?;
     // Every constraint of the manifest schema is also a type (required fields, enums, unknown
     // keys, integers, dates, versions), a semantic check (kebab-case names, money) or a table
     // where the schema wants one, so a file that reads and checks clean passes the schema:
-    // checking it would only cost time. A file that fails is read again the careful way, so
-    // its diagnostics come schema first, as always. `schema::tests` holds this to thousands of
-    // variants.
-    if schema::tables(schema::Kind::Manifest).hold(tree.get_ref())
+    // checking it would only cost time. Its tables being where the schema has them also keeps
+    // it within the limits (no deeper than the schema, lists checked for length). A file that
+    // fails anything is read again the careful way, so its diagnostics come as they always
+    // have. `schema::tests` and the fuzzer hold this to thousands of variants.
+    if check_format(src, &tree).is_ok()
+        && schema::tables(schema::Kind::Manifest).hold(tree.get_ref(), MAX_ARRAY)
         && let Ok(m) = Manifest::deserialize(toml::de::Deserializer::from(tree))
     {
         let problems = validate::manifest(&m);
@@ -197,10 +203,7 @@ pub fn manifest_schema_first(src: &Source) -> Result<Manifest, Vec<Diagnostic>> 
 
 /// A manifest's TOML tree, within the limits and in a format this build reads.
 fn manifest_tree(src: &Source) -> Result<Spanned<DeTable<'_>>, Vec<Diagnostic>> {
-    let tree = parse_tree(
-        src,
-        "a manifest starts with `format = 1` and a [protocol] table",
-    )?;
+    let tree = parse_tree(src, MANIFEST_HINT)?;
     check_limits(src, &tree)?;
     check_format(src, &tree)?;
     Ok(tree)
@@ -726,6 +729,36 @@ fn to_field_path(root: &DeTable, pointer: &[String]) -> FieldPath {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// A file whose tables are all where the schema has them skips the limits walk, so a list
+    /// over the limit must still be refused, as the careful path refuses it.
+    #[test]
+    fn a_list_over_the_limit_is_refused_on_the_fast_path_too() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/best-practice.toml"
+        ))
+        .expect("the fixture");
+        let source = Source::new("best-practice.toml", text.clone());
+        assert!(manifest(&source).is_ok());
+        let long = vec!["\"upgrades\""; MAX_ARRAY + 1].join(", ");
+        let text = text.replace(
+            "scope = [\"upgrades\", \"parameters\"]",
+            &format!("scope = [{long}]"),
+        );
+        let source = Source::new("long.toml", text);
+        let fast = manifest(&source).expect_err("a list over the limit");
+        let careful = manifest_schema_first(&source).expect_err("a list over the limit");
+        assert_eq!(fast.len(), 1);
+        assert!(
+            fast[0].message.contains("over the limit"),
+            "{}",
+            fast[0].message
+        );
+        assert_eq!(fast[0].message, careful[0].message);
+    }
+
     /// Folder by folder in name order is the order of whole paths, where `-` and `.` sort
     /// before `/` byte-wise but a folder's files come before a longer sibling's name.
     #[test]

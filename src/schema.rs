@@ -134,8 +134,8 @@ pub fn toml_validator(kind: Kind) -> &'static jsonschema::Validator<toml_json::T
 /// (A word or number where the schema wants a table or a list, the types refuse themselves.)
 #[derive(Debug)]
 pub enum Tables {
-    /// An object: each property's shape, in name order (properties the schema does not know are
-    /// the types' to refuse).
+    /// An object: each property's shape (properties the schema does not know are the types' to
+    /// refuse).
     Table(Vec<(String, Tables)>),
     /// An array of the shape given.
     List(Box<Tables>),
@@ -152,12 +152,11 @@ impl Tables {
         }
         if is_object(node) {
             let props = node.get("properties").and_then(|p| p.as_object());
-            let mut shapes: Vec<(String, Tables)> = props
+            let shapes = props
                 .into_iter()
                 .flatten()
                 .map(|(name, p)| (name.clone(), Tables::of(root, p, depth + 1)))
                 .collect();
-            shapes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             Tables::Table(shapes)
         } else if let Some(items) = node.get("items") {
             Tables::List(Box::new(Tables::of(root, items, depth + 1)))
@@ -166,15 +165,17 @@ impl Tables {
         }
     }
 
-    /// Whether a document's tables are where this shape has them.
-    pub fn hold(&self, table: &toml::de::DeTable) -> bool {
+    /// Whether a document's tables are where this shape has them, with no list longer than
+    /// `max_list`. A document that holds is no deeper than the schema, so it is within the
+    /// loader's limits without a walk of its own.
+    pub fn hold(&self, table: &toml::de::DeTable, max_list: usize) -> bool {
         match self {
-            Tables::Table(props) => Self::table_holds(props, table),
+            Tables::Table(props) => Self::table_holds(props, table, max_list),
             _ => false,
         }
     }
 
-    fn table_holds(props: &[(String, Tables)], table: &toml::de::DeTable) -> bool {
+    fn table_holds(props: &[(String, Tables)], table: &toml::de::DeTable, max_list: usize) -> bool {
         use toml::de::DeValue;
         table.iter().all(|(key, value)| {
             let value = value.get_ref();
@@ -184,19 +185,26 @@ impl Tables {
                 return true;
             }
             let key: &str = key.get_ref();
-            match props.binary_search_by(|(name, _)| name.as_str().cmp(key)) {
-                Ok(i) => props[i].1.holds(value),
+            // A table has a few dozen properties at most: comparing lengths first leaves about
+            // one comparison of text per key, fewer than a binary search makes.
+            match props
+                .iter()
+                .find(|(name, _)| name.len() == key.len() && name == key)
+            {
+                Some((_, shape)) => shape.holds(value, max_list),
                 // A key the schema does not know: the types refuse it.
-                Err(_) => true,
+                None => true,
             }
         })
     }
 
-    fn holds(&self, value: &toml::de::DeValue) -> bool {
+    fn holds(&self, value: &toml::de::DeValue, max_list: usize) -> bool {
         use toml::de::DeValue;
         match (self, value) {
-            (Tables::Table(props), DeValue::Table(t)) => Self::table_holds(props, t),
-            (Tables::List(items), DeValue::Array(a)) => a.iter().all(|v| items.holds(v.get_ref())),
+            (Tables::Table(props), DeValue::Table(t)) => Self::table_holds(props, t, max_list),
+            (Tables::List(items), DeValue::Array(a)) => {
+                a.len() <= max_list && a.iter().all(|v| items.holds(v.get_ref(), max_list))
+            }
             (Tables::Scalar, v) => !matches!(v, DeValue::Table(_) | DeValue::Array(_)),
             _ => false,
         }
