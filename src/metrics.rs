@@ -196,12 +196,13 @@ impl Measurement {
         }
     }
 
-    /// Takes the measurement out, leaving behind its value and whether it is sourced.
+    /// Takes the measurement out, leaving behind its value and whether it is sourced (with no
+    /// words: they went with the working).
     pub fn take_working(&mut self) -> Measurement {
         let rest = Measurement {
             value: self.value.clone(),
             sourced: self.sourced,
-            words: self.words,
+            words: false,
             ..Measurement::default()
         };
         std::mem::replace(self, rest)

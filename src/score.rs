@@ -389,7 +389,9 @@ enum Step<P> {
 const MAX_HELD_FORKS: usize = 2048;
 
 /// A fork waiting for its upstreams: its file, the file loaded while memory allows (taken by
-/// the worker that grades it and freed there), and what it was graded as on arrival.
+/// the worker that grades it and freed there), and what it was graded as on arrival. A fork
+/// graded on arrival is not kept: should a later snapshot of its upstream turn up, its file is
+/// read again (a file changed during the run is then graded as it reads the second time).
 struct Waiting<'a, P> {
     path: &'a Path,
     held: Mutex<Option<Box<Loaded>>>,
@@ -715,6 +717,8 @@ pub fn league_order(rows: &mut [LeagueRow]) {
             .then(b.1.total_cmp(&a.1))
             .then(a.2.cmp(&b.2))
             .then_with(|| league_cmp(&rows[a.3], &rows[b.3]))
+            // The same file given twice: keep the order given, as a stable sort would.
+            .then(a.3.cmp(&b.3))
     });
     // Row `order[i]` goes to place `i`: each cycle of the permutation is followed once, in
     // place (a second list of rows would cost its page faults).
@@ -751,8 +755,8 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// The keyed sort gives exactly the order of the whole comparison, ties, shared id
-        /// prefixes longer than the key's and all.
+        /// The keyed sort gives exactly the order of a stable sort by the whole comparison,
+        /// ties (the same file twice), shared id prefixes longer than the key's and all.
         #[test]
         fn league_order_is_league_cmp(
             specs in proptest::collection::vec(
@@ -765,12 +769,16 @@ mod tests {
             let (rubric, _) = load::rubric_by_name("defi-baseline").expect("the built-in rubric");
             let mut rows: Vec<LeagueRow> = specs
                 .into_iter()
-                .map(|(g, s, id, d, p)| sample_row(&rubric.scale, (g, s, id.to_string(), d, p)))
+                .enumerate()
+                .map(|(i, (g, s, id, d, p))| LeagueRow {
+                    graded: i,
+                    ..sample_row(&rubric.scale, (g, s, id.to_string(), d, p))
+                })
                 .collect();
             let mut expected = rows.clone();
             expected.sort_by(league_cmp);
             league_order(&mut rows);
-            let key = |r: &LeagueRow| (r.id.clone(), r.as_of, r.manifest.path.clone(), r.grade.rank, r.score.0);
+            let key = |r: &LeagueRow| (r.graded, r.id.clone(), r.as_of, r.manifest.path.clone(), r.grade.rank, r.score.0);
             prop_assert_eq!(rows.iter().map(key).collect::<Vec<_>>(), expected.iter().map(key).collect::<Vec<_>>());
             prop_assert!(rows.iter().enumerate().all(|(i, r)| r.rank == i + 1));
         }
