@@ -286,9 +286,8 @@ fn parse_edits(sets: &[String], err: &mut dyn Write) -> io::Result<Option<Vec<Ed
     Ok(Some(edits))
 }
 
-/// Resolves a grade label of the rubric, or explains which labels exist.
 /// A grade flag's value on the rubric's scale: `Ok(None)` when the flag is absent, `Err(())`
-/// once a label that is not on the scale has been reported.
+/// once a label that is not on the scale has been reported with the labels that exist.
 fn grade_flag(
     rubric: &Rubric,
     flag: &str,

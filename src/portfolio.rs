@@ -288,9 +288,10 @@ pub fn portfolio(rubric: &Rubric, rows: &[LeagueRow]) -> Portfolio {
     for (id, (i, _)) in &parent {
         groups.entry(root(&parent, id)).or_default().push(*i);
     }
+    // A root outside a cycle has no upstream: it heads its own group.
     for id in roots.iter().filter(|id| !parent.contains_key(*id)) {
         if let Ok(i) = holdings.binary_search_by(|h| h.id.cmp(id)) {
-            groups.entry(root(&parent, id)).or_default().push(i);
+            groups.entry(id).or_default().push(i);
         }
     }
     let shared_code = groups

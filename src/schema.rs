@@ -73,30 +73,29 @@ pub fn text(kind: Kind) -> String {
     s
 }
 
+/// One value per kind, made the first time it is asked for.
+type PerKind<T> = [OnceLock<T>; 3];
+
+/// The value of `cells` for a kind, made by `make` once per process.
+fn once<T>(cells: &'static PerKind<T>, kind: Kind, make: impl FnOnce() -> T) -> &'static T {
+    let slot = match kind {
+        Kind::Manifest => 0,
+        Kind::Rubric => 1,
+        Kind::Report => 2,
+    };
+    cells[slot].get_or_init(make)
+}
+
 /// The schema of a kind, generated once per process.
 fn cached(kind: Kind) -> &'static serde_json::Value {
-    static MANIFEST: OnceLock<serde_json::Value> = OnceLock::new();
-    static RUBRIC: OnceLock<serde_json::Value> = OnceLock::new();
-    static REPORT: OnceLock<serde_json::Value> = OnceLock::new();
-    let cell = match kind {
-        Kind::Manifest => &MANIFEST,
-        Kind::Rubric => &RUBRIC,
-        Kind::Report => &REPORT,
-    };
-    cell.get_or_init(|| json(kind))
+    static CELLS: PerKind<serde_json::Value> = [const { OnceLock::new() }; 3];
+    once(&CELLS, kind, || json(kind))
 }
 
 /// The compiled validator for manifests or rubrics, built once per process.
 pub fn validator(kind: Kind) -> &'static jsonschema::Validator {
-    static MANIFEST: OnceLock<jsonschema::Validator> = OnceLock::new();
-    static RUBRIC: OnceLock<jsonschema::Validator> = OnceLock::new();
-    static REPORT: OnceLock<jsonschema::Validator> = OnceLock::new();
-    let cell = match kind {
-        Kind::Manifest => &MANIFEST,
-        Kind::Rubric => &RUBRIC,
-        Kind::Report => &REPORT,
-    };
-    cell.get_or_init(|| {
+    static CELLS: PerKind<jsonschema::Validator> = [const { OnceLock::new() }; 3];
+    once(&CELLS, kind, || {
         jsonschema::options()
             .should_validate_formats(true)
             .build(cached(kind))
@@ -109,15 +108,9 @@ pub fn validator(kind: Kind) -> &'static jsonschema::Validator {
 /// `load`'s conversion of the tree (numbers, dates and NaN read the same way, see [`toml_json`]);
 /// the errors of an invalid file still come from [`validator`], which reports them in order.
 pub fn toml_validator(kind: Kind) -> &'static jsonschema::Validator<toml_json::TomlJson> {
-    static MANIFEST: OnceLock<jsonschema::Validator<toml_json::TomlJson>> = OnceLock::new();
-    static RUBRIC: OnceLock<jsonschema::Validator<toml_json::TomlJson>> = OnceLock::new();
-    static REPORT: OnceLock<jsonschema::Validator<toml_json::TomlJson>> = OnceLock::new();
-    let cell = match kind {
-        Kind::Manifest => &MANIFEST,
-        Kind::Rubric => &RUBRIC,
-        Kind::Report => &REPORT,
-    };
-    cell.get_or_init(|| {
+    static CELLS: PerKind<jsonschema::Validator<toml_json::TomlJson>> =
+        [const { OnceLock::new() }; 3];
+    once(&CELLS, kind, || {
         jsonschema::options_for::<toml_json::TomlJson>()
             .should_validate_formats(true)
             .build(cached(kind))
@@ -217,15 +210,8 @@ fn is_object(node: &serde_json::Value) -> bool {
 
 /// The [`Tables`] of a kind's schema, worked out once per process.
 pub fn tables(kind: Kind) -> &'static Tables {
-    static MANIFEST: OnceLock<Tables> = OnceLock::new();
-    static RUBRIC: OnceLock<Tables> = OnceLock::new();
-    static REPORT: OnceLock<Tables> = OnceLock::new();
-    let cell = match kind {
-        Kind::Manifest => &MANIFEST,
-        Kind::Rubric => &RUBRIC,
-        Kind::Report => &REPORT,
-    };
-    cell.get_or_init(|| {
+    static CELLS: PerKind<Tables> = [const { OnceLock::new() }; 3];
+    once(&CELLS, kind, || {
         let root = cached(kind);
         Tables::of(root, root, 0)
     })

@@ -194,13 +194,11 @@ impl LatestById {
 
 /// Where a fork's upstream is looked for when the scored set lacks it: `--protocols`, else the
 /// fork's own folder.
-fn upstream_dir(fork: &str, opts: &Options) -> PathBuf {
-    let dir = opts.protocols_dir.clone().unwrap_or_else(|| {
-        Path::new(fork)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
-    });
+fn upstream_dir(fork: &Path, opts: &Options) -> PathBuf {
+    let dir = opts
+        .protocols_dir
+        .clone()
+        .unwrap_or_else(|| fork.parent().map(Path::to_path_buf).unwrap_or_default());
     if dir.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
@@ -269,11 +267,11 @@ impl Listing {
 /// Each folder is listed once, and each (folder, id) searched once: a folder of thousands of
 /// manifests whose forks name an upstream it lacks would otherwise be listed once per fork.
 fn extra_upstreams<'a>(
-    forks: impl IntoIterator<Item = (&'a str, &'a str)>,
+    forks: impl IntoIterator<Item = (&'a Path, &'a str)>,
     known: &LatestById,
     opts: &Options,
 ) -> LatestById {
-    let forks: Vec<(&str, &str)> = forks.into_iter().collect();
+    let forks: Vec<(&Path, &str)> = forks.into_iter().collect();
     let wanted: HashSet<&str> = forks
         .iter()
         .map(|(_, id)| *id)
@@ -323,7 +321,7 @@ impl Upstreams {
             l.manifest
                 .lineage
                 .as_ref()
-                .map(|lin| (l.source.name.as_str(), lin.forked_from.as_str()))
+                .map(|lin| (Path::new(&l.source.name), lin.forked_from.as_str()))
         });
         let extra = extra_upstreams(forks, &in_set, opts);
         Self { in_set, extra }
@@ -398,7 +396,6 @@ struct Waiting<'a, P> {
     /// The row graded on arrival, against the upstream snapshot latest then: it stands if that
     /// is still the latest once every file is read.
     early: Mutex<Option<(Made<P>, UpstreamFile)>>,
-    name: String,
     upstream: String,
 }
 
@@ -471,7 +468,6 @@ pub fn grade<P: Send, E>(
         match step {
             Step::Failed(f) => take(Graded::Failed(f)),
             Step::Fork(l) => {
-                let name = l.source.name.clone();
                 let upstream = l
                     .manifest
                     .lineage
@@ -495,7 +491,6 @@ pub fn grade<P: Send, E>(
                     path,
                     held: Mutex::new(kept),
                     early: Mutex::new(early),
-                    name,
                     upstream,
                 });
                 Ok(())
@@ -505,7 +500,7 @@ pub fn grade<P: Send, E>(
     })?;
 
     let extra = extra_upstreams(
-        forks.iter().map(|w| (w.name.as_str(), w.upstream.as_str())),
+        forks.iter().map(|w| (w.path, w.upstream.as_str())),
         &known,
         opts,
     );
@@ -598,36 +593,28 @@ pub fn row_of(
     let as_of = opts.as_of.unwrap_or(l.manifest.protocol.as_of);
     let plain = engine::Overrides::default();
     let before = engine::summarise(rubric, &l.manifest, as_of, upstream.metric(), &plain);
-    let file = l.stamp();
-    let upstream_file = upstream.stamp();
-    if opts.edits.is_empty() {
-        let protocol = ProtocolSummary::of(&l.manifest);
-        return Ok(LeagueRow::new(
-            protocol,
-            as_of,
-            before,
-            file,
-            upstream_file,
-            None,
-        ));
-    }
-    let (manifest, overrides) = whatif::apply(&l.manifest, &opts.edits)?;
-    let after = engine::summarise(rubric, &manifest, as_of, upstream.metric(), &overrides);
-    let what_if = WhatIf {
-        sets: what_if_sets(opts),
-        before: Standing {
-            score: before.score,
-            grade: before.grade,
-            capped_by: before.capped_by,
-        },
+    let (protocol, summary, what_if) = if opts.edits.is_empty() {
+        (ProtocolSummary::of(&l.manifest), before, None)
+    } else {
+        let (manifest, overrides) = whatif::apply(&l.manifest, &opts.edits)?;
+        let after = engine::summarise(rubric, &manifest, as_of, upstream.metric(), &overrides);
+        let what_if = WhatIf {
+            sets: what_if_sets(opts),
+            before: Standing {
+                score: before.score,
+                grade: before.grade,
+                capped_by: before.capped_by,
+            },
+        };
+        (ProtocolSummary::of(&manifest), after, Some(what_if))
     };
     Ok(LeagueRow::new(
-        ProtocolSummary::of(&manifest),
+        protocol,
         as_of,
-        after,
-        file,
-        upstream_file,
-        Some(what_if),
+        summary,
+        l.stamp(),
+        upstream.stamp(),
+        what_if,
     ))
 }
 
