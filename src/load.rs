@@ -662,6 +662,18 @@ fn schema_check(
                         Some(d) => format!("{} does not have the expected form: {d}", e.instance()),
                         None => e.to_string(),
                     },
+                    // Name every allowed value: a reader should not have to open the schema.
+                    K::Enum { options } => match options.as_array() {
+                        Some(all) => format!(
+                            "{} is not one of {}",
+                            e.instance(),
+                            all.iter()
+                                .map(|o| o.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        None => e.to_string(),
+                    },
                     _ => e.to_string(),
                 };
                 let message = if path.0.is_empty() {

@@ -43,6 +43,11 @@ pub struct Manifest {
     pub incident_response: Option<IncidentResponse>,
     /// Past losses. Events, not a posture table: an absent list means none recorded.
     pub incidents: Option<Vec<Incident>>,
+    /// Firms retained to review every change inside a window (continuous engagements).
+    pub engagements: Option<Vec<Engagement>>,
+    /// Tables that were researched and have nothing public behind them: a sourced "no".
+    #[serde(default)]
+    pub not_found: Vec<NotFound>,
 }
 
 impl Manifest {
@@ -88,6 +93,7 @@ pub enum ProtocolKind {
     Yield,
     Derivatives,
     Stablecoin,
+    Rwa,
     Other,
 }
 
@@ -101,7 +107,20 @@ pub struct Component {
     /// Core components hold or move user funds; coverage is measured on them.
     #[serde(default)]
     pub core: bool,
+    /// When this version went live.
+    pub deployed: Option<Date>,
+    /// Earlier versions, oldest first: what ran before `version`, for evaluating past dates.
+    #[serde(default)]
+    pub history: Vec<PastVersion>,
     pub source: Option<String>,
+}
+
+/// A version a component ran before its current one, and when it went live.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PastVersion {
+    pub version: Version,
+    pub deployed: Date,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -168,7 +187,108 @@ pub struct Audit {
     pub covers: VersionReq,
     pub findings: Option<Findings>,
     pub unresolved: Option<Unresolved>,
+    /// An incremental review of the changes from this version to `covers`: it covers them only
+    /// where this base version is itself covered.
+    pub diff_from: Option<Version>,
     pub source: Option<String>,
+}
+
+/// A firm retained to review every change to its scope inside a window; it covers the
+/// versions deployed inside that window.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Engagement {
+    pub firm: String,
+    /// Component names the engagement reviews.
+    pub scope: Vec<String>,
+    pub since: Date,
+    /// Absent means still retained.
+    pub until: Option<Date>,
+    pub source: Option<String>,
+}
+
+/// The fact tables a `[[not_found]]` entry can name: `audits` means code audits and
+/// `economic_audits` economic ones (both written as `[[audits]]`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FactTable {
+    Audits,
+    EconomicAudits,
+    FormalVerification,
+    Engagements,
+    Monitoring,
+    Timelock,
+    Pause,
+    BugBounty,
+    Insurance,
+    Admin,
+    Upgradeability,
+    Oracles,
+    IncidentResponse,
+    Incidents,
+}
+
+impl FactTable {
+    /// Every table, in manifest order.
+    pub const ALL: [FactTable; 14] = [
+        Self::Audits,
+        Self::EconomicAudits,
+        Self::FormalVerification,
+        Self::Engagements,
+        Self::Monitoring,
+        Self::Timelock,
+        Self::Pause,
+        Self::BugBounty,
+        Self::Insurance,
+        Self::Admin,
+        Self::Upgradeability,
+        Self::Oracles,
+        Self::IncidentResponse,
+        Self::Incidents,
+    ];
+
+    /// The name a manifest writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Audits => "audits",
+            Self::EconomicAudits => "economic_audits",
+            Self::FormalVerification => "formal_verification",
+            Self::Engagements => "engagements",
+            Self::Monitoring => "monitoring",
+            Self::Timelock => "timelock",
+            Self::Pause => "pause",
+            Self::BugBounty => "bug_bounty",
+            Self::Insurance => "insurance",
+            Self::Admin => "admin",
+            Self::Upgradeability => "upgradeability",
+            Self::Oracles => "oracles",
+            Self::IncidentResponse => "incident_response",
+            Self::Incidents => "incidents",
+        }
+    }
+}
+
+/// A table that was researched with nothing public behind it: where the search looked.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotFound {
+    /// The fact table that was looked for.
+    pub table: FactTable,
+    /// Where the search looked, in words.
+    pub searched: String,
+    /// When the search was done (for a dated snapshot: the day whose public record was searched).
+    pub date: Date,
+    /// Where it was done: the docs' security page, the cover list, the audits folder.
+    pub source: Option<String>,
+}
+
+impl Manifest {
+    /// The `[[not_found]]` entry for a table, if the table was researched and nothing found.
+    pub fn not_found(&self, table: FactTable) -> Option<&NotFound> {
+        self.not_found.iter().find(|n| n.table == table)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::date::Date;
 use crate::diagnostics::{FieldPath, Problem, did_you_mean};
-use crate::manifest::{FORMAT, Manifest};
+use crate::manifest::{AuditKind, FORMAT, FactTable, Manifest};
 
 fn kebab(s: &str) -> bool {
     !s.is_empty()
@@ -73,6 +73,50 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
                     c.name
                 ),
             ));
+        }
+        let at = || root.key("components").index(i);
+        not_after(
+            c.deployed,
+            &|| at().key("deployed"),
+            "deployment date",
+            &mut out,
+        );
+        let mut previous: Option<&crate::manifest::PastVersion> = None;
+        for (j, h) in c.history.iter().enumerate() {
+            let here = || at().key("history").index(j);
+            not_after(
+                Some(h.deployed),
+                &|| here().key("deployed"),
+                "deployment date",
+                &mut out,
+            );
+            if let Some(prev) = previous
+                && h.deployed < prev.deployed
+            {
+                out.push(Problem::error(
+                    here().key("deployed"),
+                    format!(
+                        "history is oldest first: {} ({}) comes after {} ({})",
+                        h.version, h.deployed, prev.version, prev.deployed
+                    ),
+                ));
+            }
+            if let Some(d) = c.deployed.filter(|d| h.deployed > *d) {
+                out.push(Problem::error(
+                    here().key("deployed"),
+                    format!(
+                        "an earlier version deployed {} after the current version {} ({d})",
+                        h.deployed, c.version
+                    ),
+                ));
+            }
+            if h.version == c.version {
+                out.push(Problem::error(
+                    here().key("version"),
+                    format!("history repeats the current version {}", c.version),
+                ));
+            }
+            previous = Some(h);
         }
         if !names.insert(c.name.as_str()) {
             out.push(Problem::error(
@@ -254,6 +298,45 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
             &mut out,
         );
     }
+    for (i, e) in m.engagements.iter().flatten().enumerate() {
+        let at = || root.key("engagements").index(i);
+        not_after(
+            Some(e.since),
+            &|| at().key("since"),
+            "engagement start",
+            &mut out,
+        );
+        check_scope(&e.scope, &|| at().key("scope"), &mut out);
+        if let Some(u) = e.until.filter(|u| *u < e.since) {
+            out.push(Problem::error(
+                at().key("until"),
+                format!("the engagement ends ({u}) before it starts ({})", e.since),
+            ));
+        }
+    }
+    let mut searched = BTreeSet::new();
+    for (i, n) in m.not_found.iter().enumerate() {
+        let at = || root.key("not_found").index(i);
+        not_after(Some(n.date), &|| at().key("date"), "search date", &mut out);
+        if !searched.insert(n.table) {
+            out.push(Problem::error(
+                at().key("table"),
+                format!(
+                    "`{}` has two [[not_found]] entries: keep one and list every place searched in it",
+                    n.table.as_str()
+                ),
+            ));
+        }
+        if stated(m, n.table) {
+            out.push(Problem::error(
+                at().key("table"),
+                format!(
+                    "`{}` is stated in this manifest and also listed as not found: keep the facts or the entry, not both",
+                    n.table.as_str()
+                ),
+            ));
+        }
+    }
     for (i, inc) in m.incidents.iter().flatten().enumerate() {
         let at = || root.key("incidents").index(i);
         not_after(
@@ -268,6 +351,30 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
         }
     }
     out
+}
+
+/// Whether a manifest states a fact table (so a `[[not_found]]` entry for it contradicts it).
+fn stated(m: &Manifest, table: FactTable) -> bool {
+    let audits_of = |kind| m.audits.iter().flatten().any(|a| a.kind == kind);
+    match table {
+        FactTable::Audits => audits_of(AuditKind::Code),
+        FactTable::EconomicAudits => audits_of(AuditKind::Economic),
+        FactTable::FormalVerification => m
+            .formal_verification
+            .as_ref()
+            .is_some_and(|v| !v.is_empty()),
+        FactTable::Engagements => m.engagements.as_ref().is_some_and(|v| !v.is_empty()),
+        FactTable::Monitoring => m.monitoring.is_some(),
+        FactTable::Timelock => m.timelock.is_some(),
+        FactTable::Pause => m.pause.is_some(),
+        FactTable::BugBounty => m.bug_bounty.is_some(),
+        FactTable::Insurance => m.insurance.as_ref().is_some_and(|v| !v.is_empty()),
+        FactTable::Admin => m.admin.is_some(),
+        FactTable::Upgradeability => m.upgradeability.is_some(),
+        FactTable::Oracles => m.oracles.is_some(),
+        FactTable::IncidentResponse => m.incident_response.is_some(),
+        FactTable::Incidents => m.incidents.as_ref().is_some_and(|v| !v.is_empty()),
+    }
 }
 
 fn check_money(x: Option<f64>, path: impl FnOnce() -> FieldPath, out: &mut Vec<Problem>) {

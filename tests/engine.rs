@@ -473,6 +473,7 @@ fn an_audit_with_unresolved_high_findings_earns_no_audit_credit() {
             critical: 0,
             high: 2,
         }),
+        diff_from: None,
         source: Some("https://example.org/four.pdf".into()),
     };
     m.audits.as_mut().unwrap().push(extra);
