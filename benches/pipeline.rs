@@ -13,12 +13,12 @@ mod corpus;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use posture::date::Date;
-use posture::engine;
+use posture::core::date::Date;
+use posture::core::engine;
+use posture::core::manifest::Manifest;
+use posture::core::metrics::Upstream;
+use posture::core::report::{ManifestStamp, RubricStamp, Stamp};
 use posture::load::{self, Source};
-use posture::manifest::Manifest;
-use posture::metrics::Upstream;
-use posture::report::{ManifestStamp, RubricStamp, Stamp};
 
 /// Manifests per iteration: enough to cover the generator's variety.
 const N: usize = 200;

@@ -13,8 +13,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use posture::core::manifest::Manifest;
 use posture::load;
-use posture::manifest::Manifest;
 use rayon::prelude::*;
 use serde::Deserialize;
 use toml::de::DeTable;

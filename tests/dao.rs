@@ -118,8 +118,8 @@ fn set_changes_exactly_what_it_names() {
         std::fs::read_to_string(format!("{}/{BEFORE}", env!("CARGO_MANIFEST_DIR"))).unwrap(),
     );
     let m = posture::load::manifest(&src).unwrap();
-    let edit = posture::whatif::Edit::parse("timelock.delay_hours=48").unwrap();
-    let (edited, overrides) = posture::whatif::apply(&m, &[edit]).unwrap();
+    let edit = posture::core::analysis::whatif::Edit::parse("timelock.delay_hours=48").unwrap();
+    let (edited, overrides) = posture::core::analysis::whatif::apply(&m, &[edit]).unwrap();
     assert!(overrides.0.is_empty());
     let mut a = serde_json::to_value(&m).unwrap();
     let b = serde_json::to_value(&edited).unwrap();

@@ -1,8 +1,8 @@
 //! The shipped dataset: every manifest validates and every fact table cites an http(s) source a
 //! reader can follow. A table that cannot be sourced is left out (unknown), never guessed.
 
+use posture::core::manifest::Manifest;
 use posture::load::{self, Source};
-use posture::manifest::Manifest;
 
 fn is_url(s: Option<&str>) -> bool {
     s.is_some_and(|s| {

@@ -1,7 +1,7 @@
 //! Committed artefacts that must match the code: the JSON Schemas under `schemas/` and the
 //! metric table in the README. Regenerate with the commands the failure message gives.
 
-use posture::schema::{self, Kind};
+use posture::core::schema::{self, Kind};
 
 fn committed(name: &str) -> String {
     std::fs::read_to_string(format!("{}/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -35,14 +35,18 @@ fn a_report_validates_against_the_report_schema() {
     let src = posture::load::Source::new("x", committed("protocols/balancer-v2.toml"));
     let m = posture::load::manifest(&src).unwrap();
     let (rubric, _) = posture::load::rubric_by_name("defi-baseline").unwrap();
-    let l = posture::score::Loaded {
+    let l = posture::pipeline::Loaded {
         source: src,
         manifest: m,
     };
-    let report =
-        posture::score::evaluate_one(&rubric, &l, &posture::score::UpstreamFile::NotAFork, None);
+    let report = posture::pipeline::evaluate_one(
+        &rubric,
+        &l,
+        &posture::pipeline::UpstreamFile::NotAFork,
+        None,
+    );
     let v = serde_json::to_value(&report).unwrap();
-    let errors: Vec<String> = schema::validator(Kind::Report)
+    let errors: Vec<String> = posture::load::conformance::validator(Kind::Report)
         .iter_errors(&v)
         .map(|e| e.to_string())
         .collect();
@@ -88,7 +92,7 @@ fn league_json_validates_against_the_report_schema() {
         let v: serde_json::Value = serde_json::from_slice(&cmd.output().unwrap().stdout).unwrap();
         assert!(v["portfolio"].is_object());
         assert_eq!(v["reports"].is_array(), full);
-        let errors: Vec<String> = schema::validator(Kind::Report)
+        let errors: Vec<String> = posture::load::conformance::validator(Kind::Report)
             .iter_errors(&v)
             .take(5)
             .map(|e| e.to_string())

@@ -1,18 +1,18 @@
 //! Scoring semantics of the default rubric, through the library: each test changes one fact of
 //! a best-practice manifest and checks what the report says.
 
-use posture::date::Date;
-use posture::engine;
-use posture::load::{self, Source};
-use posture::manifest::{
+use posture::core::date::Date;
+use posture::core::engine;
+use posture::core::manifest::{
     AdminControl, Audit, AuditKind, Incident, Lineage, Manifest, MonitoringLevel, Unresolved,
     Version, VersionReq,
 };
-use posture::metrics::Upstream;
-use posture::report::{
+use posture::core::metrics::Upstream;
+use posture::core::report::{
     Finding, GapKind, GateResult, GateStatus, ManifestStamp, Report, RubricStamp, Stamp, Status,
 };
-use posture::rubric::Rubric;
+use posture::core::rubric::Rubric;
+use posture::load::{self, Source};
 
 fn rubric() -> Rubric {
     load::rubric_by_name("defi-baseline")

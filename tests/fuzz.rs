@@ -6,11 +6,11 @@
 //! `PROPTEST_CASES=200000 cargo test --release --test fuzz`. Failures shrink and are kept in
 //! `tests/fuzz.proptest-regressions`, which later runs replay first.
 
-use posture::engine;
+use posture::core::engine;
+use posture::core::metrics::Upstream;
+use posture::core::report::{ManifestStamp, RubricStamp, Stamp};
 use posture::load::{self, Source};
-use posture::metrics::Upstream;
 use posture::render::{self, Format};
-use posture::report::{ManifestStamp, RubricStamp, Stamp};
 use proptest::prelude::*;
 
 fn corpus() -> &'static [String] {
@@ -151,7 +151,7 @@ fn exercise(text: &str) {
             }
             Err(d) => {
                 assert!(!d.is_empty());
-                posture::diagnostics::emit(&mut sink, &d, Some(text)).unwrap();
+                posture::load::diagnostics::emit(&mut sink, &d, Some(text)).unwrap();
             }
         }
         return;
@@ -201,7 +201,7 @@ fn exercise(text: &str) {
         }
         Err(d) => {
             assert!(!d.is_empty());
-            posture::diagnostics::emit(&mut sink, &d, Some(text)).unwrap();
+            posture::load::diagnostics::emit(&mut sink, &d, Some(text)).unwrap();
         }
     }
 }

@@ -37,7 +37,7 @@ fn load_any(text: &str) {
     if let Err(diags) = result {
         assert!(!diags.is_empty());
         let mut sink = Vec::new();
-        posture::diagnostics::emit(&mut sink, &diags, Some(text)).unwrap();
+        posture::load::diagnostics::emit(&mut sink, &diags, Some(text)).unwrap();
         assert!(String::from_utf8(sink).unwrap().contains("mutant.toml"));
     }
 }

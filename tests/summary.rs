@@ -1,4 +1,4 @@
-//! A league row made without a report (`score::row_of`, the cheap path of a league table) is
+//! A league row made without a report (`pipeline::row_of`, the cheap path of a league table) is
 //! the row of the full report, on generated manifests of every shape: forks with and without
 //! their upstream, what-ifs, other evaluation dates and every built-in rubric.
 
@@ -7,10 +7,10 @@ mod corpus;
 
 use std::sync::Arc;
 
+use posture::core::analysis::league::LeagueRow;
+use posture::core::analysis::whatif::Edit;
 use posture::load::{self, Source};
-use posture::portfolio::LeagueRow;
-use posture::score::{self, Loaded, Options, UpstreamFacts, UpstreamFile};
-use posture::whatif::Edit;
+use posture::pipeline::{self, Loaded, Options, UpstreamFacts, UpstreamFile};
 
 #[test]
 fn rows_without_reports_are_the_rows_of_the_reports_on_a_generated_corpus() {
@@ -52,14 +52,15 @@ fn rows_without_reports_are_the_rows_of_the_reports_on_a_generated_corpus() {
             };
             for up in &ups {
                 for opts in &options {
-                    let Ok(report) = score::evaluate_what_if(&rubric, l, up, opts) else {
+                    let Ok(report) = pipeline::evaluate_what_if(&rubric, l, up, opts) else {
                         // A what-if that does not fit this manifest: the cheap path refuses too.
-                        assert!(score::row_of(&rubric, l, up, opts).is_err());
+                        assert!(pipeline::row_of(&rubric, l, up, opts).is_err());
                         continue;
                     };
                     let full = serde_json::to_value(LeagueRow::of(&report)).unwrap();
                     let cheap =
-                        serde_json::to_value(score::row_of(&rubric, l, up, opts).unwrap()).unwrap();
+                        serde_json::to_value(pipeline::row_of(&rubric, l, up, opts).unwrap())
+                            .unwrap();
                     assert_eq!(cheap, full, "{} under {id}", l.source.name);
                     compared += 1;
                     capped += usize::from(report.capped_by.is_some());

@@ -22,11 +22,11 @@
 use std::io::{self, Write};
 
 use super::{Kept, Renderer, kind_name, unsupported};
-use crate::backtest::Backtest;
-use crate::diff::Diff;
-use crate::gaps::GapReport;
-use crate::portfolio::League;
-use crate::report::{Report, round_to};
+use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::diff::Diff;
+use crate::core::analysis::gaps::GapReport;
+use crate::core::analysis::league::League;
+use crate::core::report::{Report, round_to};
 
 pub struct Csv;
 

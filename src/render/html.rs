@@ -11,12 +11,12 @@ use super::{
     Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
     show_json, signed,
 };
-use crate::backtest::Backtest;
-use crate::diff::Diff;
-use crate::gaps::GapReport;
-use crate::portfolio::League;
-use crate::report::{CategoryResult, GapKind, GateStatus, Report, Stamp, Standing, Status};
-use crate::rubric::Grade;
+use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::diff::Diff;
+use crate::core::analysis::gaps::GapReport;
+use crate::core::analysis::league::League;
+use crate::core::report::{CategoryResult, GapKind, GateStatus, Report, Stamp, Standing, Status};
+use crate::core::rubric::Grade;
 
 pub struct Html;
 
@@ -152,7 +152,7 @@ fn usd(x: f64) -> String {
 }
 
 fn percent(x: f64) -> String {
-    format!("{:.0}%", crate::report::round_to(x * 100.0, 0))
+    format!("{:.0}%", crate::core::report::round_to(x * 100.0, 0))
 }
 
 /// A grade as a coloured badge: the colour follows the grade's rank on the scale.
@@ -176,7 +176,7 @@ fn status_pill(s: Status) -> String {
     format!(r#"<span class="pill s-{class}">{}</span>"#, s.as_str())
 }
 
-fn gate_name(g: Option<&crate::rubric::GateId>) -> String {
+fn gate_name(g: Option<&crate::core::rubric::GateId>) -> String {
     g.map_or("-".into(), |g| format!("<code>{}</code>", escape(&g.0)))
 }
 

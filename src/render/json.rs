@@ -3,20 +3,20 @@
 //! A league is written as it is graded: with `--full` each report is serialised on the thread
 //! that made it and written in grading order, so neither the reports nor the document are ever
 //! held whole. The bytes are exactly those of `serde_json::to_writer_pretty` on the whole
-//! [`crate::portfolio::LeagueDocument`].
+//! [`crate::core::analysis::league::LeagueDocument`].
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::{Kept, LeagueWriter, Renderer};
-use crate::backtest::Backtest;
-use crate::diff::Diff;
-use crate::gaps::GapReport;
+use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::diff::Diff;
+use crate::core::analysis::gaps::GapReport;
 use rayon::prelude::*;
 
-use crate::portfolio::{League, LeagueRow, LeagueStamp};
-use crate::report::Report;
+use crate::core::analysis::league::{League, LeagueRow, LeagueStamp};
+use crate::core::report::Report;
 
 pub struct Json;
 
@@ -100,7 +100,7 @@ fn head(stamp: &LeagueStamp, out: &mut dyn Write) -> io::Result<()> {
     write!(
         out,
         "{{\n  \"report_format\": {},\n  \"stamp\": ",
-        crate::report::REPORT_FORMAT
+        crate::core::report::REPORT_FORMAT
     )?;
     out.write_all(&nested(stamp, 1)?)
 }
@@ -182,8 +182,8 @@ impl LeagueWriter for Streaming<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::portfolio::LeagueDocument;
-    use crate::score::{self, Options};
+    use crate::core::analysis::league::LeagueDocument;
+    use crate::pipeline::{self, Options};
 
     /// The streamed league, with or without its reports, is byte for byte what serde writes
     /// for the whole document.
@@ -202,14 +202,14 @@ mod tests {
             "/protocols/balancer-v2.toml"
         ))
         .unwrap();
-        let l = score::Loaded {
+        let l = pipeline::Loaded {
             manifest: crate::load::manifest(&crate::load::Source::new("b.toml", text.as_str()))
                 .unwrap(),
             source: crate::load::Source::new("b.toml", text),
         };
         let (rubric, _) = crate::load::rubric_by_name("defi-baseline").unwrap();
-        let up = score::UpstreamFile::NotAFork;
-        let row = score::row_of(&rubric, &l, &up, &Options::default()).unwrap();
+        let up = pipeline::UpstreamFile::NotAFork;
+        let row = pipeline::row_of(&rubric, &l, &up, &Options::default()).unwrap();
         for n in [0, 1, 255, 256, 257, 700, 4096, 4097, 9000] {
             let rows: Vec<LeagueRow> = (0..n)
                 .map(|i| LeagueRow {
@@ -228,19 +228,19 @@ mod tests {
         let files = crate::load::expand(std::path::Path::new(dir)).unwrap();
         let (rubric, _) = crate::load::rubric_by_name("defi-baseline").unwrap();
         let stamp = LeagueStamp {
-            tool: score::tool(),
-            rubric: score::rubric_stamp(&rubric),
+            tool: crate::core::report::tool(),
+            rubric: crate::core::report::rubric_stamp(&rubric),
         };
         let (mut streamed, mut reports, mut rows) = (Vec::new(), Vec::new(), Vec::new());
         let mut writer = Json.league(&stamp, full, &mut streamed);
-        score::grade(
+        pipeline::grade(
             &rubric,
             &files,
             &Options::default(),
             crate::load::DEFAULT_MAX_BYTES,
             Some(&|r: &Report| (r.clone(), Json.league_report(r, full).unwrap())),
             |g| {
-                let score::Graded::Report(mut row, Some((report, kept))) = g else {
+                let pipeline::Graded::Report(mut row, Some((report, kept))) = g else {
                     panic!("every shipped manifest scores");
                 };
                 row.report = full.then_some(row.graded);

@@ -8,11 +8,11 @@ use super::{
     Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
     show_json, signed,
 };
-use crate::backtest::Backtest;
-use crate::diff::Diff;
-use crate::gaps::GapReport;
-use crate::portfolio::League;
-use crate::report::{GapKind, GateStatus, Report};
+use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::diff::Diff;
+use crate::core::analysis::gaps::GapReport;
+use crate::core::analysis::league::League;
+use crate::core::report::{GapKind, GateStatus, Report};
 
 pub struct Markdown;
 

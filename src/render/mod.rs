@@ -2,11 +2,11 @@
 
 use std::io::{self, Write};
 
-use crate::backtest::Backtest;
-use crate::diff::Diff;
-use crate::gaps::GapReport;
-use crate::portfolio::{League, LeagueStamp};
-use crate::report::Report;
+use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::diff::Diff;
+use crate::core::analysis::gaps::GapReport;
+use crate::core::analysis::league::{League, LeagueStamp};
+use crate::core::report::Report;
 
 mod csv;
 mod html;
@@ -118,7 +118,7 @@ pub(crate) fn show_json(v: &serde_json::Value) -> String {
         serde_json::Value::Null => "unknown".into(),
         serde_json::Value::Number(n) => {
             let x = n.as_f64().unwrap_or_default();
-            crate::engine::show_value(&crate::metrics::Value::Number(x))
+            crate::core::engine::show_value(&crate::core::metrics::Value::Number(x))
         }
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -127,7 +127,7 @@ pub(crate) fn show_json(v: &serde_json::Value) -> String {
 
 /// `+1.5` / `-2.0`: a signed change to one decimal.
 pub(crate) fn signed(x: f64) -> String {
-    let x = crate::report::round_to(x, 1);
+    let x = crate::core::report::round_to(x, 1);
     if x > 0.0 {
         format!("+{x:.1}")
     } else {
@@ -135,28 +135,28 @@ pub(crate) fn signed(x: f64) -> String {
     }
 }
 
-pub(crate) fn effort_name(e: crate::rubric::Effort) -> &'static str {
+pub(crate) fn effort_name(e: crate::core::rubric::Effort) -> &'static str {
     match e {
-        crate::rubric::Effort::Low => "low",
-        crate::rubric::Effort::Medium => "medium",
-        crate::rubric::Effort::High => "high",
+        crate::core::rubric::Effort::Low => "low",
+        crate::core::rubric::Effort::Medium => "medium",
+        crate::core::rubric::Effort::High => "high",
     }
 }
 
-pub(crate) fn kind_name(k: crate::manifest::ProtocolKind) -> String {
+pub(crate) fn kind_name(k: crate::core::manifest::ProtocolKind) -> String {
     serde_json::to_value(k)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
 }
 
-pub(crate) fn caps_text(capped_by: Option<&crate::rubric::GateId>) -> String {
+pub(crate) fn caps_text(capped_by: Option<&crate::core::rubric::GateId>) -> String {
     capped_by.map_or("no cap".to_string(), |g| format!("capped by {g}"))
 }
 
 /// `$128.0M`-style money for summaries.
 pub(crate) fn money(x: f64) -> String {
-    format!("${}", crate::metrics::short_usd(x))
+    format!("${}", crate::core::metrics::short_usd(x))
 }
 
 /// The summary lines of a backtest, shared by the text formats.

@@ -9,11 +9,11 @@ use super::{
     Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
     show_json, signed,
 };
-use crate::backtest::Backtest;
-use crate::diff::Diff;
-use crate::gaps::GapReport;
-use crate::portfolio::League;
-use crate::report::{GapKind, GateStatus, Report, Status};
+use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::diff::Diff;
+use crate::core::analysis::gaps::GapReport;
+use crate::core::analysis::league::League;
+use crate::core::report::{GapKind, GateStatus, Report, Status};
 
 pub struct Table;
 
@@ -28,7 +28,7 @@ fn grid(header: &[&str]) -> Grid {
 }
 
 fn percent(x: f64) -> String {
-    format!("{:.0}%", crate::report::round_to(x * 100.0, 0))
+    format!("{:.0}%", crate::core::report::round_to(x * 100.0, 0))
 }
 
 impl Renderer for Plain {
@@ -282,21 +282,21 @@ impl Renderer for Plain {
                         )
                     });
             let name = match item.kind {
-                crate::report::GapKind::Gate => format!(
+                crate::core::report::GapKind::Gate => format!(
                     "gate {} (caps at {})",
                     item.id,
                     item.caps_at
                         .as_ref()
                         .map_or(String::new(), ToString::to_string)
                 ),
-                crate::report::GapKind::Control => item.id.clone(),
+                crate::core::report::GapKind::Control => item.id.clone(),
             };
             t.add_row(vec![
                 (i + 1).to_string(),
                 name,
                 format!("{:.1}", item.points_lost),
                 item.effort.map_or("", effort_name).to_string(),
-                if item.kind == crate::report::GapKind::Gate {
+                if item.kind == crate::core::report::GapKind::Gate {
                     String::new()
                 } else {
                     show_json(&item.current)

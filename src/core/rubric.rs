@@ -7,8 +7,8 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostics::{FieldPath, Problem, did_you_mean};
-use crate::metrics::{self, MetricId, MetricKind};
+use crate::core::metrics::{self, MetricId, MetricKind};
+use crate::core::problem::{FieldPath, Problem, did_you_mean};
 
 /// The rubric used when none is named.
 pub const DEFAULT_ID: &str = "defi-baseline";
@@ -17,15 +17,15 @@ pub const DEFAULT_ID: &str = "defi-baseline";
 pub const BUILTIN: &[(&str, &str)] = &[
     (
         "defi-baseline",
-        include_str!("../rubrics/defi-baseline.toml"),
+        include_str!("../../rubrics/defi-baseline.toml"),
     ),
     (
         "institutional",
-        include_str!("../rubrics/institutional.toml"),
+        include_str!("../../rubrics/institutional.toml"),
     ),
     (
         "three-pillars",
-        include_str!("../rubrics/three-pillars.toml"),
+        include_str!("../../rubrics/three-pillars.toml"),
     ),
 ];
 
@@ -65,7 +65,7 @@ pub struct RubricSource {
 pub struct RubricMeta {
     #[schemars(regex(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"))]
     pub id: String,
-    pub version: crate::manifest::Version,
+    pub version: crate::core::manifest::Version,
     pub title: String,
     #[serde(default)]
     pub description: String,
@@ -857,7 +857,7 @@ impl RubricSource {
                          problems: &mut Vec<Problem>| {
             if !missing.is_empty() {
                 let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
-                let help = crate::diagnostics::nearest(id, known)
+                let help = crate::core::problem::nearest(id, known)
                     .map(|k| format!("to override the base's `{k}`, write id = \"{k}\""));
                 problems.push(
                     Problem::error(
@@ -1079,7 +1079,7 @@ impl Origins {
     /// Maps a problem found in the resolved rubric back to the file: entries this file wrote
     /// keep their path (re-indexed); inherited ones point at `extends`.
     pub fn locate(&self, mut p: Problem) -> Problem {
-        use crate::diagnostics::Segment;
+        use crate::core::problem::Segment;
         let list = match p.path.0.first() {
             Some(Segment::Key(k)) if k == "categories" => &self.categories,
             Some(Segment::Key(k)) if k == "controls" => &self.controls,

@@ -6,13 +6,15 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::date::Date;
-use crate::engine::{self, show_value, value_json};
-use crate::manifest::Manifest;
-use crate::metrics::{self, Disregarded, MetricId, MetricKind, Upstream, Value};
-use crate::report::{GapKind, GateStatus, ProtocolSummary, Ratio, Report, Stamp, Standing, Status};
-use crate::rubric::{Control, Effort, Grade, Rubric, Scoring, Test};
-use crate::whatif::{self, Edit};
+use crate::core::analysis::whatif::{self, Edit};
+use crate::core::date::Date;
+use crate::core::engine::{self, show_value, value_json};
+use crate::core::manifest::Manifest;
+use crate::core::metrics::{self, Disregarded, MetricId, MetricKind, Upstream, Value};
+use crate::core::report::{
+    GapKind, GateStatus, ProtocolSummary, Ratio, Report, Stamp, Standing, Status,
+};
+use crate::core::rubric::{Control, Effort, Grade, Rubric, Scoring, Test};
 
 /// Metrics no action can change: only time (or history) moves them.
 const HISTORY: &[&str] = &["maturity.days_without_loss", "incidents.record"];
@@ -106,7 +108,7 @@ pub struct GapReport {
 }
 
 /// A control's score before the self-attested multiplier.
-fn raw_score(rubric: &Rubric, f: &crate::report::Finding) -> f64 {
+fn raw_score(rubric: &Rubric, f: &crate::core::report::Finding) -> f64 {
     if f.sourced || rubric.self_attested == 0.0 {
         f.score.0
     } else {
@@ -153,13 +155,13 @@ fn passing_value(metric: MetricId, test: &Test) -> Value {
         (Test::Below(x), _) => Value::Number(*x),
         (Test::Above(x), _) => Value::Number(*x),
         (Test::Equals(_), MetricKind::Bool) => match test {
-            Test::Equals(crate::rubric::Literal::Bool(b)) => Value::Bool(!b),
+            Test::Equals(crate::core::rubric::Literal::Bool(b)) => Value::Bool(!b),
             _ => Value::Bool(false),
         },
         (Test::Equals(lit), MetricKind::Level(levels)) => {
             let other = levels
                 .iter()
-                .find(|l| lit != &crate::rubric::Literal::Text((**l).to_string()));
+                .find(|l| lit != &crate::core::rubric::Literal::Text((**l).to_string()));
             Value::Level(other.copied().unwrap_or(levels[0]))
         }
         (Test::Equals(_), MetricKind::Number(_)) => Value::Number(-1.0),
@@ -258,7 +260,7 @@ pub fn analyse(scorer: &Scorer, base: &Report, target: Option<&Grade>) -> GapRep
                 let unsourced: Vec<&str> = f
                     .evidence
                     .iter()
-                    .filter(|e| !crate::manifest::is_sourced(e.source.as_deref()))
+                    .filter(|e| !crate::core::manifest::is_sourced(e.source.as_deref()))
                     .map(|e| e.fact.as_str())
                     .collect();
                 let missing = if f.status == Status::Unknown {
@@ -288,7 +290,7 @@ pub fn analyse(scorer: &Scorer, base: &Report, target: Option<&Grade>) -> GapRep
     }
     let plan = target.map(|t| plan(scorer, base, t));
     GapReport {
-        report_format: crate::report::REPORT_FORMAT,
+        report_format: crate::core::report::REPORT_FORMAT,
         stamp: base.stamp.clone(),
         protocol: base.protocol.clone(),
         now: Standing::of(base),

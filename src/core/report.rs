@@ -4,10 +4,10 @@
 use schemars::JsonSchema;
 use serde::{Serialize, Serializer};
 
-use crate::date::Date;
-use crate::manifest::ProtocolKind;
-use crate::metrics::{Disregarded, Evidence};
-use crate::rubric::{ControlId, Effort, GateId, Grade};
+use crate::core::date::Date;
+use crate::core::manifest::ProtocolKind;
+use crate::core::metrics::{Disregarded, Evidence};
+use crate::core::rubric::{ControlId, Effort, GateId, Grade};
 
 /// Version of the JSON report layout.
 pub const REPORT_FORMAT: u32 = 1;
@@ -143,7 +143,7 @@ pub struct ProtocolSummary {
 
 impl ProtocolSummary {
     /// What a report (and a league row) says of the protocol a manifest describes.
-    pub fn of(m: &crate::manifest::Manifest) -> Self {
+    pub fn of(m: &crate::core::manifest::Manifest) -> Self {
         Self {
             id: m.protocol.id.clone(),
             name: m.protocol.name.clone(),
@@ -296,4 +296,18 @@ pub struct Report {
     pub gaps: Vec<Gap>,
     /// Present when the report is a what-if (`--set`).
     pub what_if: Option<WhatIf>,
+}
+
+/// The tool's name and version, as stamped on reports.
+pub fn tool() -> String {
+    format!("posture {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The rubric as reports stamp it.
+pub fn rubric_stamp(rubric: &crate::core::rubric::Rubric) -> RubricStamp {
+    RubricStamp {
+        id: rubric.meta.id.clone(),
+        version: rubric.meta.version.to_string(),
+        sha256: rubric.sha256.clone(),
+    }
 }

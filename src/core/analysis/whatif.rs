@@ -2,12 +2,12 @@
 //! forces a catalogue metric (`economic_audits.recent_count=1`), so a team can see what an
 //! improvement would buy before making it.
 
-use crate::diagnostics::did_you_mean;
-use crate::engine::Overrides;
-use crate::manifest::Manifest;
-use crate::metrics::{self, MetricId, MetricKind, Value};
-use crate::schema::{self, Kind};
-use crate::validate;
+use crate::core::engine::Overrides;
+use crate::core::manifest::Manifest;
+use crate::core::metrics::{self, MetricId, MetricKind, Value};
+use crate::core::problem::did_you_mean;
+use crate::core::schema::{self, Kind};
+use crate::core::validate;
 
 /// One parsed `--set`.
 #[derive(Debug, Clone, PartialEq)]
@@ -198,7 +198,7 @@ pub fn apply(manifest: &Manifest, edits: &[Edit]) -> Result<(Manifest, Overrides
     let problems = validate::manifest(&edited);
     if let Some(p) = problems
         .iter()
-        .find(|p| p.severity == crate::diagnostics::Severity::Error)
+        .find(|p| p.severity == crate::core::problem::Severity::Error)
     {
         return Err(format!(
             "--set makes the manifest invalid: {}: {}",

@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::date::Date;
-use crate::report::Standing;
-use crate::rubric::{Grade, Rubric};
-use crate::score::{self, Loaded};
+use crate::core::date::Date;
+use crate::core::manifest::Manifest;
+use crate::core::report::Standing;
+use crate::core::rubric::{Grade, Rubric};
 
 /// A snapshot older than this, counted back from the incident, says little about the protocol
 /// that was exploited: such incidents are listed but not graded.
@@ -79,26 +79,35 @@ pub fn auc(positives: &[f64], negatives: &[f64]) -> Option<f64> {
     Some(wins / (positives.len() * negatives.len()) as f64)
 }
 
+/// One manifest of the study, by the name it was read under.
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot<'a> {
+    pub name: &'a str,
+    pub manifest: &'a Manifest,
+}
+
 /// The latest snapshot of `id` whose date `keep` accepts; on equal dates, the first file name.
-fn latest_snapshot<'a>(
-    set: &'a [Loaded],
-    id: &str,
-    keep: impl Fn(Date) -> bool,
-) -> Option<&'a Loaded> {
+fn latest_snapshot(set: &[Snapshot<'_>], id: &str, keep: impl Fn(Date) -> bool) -> Option<usize> {
     set.iter()
-        .filter(|l| l.manifest.protocol.id == id && keep(l.manifest.protocol.as_of))
-        .max_by(|a, b| {
+        .enumerate()
+        .filter(|(_, l)| l.manifest.protocol.id == id && keep(l.manifest.protocol.as_of))
+        .max_by(|(_, a), (_, b)| {
             a.manifest
                 .protocol
                 .as_of
                 .cmp(&b.manifest.protocol.as_of)
-                .then_with(|| b.source.name.cmp(&a.source.name))
+                .then_with(|| b.name.cmp(a.name))
         })
+        .map(|(i, _)| i)
 }
 
-/// Runs the backtest over a loaded set of manifests.
-pub fn run(rubric: &Rubric, set: &[Loaded], opts: &score::Options) -> Backtest {
-    let upstreams = score::Upstreams::of(set, opts);
+/// Runs the study over a set of snapshots. `grade(i, as_of)` grades snapshot `i` as of a date
+/// (`None`: its own date); the caller knows how to find a fork's upstream.
+pub fn run(
+    rubric: &Rubric,
+    set: &[Snapshot<'_>],
+    grade: impl Fn(usize, Option<Date>) -> Standing,
+) -> Backtest {
     // Every incident once, wherever it is recorded (later snapshots repeat earlier ones).
     let mut seen = BTreeSet::new();
     let mut incidents = Vec::new();
@@ -122,21 +131,14 @@ pub fn run(rubric: &Rubric, set: &[Loaded], opts: &score::Options) -> Backtest {
         let snapshot = latest_snapshot(set, &id, |as_of| {
             as_of < inc.date && as_of.days_until(inc.date) <= MAX_SNAPSHOT_AGE_DAYS
         });
-        let before = snapshot.map(|l| {
-            let upstream = upstreams.of_manifest(&l.manifest);
-            Standing::of(&score::evaluate_one(
-                rubric,
-                l,
-                &upstream,
-                Some(inc.date.minus_days(1)),
-            ))
-        });
+        let before = snapshot.map(|i| grade(i, Some(inc.date.minus_days(1))));
+        let snapshot = snapshot.map(|i| set[i]);
         cases.push(Case {
             protocol: id,
             incident_date: inc.date,
             loss_usd: inc.loss_usd,
             cause: inc.cause.clone(),
-            snapshot: snapshot.map(|l| l.source.name.clone()),
+            snapshot: snapshot.map(|l| l.name.to_string()),
             snapshot_as_of: snapshot.map(|l| l.manifest.protocol.as_of),
             before,
         });
@@ -157,14 +159,12 @@ pub fn run(rubric: &Rubric, set: &[Loaded], opts: &score::Options) -> Backtest {
         .into_iter()
         .filter(|id| !lost.contains(id))
         .filter_map(|id| {
-            let l = latest_snapshot(set, id, |_| true)?;
-            let upstream = upstreams.of_manifest(&l.manifest);
-            let r = score::evaluate_one(rubric, l, &upstream, None);
+            let i = latest_snapshot(set, id, |_| true)?;
             Some(Clean {
                 protocol: id.to_string(),
-                snapshot: l.source.name.clone(),
-                as_of: l.manifest.protocol.as_of,
-                standing: Standing::of(&r),
+                snapshot: set[i].name.to_string(),
+                as_of: set[i].manifest.protocol.as_of,
+                standing: grade(i, None),
             })
         })
         .collect();
@@ -191,7 +191,7 @@ pub fn run(rubric: &Rubric, set: &[Loaded], opts: &score::Options) -> Backtest {
         })
         .collect();
     Backtest {
-        report_format: crate::report::REPORT_FORMAT,
+        report_format: crate::core::report::REPORT_FORMAT,
         rubric: format!("{} {}", rubric.meta.id, rubric.meta.version),
         auc: auc(&pos_scores, &neg_scores),
         before_loss_count: positives.len(),

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
 
-use crate::date::Date;
+use crate::core::analysis::league::LeagueRow;
+use crate::core::analysis::whatif::Edit;
+use crate::core::date::Date;
 use crate::load::{self, Source};
-use crate::portfolio::LeagueRow;
-use crate::score::{self, Loaded, Options, UpstreamFile};
-use crate::whatif::Edit;
+use crate::pipeline::{self, Loaded, Options, UpstreamFile};
 
 /// What verifying one report found.
 #[derive(Debug, Clone, PartialEq)]
@@ -305,7 +305,7 @@ fn check(
         .transpose()?
         .unwrap_or_default();
     let upstream_file = match (&upstream, subject_file.manifest.lineage.is_some()) {
-        (Some(u), _) => UpstreamFile::Found(std::sync::Arc::new(score::UpstreamFacts::of(u))),
+        (Some(u), _) => UpstreamFile::Found(std::sync::Arc::new(pipeline::UpstreamFacts::of(u))),
         (None, true) => UpstreamFile::Missing,
         (None, false) => UpstreamFile::NotAFork,
     };
@@ -314,7 +314,7 @@ fn check(
         protocols_dir: None,
         edits,
     };
-    let again = score::evaluate_what_if(&rubric, &subject_file, &upstream_file, &opts)?;
+    let again = pipeline::evaluate_what_if(&rubric, &subject_file, &upstream_file, &opts)?;
     // Rank and report index place a row in its document; they are not results.
     let row_again = |row: &J| {
         let mut r = LeagueRow::of(&again);

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::report::{GateStatus, ProtocolSummary, Report, Stamp, Standing, Status};
+use crate::core::report::{GateStatus, ProtocolSummary, Report, Stamp, Standing, Status};
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ControlChange {
@@ -22,7 +22,7 @@ pub struct ControlChange {
 pub struct CapChange {
     pub gate: String,
     pub title: String,
-    pub cap: crate::rubric::Grade,
+    pub cap: crate::core::rubric::Grade,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -45,7 +45,7 @@ pub struct Diff {
     pub regression: bool,
 }
 
-fn failing(r: &Report) -> Vec<&crate::report::GateResult> {
+fn failing(r: &Report) -> Vec<&crate::core::report::GateResult> {
     r.gates
         .iter()
         .filter(|g| g.status == GateStatus::Fails)
@@ -81,7 +81,7 @@ pub fn compare(old: &Report, new: &Report) -> Diff {
     }
     improved.sort_by(|a, b| b.points.total_cmp(&a.points));
     regressed.sort_by(|a, b| a.points.total_cmp(&b.points));
-    let cap = |g: &crate::report::GateResult| CapChange {
+    let cap = |g: &crate::core::report::GateResult| CapChange {
         gate: g.id.0.clone(),
         title: g.title.clone(),
         cap: g.cap.clone(),
@@ -97,9 +97,9 @@ pub fn compare(old: &Report, new: &Report) -> Diff {
         .filter(|g| !new_fail.iter().any(|n| n.id == g.id))
         .map(|g| cap(g))
         .collect();
-    let score_change = crate::report::round_to(new.score.rounded() - old.score.rounded(), 1);
+    let score_change = crate::core::report::round_to(new.score.rounded() - old.score.rounded(), 1);
     Diff {
-        report_format: crate::report::REPORT_FORMAT,
+        report_format: crate::core::report::REPORT_FORMAT,
         protocol: new.protocol.clone(),
         old_stamp: old.stamp.clone(),
         new_stamp: new.stamp.clone(),

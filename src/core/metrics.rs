@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::date::Date;
-use crate::manifest::{
+use crate::core::date::Date;
+use crate::core::manifest::{
     AdminControl, Audit, AuditKind, Component, Manifest, MonitoringLevel, VersionReq, is_sourced,
 };
 
@@ -225,7 +225,7 @@ pub enum Upstream<'a> {
     NotAFork,
     Missing,
     /// The upstream's recorded incidents: all a fork can inherit from it.
-    Found(&'a [crate::manifest::Incident]),
+    Found(&'a [crate::core::manifest::Incident]),
 }
 
 /// Everything metrics may look at: the manifest, the evaluation date, the fork's upstream.
@@ -293,7 +293,7 @@ fn audit_label(i: usize, a: &Audit) -> String {
     format!("audits[{i}] {}, {}", a.firm, a.date)
 }
 
-fn proof_label(i: usize, p: &crate::manifest::FormalVerification) -> String {
+fn proof_label(i: usize, p: &crate::core::manifest::FormalVerification) -> String {
     format!("formal_verification[{i}] {}, {}", p.provider, p.date)
 }
 
@@ -680,7 +680,7 @@ fn proof_core_coverage(ctx: &Context) -> Measurement {
 /// Monitoring in force at the evaluation date, or why it is unknown.
 fn active_monitoring<'a>(
     ctx: &Context<'a>,
-) -> Result<&'a crate::manifest::Monitoring, Measurement> {
+) -> Result<&'a crate::core::manifest::Monitoring, Measurement> {
     let Some(mon) = &ctx.manifest.monitoring else {
         return Err(ctx.unknown());
     };
@@ -1059,7 +1059,7 @@ fn insurance_tvl_share(ctx: &Context) -> Measurement {
 }
 
 /// Own incidents dated on or before the evaluation date.
-fn past_incidents<'a>(ctx: &Context<'a>) -> Vec<(usize, &'a crate::manifest::Incident)> {
+fn past_incidents<'a>(ctx: &Context<'a>) -> Vec<(usize, &'a crate::core::manifest::Incident)> {
     ctx.manifest
         .incidents
         .as_deref()
@@ -1070,7 +1070,7 @@ fn past_incidents<'a>(ctx: &Context<'a>) -> Vec<(usize, &'a crate::manifest::Inc
         .collect()
 }
 
-fn incident_label(i: usize, inc: &crate::manifest::Incident) -> String {
+fn incident_label(i: usize, inc: &crate::core::manifest::Incident) -> String {
     format!(
         "incidents[{i}] {} {}, ${}",
         inc.date,

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::date::Date;
-use crate::diagnostics::{FieldPath, Problem, did_you_mean};
-use crate::manifest::{AuditKind, FORMAT, FactTable, Manifest};
+use crate::core::date::Date;
+use crate::core::manifest::{AuditKind, FORMAT, FactTable, Manifest};
+use crate::core::problem::{FieldPath, Problem, did_you_mean};
 
 fn kebab(s: &str) -> bool {
     !s.is_empty()
@@ -81,7 +81,7 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
             "deployment date",
             &mut out,
         );
-        let mut previous: Option<&crate::manifest::PastVersion> = None;
+        let mut previous: Option<&crate::core::manifest::PastVersion> = None;
         for (j, h) in c.history.iter().enumerate() {
             let here = || at().key("history").index(j);
             not_after(

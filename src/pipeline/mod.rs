@@ -2,27 +2,24 @@
 //! evaluate, and hand the reports on as they are made. The glue between the loader and the
 //! pure engine.
 
+pub mod verify;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::date::Date;
-use crate::diagnostics::Diagnostic;
-use crate::engine;
+use crate::core::analysis::league::LeagueRow;
+use crate::core::analysis::whatif::{self, Edit};
+use crate::core::date::Date;
+use crate::core::engine;
+use crate::core::manifest::{Incident, Manifest};
+use crate::core::metrics::Upstream;
+use crate::core::report::{ManifestStamp, ProtocolSummary, Report, Stamp, Standing, WhatIf};
+use crate::core::rubric::Rubric;
+use crate::load::diagnostics::Diagnostic;
 use crate::load::{self, Source};
-use crate::manifest::{Incident, Manifest};
-use crate::metrics::Upstream;
-use crate::portfolio::LeagueRow;
-use crate::report::{ManifestStamp, ProtocolSummary, Report, RubricStamp, Stamp, Standing, WhatIf};
-use crate::rubric::Rubric;
-use crate::whatif::{self, Edit};
-
-/// The tool's name and version, as stamped on reports.
-pub fn tool() -> String {
-    format!("posture {}", env!("CARGO_PKG_VERSION"))
-}
 
 /// A manifest file that loaded.
 #[derive(Debug, Clone)]
@@ -653,15 +650,6 @@ pub fn evaluate_what_if(
     Ok(after)
 }
 
-/// The rubric as reports stamp it.
-pub fn rubric_stamp(rubric: &Rubric) -> RubricStamp {
-    RubricStamp {
-        id: rubric.meta.id.clone(),
-        version: rubric.meta.version.to_string(),
-        sha256: rubric.sha256.clone(),
-    }
-}
-
 pub fn evaluate_one(
     rubric: &Rubric,
     l: &Loaded,
@@ -670,8 +658,8 @@ pub fn evaluate_one(
 ) -> Report {
     let as_of = as_of.unwrap_or(l.manifest.protocol.as_of);
     let stamp = Stamp {
-        tool: tool(),
-        rubric: rubric_stamp(rubric),
+        tool: crate::core::report::tool(),
+        rubric: crate::core::report::rubric_stamp(rubric),
         manifest: l.stamp(),
         upstream: upstream.stamp(),
         evaluated_as_of: as_of,
@@ -679,95 +667,28 @@ pub fn evaluate_one(
     engine::evaluate(rubric, &l.manifest, as_of, upstream.metric(), stamp)
 }
 
-/// Best grade first, then higher score, then id and date: a total order, so output is stable.
-fn league_cmp(a: &LeagueRow, b: &LeagueRow) -> std::cmp::Ordering {
-    a.grade
-        .rank
-        .cmp(&b.grade.rank)
-        .then(b.score.0.total_cmp(&a.score.0))
-        .then_with(|| a.id.cmp(&b.id))
-        .then(a.as_of.cmp(&b.as_of))
-        .then_with(|| a.manifest.path.cmp(&b.manifest.path))
-}
-
-/// Sorts rows into league order ([`league_cmp`]) and numbers them from 1.
-pub fn league_order(rows: &mut [LeagueRow]) {
-    // Rows are large and scattered in memory: sorting small keys (grade, score, the id's first
-    // bytes) settles most comparisons without touching a row, then the rows move once.
-    let mut keys: Vec<(usize, f64, u128, usize)> = rows
+/// The backtest study over a loaded set: each snapshot graded with its fork's upstream.
+pub fn backtest(
+    rubric: &Rubric,
+    set: &[Loaded],
+    opts: &Options,
+) -> crate::core::analysis::backtest::Backtest {
+    use crate::core::analysis::backtest::{self, Snapshot};
+    let upstreams = Upstreams::of(set, opts);
+    let snapshots: Vec<Snapshot<'_>> = set
         .iter()
-        .enumerate()
-        .map(|(i, r)| (r.grade.rank, r.score.0, prefix(&r.id), i))
+        .map(|l| Snapshot {
+            name: &l.source.name,
+            manifest: &l.manifest,
+        })
         .collect();
-    keys.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then(b.1.total_cmp(&a.1))
-            .then(a.2.cmp(&b.2))
-            .then_with(|| league_cmp(&rows[a.3], &rows[b.3]))
-            // The same file given twice: keep the order given, as a stable sort would.
-            .then(a.3.cmp(&b.3))
-    });
-    // Row `order[i]` goes to place `i`: each cycle of the permutation is followed once, in
-    // place (a second list of rows would cost its page faults).
-    let mut order: Vec<usize> = keys.into_iter().map(|k| k.3).collect();
-    for start in 0..order.len() {
-        let mut at = start;
-        while order[at] != at {
-            let from = std::mem::replace(&mut order[at], at);
-            if from == start {
-                break;
-            }
-            rows.swap(at, from);
-            at = from;
-        }
-    }
-    for (i, r) in rows.iter_mut().enumerate() {
-        r.rank = i + 1;
-    }
-}
-
-/// The first 16 bytes of a text as a number that orders as the text does (shorter texts pad
-/// with zero bytes, which sort first, as a prefix does).
-pub(crate) fn prefix(text: &str) -> u128 {
-    let mut bytes = [0u8; 16];
-    let n = text.len().min(16);
-    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
-    u128::from_be_bytes(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::portfolio::tests::sample_row;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// The keyed sort gives exactly the order of a stable sort by the whole comparison,
-        /// ties (the same file twice), shared id prefixes longer than the key's and all.
-        #[test]
-        fn league_order_is_league_cmp(
-            specs in proptest::collection::vec(
-                (0usize..3, prop::sample::select(vec![0.0, 50.0, 50.5, 99.9]),
-                 prop::sample::select(vec!["a", "ab", "a-very-long-protocol-id", "a-very-long-protocol-id-2", "a-very-long-protocol-i"]),
-                 1i8..4, 0u8..3),
-                0..60,
-            )
-        ) {
-            let (rubric, _) = load::rubric_by_name("defi-baseline").expect("the built-in rubric");
-            let mut rows: Vec<LeagueRow> = specs
-                .into_iter()
-                .enumerate()
-                .map(|(i, (g, s, id, d, p))| LeagueRow {
-                    graded: i,
-                    ..sample_row(&rubric.scale, (g, s, id.to_string(), d, p))
-                })
-                .collect();
-            let mut expected = rows.clone();
-            expected.sort_by(league_cmp);
-            league_order(&mut rows);
-            let key = |r: &LeagueRow| (r.graded, r.id.clone(), r.as_of, r.manifest.path.clone(), r.grade.rank, r.score.0);
-            prop_assert_eq!(rows.iter().map(key).collect::<Vec<_>>(), expected.iter().map(key).collect::<Vec<_>>());
-            prop_assert!(rows.iter().enumerate().all(|(i, r)| r.rank == i + 1));
-        }
-    }
+    backtest::run(rubric, &snapshots, |i, as_of| {
+        let l = &set[i];
+        Standing::of(&evaluate_one(
+            rubric,
+            l,
+            &upstreams.of_manifest(&l.manifest),
+            as_of,
+        ))
+    })
 }

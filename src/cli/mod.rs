@@ -6,17 +6,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::date::Date;
-use crate::diagnostics::{self, Diagnostic, did_you_mean};
-use crate::gaps;
+use crate::core::analysis::gaps;
+use crate::core::analysis::whatif::{self, Edit};
+use crate::core::date::Date;
+use crate::core::metrics;
+use crate::core::report::Report;
+use crate::core::rubric::{self, Grade, Rubric};
+use crate::core::schema;
+use crate::load::diagnostics::{self, Diagnostic, did_you_mean};
 use crate::load::{self, Source};
-use crate::metrics;
+use crate::pipeline::{self, Options};
 use crate::render::{self, Format};
-use crate::report::Report;
-use crate::rubric::{self, Grade, Rubric};
-use crate::schema;
-use crate::score::{self, Options};
-use crate::whatif::{self, Edit};
 
 /// Exit codes: 0 done, 1 a gate the user asked for failed, 2 bad input or usage.
 pub mod exit {
@@ -426,8 +426,8 @@ fn load_single(
     path: &std::path::Path,
     eval: &EvalArgs,
     err: &mut dyn Write,
-) -> io::Result<Option<score::Loaded>> {
-    match score::load_one(path, eval.max_file_size) {
+) -> io::Result<Option<pipeline::Loaded>> {
+    match pipeline::load_one(path, eval.max_file_size) {
         Ok(l) => Ok(Some(l)),
         Err(f) => {
             emit(err, &f.diagnostics, f.text.as_deref())?;
@@ -476,7 +476,7 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
     if one {
         let mut single = None;
         let prepare = Report::clone;
-        score::grade(&rubric, &files, &opts, max, Some(&prepare), |graded| {
+        pipeline::grade(&rubric, &files, &opts, max, Some(&prepare), |graded| {
             if let Some((row, report)) = graded_report(graded, &mut unscored, err)? {
                 rows.push(row);
                 single = report;
@@ -487,16 +487,16 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             renderer.report(report, &mut sink)?;
         }
     } else {
-        let stamp = crate::portfolio::LeagueStamp {
-            tool: score::tool(),
-            rubric: score::rubric_stamp(&rubric),
+        let stamp = crate::core::analysis::league::LeagueStamp {
+            tool: crate::core::report::tool(),
+            rubric: crate::core::report::rubric_stamp(&rubric),
         };
         let mut writer = renderer.league(&stamp, full, &mut sink);
         let prepare = |report: &Report| renderer.league_report(report, full);
         let prepare = renderer
             .league_needs_reports(full)
             .then_some(&prepare as &(dyn Fn(&Report) -> io::Result<render::Kept> + Sync));
-        score::grade(&rubric, &files, &opts, max, prepare, |graded| {
+        pipeline::grade(&rubric, &files, &opts, max, prepare, |graded| {
             if let Some((mut row, kept)) = graded_report(graded, &mut unscored, err)? {
                 if full {
                     row.report = Some(row.graded);
@@ -507,7 +507,8 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             Ok::<_, io::Error>(())
         })?;
         if !rows.is_empty() {
-            let league = crate::portfolio::League::new(&rubric, std::mem::take(&mut rows));
+            let league =
+                crate::core::analysis::league::League::new(&rubric, std::mem::take(&mut rows));
             writer.finish(&league)?;
             rows = league.rows;
         }
@@ -529,7 +530,7 @@ fn score(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Resu
             .collect()
     });
     // Ten thousand rows and paths are milliseconds of freeing nobody waits for.
-    score::drop_in_background((files, rows));
+    pipeline::drop_in_background((files, rows));
     if let Some(bar) = fail_under
         && !below.is_empty()
     {
@@ -559,12 +560,12 @@ fn gaps(args: &GapsArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
     };
     let opts = options(&args.eval, Vec::new());
     let set = std::slice::from_ref(&loaded);
-    let upstream = score::Upstreams::of(set, &opts).of_manifest(&loaded.manifest);
+    let upstream = pipeline::Upstreams::of(set, &opts).of_manifest(&loaded.manifest);
     if let Err(why) = whatif::apply(&loaded.manifest, &edits) {
         writeln!(err, "error: {}: {why}", loaded.source.name)?;
         return Ok(exit::BAD_INPUT);
     }
-    let plain = score::evaluate_one(&rubric, &loaded, &upstream, args.eval.as_of);
+    let plain = pipeline::evaluate_one(&rubric, &loaded, &upstream, args.eval.as_of);
     let scorer = gaps::Scorer {
         rubric: &rubric,
         manifest: &loaded.manifest,
@@ -616,12 +617,15 @@ fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
     }
     let opts = options(&args.eval, Vec::new());
     let both = [old, new];
-    let upstreams = score::Upstreams::of(&both, &opts);
-    let report = |l: &score::Loaded, date: Option<Date>| {
+    let upstreams = pipeline::Upstreams::of(&both, &opts);
+    let report = |l: &pipeline::Loaded, date: Option<Date>| {
         let upstream = upstreams.of_manifest(&l.manifest);
-        score::evaluate_one(&rubric, l, &upstream, date.or(args.eval.as_of))
+        pipeline::evaluate_one(&rubric, l, &upstream, date.or(args.eval.as_of))
     };
-    let d = crate::diff::compare(&report(&both[0], args.from), &report(&both[1], args.to));
+    let d = crate::core::analysis::diff::compare(
+        &report(&both[0], args.from),
+        &report(&both[1], args.to),
+    );
     let mut buffer = Vec::new();
     render::renderer(args.output.format).diff(&d, &mut buffer)?;
     deliver(&args.output, &buffer, out)?;
@@ -635,14 +639,14 @@ fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result
 /// Loads every manifest under `paths`, reporting the ones that fail.
 /// A graded file's report, or `None` after reporting why the file has none.
 fn graded_report<P>(
-    graded: score::Graded<P>,
+    graded: pipeline::Graded<P>,
     unscored: &mut usize,
     err: &mut dyn Write,
-) -> io::Result<Option<(crate::portfolio::LeagueRow, Option<P>)>> {
+) -> io::Result<Option<(crate::core::analysis::league::LeagueRow, Option<P>)>> {
     match graded {
-        score::Graded::Report(row, p) => return Ok(Some((row, p))),
-        score::Graded::Failed(f) => emit(err, &f.diagnostics, f.text.as_deref())?,
-        score::Graded::Refused(r) => writeln!(err, "error: {}: {}", r.file, r.reason)?,
+        pipeline::Graded::Report(row, p) => return Ok(Some((row, p))),
+        pipeline::Graded::Failed(f) => emit(err, &f.diagnostics, f.text.as_deref())?,
+        pipeline::Graded::Refused(r) => writeln!(err, "error: {}: {}", r.file, r.reason)?,
     }
     *unscored += 1;
     Ok(None)
@@ -670,9 +674,9 @@ fn load_paths(
     paths: &[PathBuf],
     max_bytes: u64,
     err: &mut dyn Write,
-) -> io::Result<(Vec<PathBuf>, Vec<score::Loaded>, usize)> {
+) -> io::Result<(Vec<PathBuf>, Vec<pipeline::Loaded>, usize)> {
     let (files, mut failed) = expand_paths(paths, err)?;
-    let (loaded, bad) = score::load_all(&files, max_bytes);
+    let (loaded, bad) = pipeline::load_all(&files, max_bytes);
     failed += bad.len();
     for f in &bad {
         emit(err, &f.diagnostics, f.text.as_deref())?;
@@ -685,7 +689,7 @@ fn backtest(args: &BacktestArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
         return Ok(exit::BAD_INPUT);
     };
     let (_, loaded, failed) = load_paths(&args.paths, args.eval.max_file_size, err)?;
-    let result = crate::backtest::run(&rubric, &loaded, &options(&args.eval, Vec::new()));
+    let result = crate::pipeline::backtest(&rubric, &loaded, &options(&args.eval, Vec::new()));
     let mut buffer = Vec::new();
     render::renderer(args.output.format).backtest(&result, &mut buffer)?;
     deliver(&args.output, &buffer, out)?;
@@ -709,20 +713,24 @@ fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
         }
     };
     let mut code = exit::OK;
-    for subject in crate::verify::subjects(&doc) {
-        let o = crate::verify::verify(subject, args.protocols.as_deref(), args.rubric.as_deref());
+    for subject in crate::pipeline::verify::subjects(&doc) {
+        let o = crate::pipeline::verify::verify(
+            subject,
+            args.protocols.as_deref(),
+            args.rubric.as_deref(),
+        );
         match o.verdict {
-            crate::verify::Verdict::Holds => {
+            crate::pipeline::verify::Verdict::Holds => {
                 writeln!(out, "holds: {} ({})", o.protocol, o.manifest)?
             }
-            crate::verify::Verdict::Changed(what) => {
+            crate::pipeline::verify::Verdict::Changed(what) => {
                 writeln!(out, "changed: {} ({})", o.protocol, o.manifest)?;
                 for w in what {
                     writeln!(out, "  {w}")?;
                 }
                 code = code.max(exit::GATE);
             }
-            crate::verify::Verdict::Unverifiable(why) => {
+            crate::pipeline::verify::Verdict::Unverifiable(why) => {
                 writeln!(err, "error: {} ({}): {why}", o.protocol, o.manifest)?;
                 code = exit::BAD_INPUT;
             }
@@ -732,7 +740,7 @@ fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
 }
 
 /// The commented manifest template `posture init` prints.
-pub const TEMPLATE: &str = include_str!("../templates/manifest.toml");
+pub const TEMPLATE: &str = include_str!("../../templates/manifest.toml");
 
 fn init(
     output: Option<&std::path::Path>,

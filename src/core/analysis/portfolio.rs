@@ -7,11 +7,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::date::Date;
-use crate::engine::Summary;
-use crate::manifest::ProtocolKind;
-use crate::report::{ManifestStamp, ProtocolSummary, Ratio, Report, RubricStamp, Score, WhatIf};
-use crate::rubric::{GateId, Grade, Rubric};
+use crate::core::date::Date;
+use crate::core::report::Score;
+use crate::core::rubric::{Grade, Rubric};
 
 /// Value held at one grade, latest snapshot per protocol.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -48,170 +46,42 @@ pub struct Portfolio {
     pub shared_code: Vec<SharedCode>,
 }
 
-/// One line of a league: what ranking, the portfolio, a table row and re-verification need of
-/// a report. A league keeps these, not the reports, so its memory does not grow with them.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct LeagueRow {
-    pub rank: usize,
-    pub id: String,
-    pub name: String,
-    pub kind: ProtocolKind,
-    /// The date the protocol was evaluated as of.
-    pub as_of: Date,
-    /// The date the manifest's facts describe.
-    pub facts_as_of: Date,
-    pub grade: Grade,
-    pub score: Score,
-    pub grade_before_caps: Grade,
-    pub capped_by: Option<GateId>,
-    pub confidence: Ratio,
-    pub tvl_usd: Option<f64>,
-    pub forked_from: Option<String>,
-    /// The manifest graded, and a fork's upstream, as the full report stamps them.
-    pub manifest: ManifestStamp,
-    pub upstream: Option<ManifestStamp>,
-    /// Present when the league is a what-if (`--set`).
-    pub what_if: Option<WhatIf>,
-    /// Index of the full report in `reports`, when the document carries them (`--full`).
-    pub report: Option<usize>,
-    /// Position in grading order, where a format finds what it kept of the report.
-    #[serde(skip)]
-    #[schemars(skip)]
-    pub graded: usize,
-}
-
-impl LeagueRow {
-    /// An unranked row: the protocol, the date it was evaluated as of, its grade, and the
-    /// files graded.
-    pub fn new(
-        protocol: ProtocolSummary,
-        as_of: Date,
-        summary: Summary,
-        manifest: ManifestStamp,
-        upstream: Option<ManifestStamp>,
-        what_if: Option<WhatIf>,
-    ) -> Self {
-        Self {
-            rank: 0,
-            id: protocol.id,
-            name: protocol.name,
-            kind: protocol.kind,
-            as_of,
-            facts_as_of: protocol.as_of,
-            grade: summary.grade,
-            score: summary.score,
-            grade_before_caps: summary.grade_before_caps,
-            capped_by: summary.capped_by,
-            confidence: summary.confidence,
-            tvl_usd: protocol.tvl_usd,
-            forked_from: protocol.forked_from,
-            manifest,
-            upstream,
-            what_if,
-            report: None,
-            graded: 0,
-        }
-    }
-
-    /// The row of a report, unranked.
-    pub fn of(r: &Report) -> Self {
-        Self::new(
-            r.protocol.clone(),
-            r.stamp.evaluated_as_of,
-            Summary::of(r),
-            r.stamp.manifest.clone(),
-            r.stamp.upstream.clone(),
-            r.what_if.clone(),
-        )
-    }
-}
-
-/// What made a league: the tool and rubric (each row names its manifest and date).
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct LeagueStamp {
-    pub tool: String,
-    pub rubric: RubricStamp,
-}
-
-/// The JSON document of many manifests: the league table and the portfolio, and with `--full`
-/// every full report. Reports come first so that they can be written as they are graded.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct LeagueDocument {
-    pub report_format: u32,
-    pub stamp: LeagueStamp,
-    /// Every full report in grading order (only with `--full`); rows point to them by index.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reports: Option<Vec<Report>>,
-    pub league: Vec<LeagueRow>,
-    pub portfolio: Portfolio,
-}
-
-/// What `posture score --format json` prints: one report, or a league of many.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(untagged)]
-#[schemars(title = "posture report")]
-pub enum ReportDocument {
-    One(Box<Report>),
-    Many(Box<LeagueDocument>),
-}
-
-/// A league table: rows in league order, with the portfolio they make up.
-#[derive(Debug, Clone)]
-pub struct League {
-    pub report_format: u32,
-    pub stamp: LeagueStamp,
-    pub rows: Vec<LeagueRow>,
-    pub portfolio: Portfolio,
-}
-
-impl League {
-    /// Ranks the rows and adds up the portfolio.
-    pub fn new(rubric: &Rubric, mut rows: Vec<LeagueRow>) -> Self {
-        crate::score::league_order(&mut rows);
-        let portfolio = portfolio(rubric, &rows);
-        Self {
-            report_format: crate::report::REPORT_FORMAT,
-            stamp: LeagueStamp {
-                tool: crate::score::tool(),
-                rubric: crate::score::rubric_stamp(rubric),
-            },
-            rows,
-            portfolio,
-        }
-    }
-
-    /// Whether any row is a what-if, so tables add a "before" column.
-    pub fn what_if(&self) -> bool {
-        self.rows.iter().any(|r| r.what_if.is_some())
-    }
-}
-
-/// The latest row of each protocol id (the first of equal dates), in id order.
-fn latest(rows: &[LeagueRow]) -> Vec<&LeagueRow> {
-    // Rows are large and scattered: sorting by the id's first bytes settles most comparisons
-    // without reading the id, which a map keyed by id would read at every step.
-    let mut by_id: Vec<(u128, usize)> = rows
+/// The latest holding of each protocol id (the first of equal dates), in id order, as indices
+/// into `all`.
+fn latest(all: &[Holding<'_>]) -> Vec<usize> {
+    // Sorting by the id's first bytes settles most comparisons without reading the id, which a
+    // map keyed by id would read at every step.
+    let mut by_id: Vec<(u128, usize)> = all
         .iter()
         .enumerate()
-        .map(|(i, r)| (crate::score::prefix(&r.id), i))
+        .map(|(i, h)| (prefix(h.id), i))
         .collect();
     by_id.sort_unstable_by(|a, b| {
         a.0.cmp(&b.0)
-            .then_with(|| rows[a.1].id.cmp(&rows[b.1].id))
+            .then_with(|| all[a.1].id.cmp(all[b.1].id))
             .then(a.1.cmp(&b.1))
     });
-    let mut latest: Vec<&LeagueRow> = Vec::new();
-    for r in by_id.into_iter().map(|(_, i)| &rows[i]) {
+    let mut latest: Vec<usize> = Vec::new();
+    for i in by_id.into_iter().map(|(_, i)| i) {
         match latest.last_mut() {
-            Some(e) if e.id == r.id => {
-                if r.facts_as_of > e.facts_as_of {
-                    *e = r;
+            Some(e) if all[*e].id == all[i].id => {
+                if all[i].facts_as_of > all[*e].facts_as_of {
+                    *e = i;
                 }
             }
-            _ => latest.push(r),
+            _ => latest.push(i),
         }
     }
     latest
+}
+
+/// The first 16 bytes of a text as a number that orders as the text does (shorter texts pad
+/// with zero bytes, which sort first, as a prefix does).
+pub fn prefix(text: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = text.len().min(16);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
 }
 
 /// The first ancestor with no known upstream (bounded, so a cycle cannot hang it).
@@ -225,27 +95,23 @@ fn root<'a>(parent: &HashMap<&'a str, (usize, &'a str)>, mut id: &'a str) -> &'a
     id
 }
 
-/// What the portfolio reads of a protocol's latest row. Rows are large and scattered in
+/// What the portfolio reads of one graded snapshot. League rows are large and scattered in
 /// memory, so they are read once, into these, and every sum runs over these.
-struct Holding<'a> {
-    id: &'a str,
-    forked_from: Option<&'a str>,
-    tvl_usd: Option<f64>,
-    score: f64,
-    rank: usize,
+#[derive(Debug, Clone, Copy)]
+pub struct Holding<'a> {
+    pub id: &'a str,
+    /// The date the snapshot's facts describe: the latest snapshot of a protocol counts.
+    pub facts_as_of: Date,
+    pub forked_from: Option<&'a str>,
+    pub tvl_usd: Option<f64>,
+    pub score: f64,
+    /// The grade's place on the rubric's scale, best first.
+    pub rank: usize,
 }
 
-pub fn portfolio(rubric: &Rubric, rows: &[LeagueRow]) -> Portfolio {
-    let holdings: Vec<Holding> = latest(rows)
-        .into_iter()
-        .map(|r| Holding {
-            id: &r.id,
-            forked_from: r.forked_from.as_deref(),
-            tvl_usd: r.tvl_usd,
-            score: r.score.0,
-            rank: r.grade.rank,
-        })
-        .collect();
+/// The portfolio of a set of graded snapshots, counting the latest snapshot of each protocol.
+pub fn portfolio(rubric: &Rubric, all: &[Holding<'_>]) -> Portfolio {
+    let holdings: Vec<Holding> = latest(all).into_iter().map(|i| all[i]).collect();
     let weighted: Vec<(&Holding, f64)> = holdings
         .iter()
         .filter_map(|h| h.tvl_usd.filter(|t| *t > 0.0).map(|t| (h, t)))
@@ -321,12 +187,16 @@ pub fn portfolio(rubric: &Rubric, rows: &[LeagueRow]) -> Portfolio {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::core::analysis::league::LeagueRow;
+    use crate::core::engine::Summary;
+    use crate::core::manifest::ProtocolKind;
+    use crate::core::report::{ManifestStamp, ProtocolSummary, Ratio};
     use proptest::prelude::*;
 
     /// A row of a given grade rank, score, id, day of January 2025 (its date and its facts')
     /// and file number.
     pub(crate) fn sample_row(
-        scale: &crate::rubric::GradeScale,
+        scale: &crate::core::rubric::GradeScale,
         (rank, score, id, day, path): (usize, f64, String, i8, u8),
     ) -> LeagueRow {
         let as_of = Date::new(2025, 1, day).expect("a valid date");
@@ -382,7 +252,8 @@ pub(crate) mod tests {
                 }
             }
             let expected: Vec<&str> = by_id.values().map(|r| r.manifest.path.as_str()).collect();
-            let got: Vec<&str> = latest(&rows).iter().map(|r| r.manifest.path.as_str()).collect();
+            let holdings: Vec<Holding> = rows.iter().map(LeagueRow::holding).collect();
+            let got: Vec<&str> = latest(&holdings).into_iter().map(|i| rows[i].manifest.path.as_str()).collect();
             prop_assert_eq!(got, expected);
         }
     }
@@ -409,7 +280,8 @@ pub(crate) mod tests {
                     r
                 })
                 .collect();
-            let holdings = latest(&rows);
+            let all: Vec<Holding> = rows.iter().map(LeagueRow::holding).collect();
+            let holdings: Vec<&LeagueRow> = latest(&all).into_iter().map(|i| &rows[i]).collect();
             let parent_of = |id: &str| holdings.iter().find(|r| r.id == id).and_then(|r| r.forked_from.clone());
             let root_of = |mut id: String| {
                 for _ in 0..64 {
@@ -429,7 +301,7 @@ pub(crate) mod tests {
                 }
             }
             expected.retain(|_, members| members.len() > 1);
-            let got: BTreeMap<String, Vec<String>> = portfolio(&rubric, &rows)
+            let got: BTreeMap<String, Vec<String>> = portfolio(&rubric, &all)
                 .shared_code
                 .into_iter()
                 .map(|g| (g.lineage, g.members))

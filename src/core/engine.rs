@@ -2,14 +2,14 @@
 //!
 //! Pure: it reads a rubric and a manifest already loaded, and returns a report.
 
-use crate::date::Date;
-use crate::manifest::Manifest;
-use crate::metrics::{self, Context, Measurement, MetricId, Upstream, Value};
-use crate::report::{
+use crate::core::date::Date;
+use crate::core::manifest::Manifest;
+use crate::core::metrics::{self, Context, Measurement, MetricId, Upstream, Value};
+use crate::core::report::{
     CategoryResult, Finding, Gap, GapKind, GateResult, GateStatus, ProtocolSummary, REPORT_FORMAT,
     Ratio, Report, Score, Stamp, Status,
 };
-use crate::rubric::{GateId, Grade, Literal, Rubric, Scoring, Test, UnknownPolicy};
+use crate::core::rubric::{GateId, Grade, Literal, Rubric, Scoring, Test, UnknownPolicy};
 
 /// Scores a control's metric value to [0, 1] before the evidence multiplier.
 pub fn score_value(scoring: &Scoring, value: &Value) -> f64 {
@@ -61,8 +61,10 @@ impl<'a> Measurements<'a> {
 pub fn value_json(value: Option<&Value>) -> serde_json::Value {
     match value {
         None => serde_json::Value::Null,
-        Some(Value::Number(n)) => serde_json::Number::from_f64(crate::report::round_to(*n, 4))
-            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Some(Value::Number(n)) => {
+            serde_json::Number::from_f64(crate::core::report::round_to(*n, 4))
+                .map_or(serde_json::Value::Null, serde_json::Value::Number)
+        }
         Some(Value::Bool(b)) => serde_json::Value::Bool(*b),
         Some(Value::Level(l)) => serde_json::Value::String((*l).to_string()),
         Some(Value::None) => serde_json::Value::String("none".into()),
@@ -73,7 +75,7 @@ pub fn value_json(value: Option<&Value>) -> serde_json::Value {
 pub fn show_value(value: &Value) -> String {
     match value {
         Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
-        Value::Number(n) => format!("{:.2}", crate::report::round_to(*n, 2)),
+        Value::Number(n) => format!("{:.2}", crate::core::report::round_to(*n, 2)),
         Value::Bool(b) => b.to_string(),
         Value::Level(l) => (*l).to_string(),
         Value::None => "none".to_string(),
@@ -321,7 +323,7 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
         .enumerate()
         .filter(|(i, g)| failing[*i] && g.cap.rank > grade_before_caps.rank)
         .fold(
-            None::<(usize, &crate::rubric::Gate)>,
+            None::<(usize, &crate::core::rubric::Gate)>,
             |worst, (i, g)| match worst {
                 Some(w) if w.1.cap.rank >= g.cap.rank => Some(w),
                 _ => Some((i, g)),
@@ -479,7 +481,11 @@ pub fn evaluate_with(
 
 /// Gates that hold the grade down first (harshest cap first), then controls by points lost,
 /// cheaper effort first on ties.
-fn gaps(gates: &[GateResult], before: &crate::rubric::Grade, findings: &[Finding]) -> Vec<Gap> {
+fn gaps(
+    gates: &[GateResult],
+    before: &crate::core::rubric::Grade,
+    findings: &[Finding],
+) -> Vec<Gap> {
     let mut capping: Vec<&GateResult> = gates
         .iter()
         .filter(|g| g.status == GateStatus::Fails && g.cap.rank > before.rank)
@@ -519,7 +525,7 @@ fn gaps(gates: &[GateResult], before: &crate::rubric::Grade, findings: &[Finding
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rubric::Tier;
+    use crate::core::rubric::Tier;
 
     fn tier(min: Option<f64>, max: Option<f64>, score: f64) -> Tier {
         Tier { min, max, score }

@@ -1,6 +1,9 @@
 //! Loading: files into text, text into typed manifests and rubrics, with every problem
 //! reported against the file's lines. The only module (with the CLI) that touches files.
 
+pub mod conformance;
+pub mod diagnostics;
+
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -10,13 +13,13 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::diagnostics::{
+use crate::core::manifest::{FORMAT, Manifest};
+use crate::core::rubric::{self, Origins, Rubric, RubricFile, RubricSource};
+use crate::core::schema;
+use crate::core::validate;
+use crate::load::diagnostics::{
     Diagnostic, FieldPath, Problem, Segment, Severity, did_you_mean, nearest,
 };
-use crate::manifest::{FORMAT, Manifest};
-use crate::rubric::{self, Origins, Rubric, RubricFile, RubricSource};
-use crate::schema;
-use crate::validate;
 
 /// Files larger than this are refused unread: manifests are a few kilobytes.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 20;
@@ -180,7 +183,7 @@ pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
     // fails anything is read again the careful way, so its diagnostics come as they always
     // have. `schema::tests` and the fuzzer hold this to thousands of variants.
     if check_format(src, &tree).is_ok()
-        && schema::tables(schema::Kind::Manifest).hold(tree.get_ref(), MAX_ARRAY)
+        && conformance::tables(schema::Kind::Manifest).hold(tree.get_ref(), MAX_ARRAY)
         && let Ok(m) = Manifest::deserialize(toml::de::Deserializer::from(tree))
     {
         let problems = validate::manifest(&m);
@@ -557,38 +560,6 @@ fn locate(root: &DeTable, path: &FieldPath, key: bool) -> Option<Range<usize>> {
     best
 }
 
-/// A TOML value as the JSON instance the schemas check.
-pub(crate) fn to_json(v: &DeValue) -> serde_json::Value {
-    use serde_json::Value as J;
-    match v {
-        DeValue::String(s) => J::String(s.to_string()),
-        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
-            .map(J::from)
-            .unwrap_or_else(|_| J::String(i.as_str().to_string())),
-        DeValue::Float(f) => f
-            .as_str()
-            .replace('_', "")
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(J::Number)
-            // NaN and infinities have no JSON form: keep them as text so type checks fail.
-            .unwrap_or_else(|| J::String(f.as_str().to_string())),
-        DeValue::Boolean(b) => J::Bool(*b),
-        DeValue::Datetime(d) => J::String(d.to_string()),
-        DeValue::Array(a) => J::Array(a.iter().map(|x| to_json(x.get_ref())).collect()),
-        DeValue::Table(t) => table_json(t),
-    }
-}
-
-pub(crate) fn table_json(t: &DeTable) -> serde_json::Value {
-    serde_json::Value::Object(
-        t.iter()
-            .map(|(k, v)| (k.get_ref().to_string(), to_json(v.get_ref())))
-            .collect(),
-    )
-}
-
 fn schema_check(
     src: &Source,
     tree: &Spanned<DeTable>,
@@ -596,11 +567,13 @@ fn schema_check(
 ) -> Result<(), Vec<Diagnostic>> {
     // Valid files, nearly all of them, are checked in place; only an invalid one is converted
     // to JSON and checked again for its errors, in the JSON validator's order.
-    if schema::toml_validator(kind).is_valid(schema::toml_json::TomlNode::root(tree.get_ref())) {
+    if conformance::toml_validator(kind)
+        .is_valid(conformance::toml_json::TomlNode::root(tree.get_ref()))
+    {
         return Ok(());
     }
-    let instance = table_json(tree.get_ref());
-    let validator = schema::validator(kind);
+    let instance = conformance::table_json(tree.get_ref());
+    let validator = conformance::validator(kind);
     let mut out = Vec::new();
     // A misspelled required key also shows up as "missing"; say it once, as the misspelling.
     let mut misspelled: Vec<(FieldPath, String)> = Vec::new();

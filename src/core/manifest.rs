@@ -8,7 +8,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
-use crate::date::Date;
+use crate::core::date::Date;
 
 /// The manifest format this build reads.
 pub const FORMAT: u32 = 1;

@@ -1,14 +1,8 @@
-//! Diagnostics: what is wrong, where (file, line, column), and what would be right.
-//!
-//! Checks deep in the code speak in field paths (`controls[3].metric`); the loader turns a
-//! path into a byte span of the file, and this module renders spans cargo-style.
+//! Problems found by checks, located by field path (`controls[3].metric`), and the
+//! did-you-mean that suggests the nearest valid name. The loader turns a path into a span of
+//! the file; this module knows nothing of files.
 
 use std::fmt;
-use std::ops::Range;
-
-use codespan_reporting::diagnostic::{Diagnostic as Rendered, Label};
-use codespan_reporting::files::SimpleFile;
-use codespan_reporting::term;
 
 /// One step of a path into a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,34 +84,6 @@ impl Problem {
     }
 }
 
-/// A problem located in a file, ready to show a user.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Diagnostic {
-    pub severity: Severity,
-    pub file: String,
-    /// Byte range in the file's text, when the problem has a place.
-    pub span: Option<Range<usize>>,
-    pub message: String,
-    pub help: Option<String>,
-}
-
-impl Diagnostic {
-    /// A problem with a whole file (unreadable, not UTF-8, too large).
-    pub fn file_error(file: &str, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Error,
-            file: file.to_string(),
-            span: None,
-            message: message.into(),
-            help: None,
-        }
-    }
-
-    pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
-    }
-}
-
 /// The closest candidate to a misspelled name, phrased as help.
 pub fn did_you_mean(wrong: &str, candidates: &[&str], what: &str) -> Option<String> {
     match nearest(wrong, candidates) {
@@ -145,57 +111,6 @@ pub fn nearest<'a>(wrong: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
-/// Line and column (both from 1) of a byte offset, for one-line summaries.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-/// Writes diagnostics cargo-style: message, `file:line:col`, the line quoted with a caret.
-pub fn emit(
-    out: &mut dyn std::io::Write,
-    diagnostics: &[Diagnostic],
-    text: Option<&str>,
-) -> std::io::Result<()> {
-    let config = term::Config::default();
-    // One file per call: its line index is built once, however many diagnostics there are.
-    let name = diagnostics.first().map_or("", |d| d.file.as_str());
-    let file = SimpleFile::new(name, text.unwrap_or(""));
-    for d in diagnostics {
-        let mut r = match d.severity {
-            Severity::Error => Rendered::error(),
-            Severity::Warning => Rendered::warning(),
-        }
-        .with_message(&d.message);
-        let mut notes = Vec::new();
-        match (&d.span, text) {
-            (Some(span), Some(t)) if d.file == name => {
-                let start = floor_char_boundary(t, span.start.min(t.len()));
-                let end = floor_char_boundary(t, span.end.min(t.len())).max(start);
-                r = r.with_labels(vec![Label::primary((), start..end)]);
-            }
-            _ => notes.push(format!("in {}", d.file)),
-        }
-        if let Some(h) = &d.help {
-            notes.push(format!("help: {h}"));
-        }
-        r = r.with_notes(notes);
-        term::emit_to_io_write(out, &config, &file, &r)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,9 +128,8 @@ mod tests {
     }
 
     #[test]
-    fn paths_and_positions_read_naturally() {
+    fn paths_read_naturally() {
         let p = FieldPath::root().key("audits").index(2).key("scope");
         assert_eq!(p.to_string(), "audits[2].scope");
-        assert_eq!(line_col("a\nbc\n", 3), (2, 2));
     }
 }
