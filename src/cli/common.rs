@@ -1,0 +1,296 @@
+//! What the commands share: evaluation and output flags, loading rubrics and manifests with
+//! their diagnostics, and writing output (atomically with `-o`).
+
+pub(crate) use super::exit;
+
+use crate::core::analysis::whatif::Edit;
+use crate::core::date::Date;
+use crate::core::rubric::{self, Grade, Rubric};
+use crate::load::diagnostics::{self, Diagnostic, did_you_mean};
+use crate::load::{self, Source};
+use crate::pipeline::{self, Options};
+use crate::render::Format;
+use clap::Args;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+/// Options shared by every command that evaluates.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A built-in rubric id or a rubric file.
+    #[arg(long, default_value = rubric::DEFAULT_ID)]
+    pub rubric: String,
+    /// Evaluate as of this date (YYYY-MM-DD) instead of each manifest's `as_of`.
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<Date>,
+    /// Folder holding upstream manifests of forks (default: each manifest's folder).
+    #[arg(long, value_name = "DIR")]
+    pub protocols: Option<PathBuf>,
+    /// Refuse manifest files larger than this many bytes.
+    #[arg(long, default_value_t = load::DEFAULT_MAX_BYTES, value_name = "BYTES")]
+    pub max_file_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the output to this file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse()
+}
+
+pub(crate) fn emit(
+    err: &mut dyn Write,
+    diags: &[Diagnostic],
+    text: Option<&str>,
+) -> io::Result<()> {
+    diagnostics::emit(err, diags, text)
+}
+
+/// A rubric's text by built-in id or path, reporting why it cannot be had.
+pub(crate) fn rubric_source(name: &str, err: &mut dyn Write) -> io::Result<Option<Source>> {
+    match load::rubric_source(name) {
+        Ok(src) => Ok(Some(src)),
+        Err(d) => {
+            emit(err, &[d], None)?;
+            Ok(None)
+        }
+    }
+}
+
+pub(crate) fn load_rubric(name: &str, err: &mut dyn Write) -> io::Result<Option<Rubric>> {
+    let Some(src) = rubric_source(name, err)? else {
+        return Ok(None);
+    };
+    match load::rubric(&src) {
+        Ok(r) => Ok(Some(r)),
+        Err(diags) => {
+            emit(err, &diags, Some(&src.text))?;
+            Ok(None)
+        }
+    }
+}
+
+/// Parses `--set` arguments; reports the first bad one.
+pub(crate) fn parse_edits(sets: &[String], err: &mut dyn Write) -> io::Result<Option<Vec<Edit>>> {
+    let mut edits = Vec::new();
+    for s in sets {
+        match Edit::parse(s) {
+            Ok(e) => edits.push(e),
+            Err(why) => {
+                writeln!(err, "error: {why}")?;
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(edits))
+}
+
+/// A grade flag's value on the rubric's scale: `Ok(None)` when the flag is absent, `Err(())`
+/// once a label that is not on the scale has been reported with the labels that exist.
+pub(crate) fn grade_flag(
+    rubric: &Rubric,
+    flag: &str,
+    label: Option<&str>,
+    err: &mut dyn Write,
+) -> io::Result<Result<Option<Grade>, ()>> {
+    let Some(label) = label else {
+        return Ok(Ok(None));
+    };
+    if let Some(g) = rubric.scale.parse(label) {
+        return Ok(Ok(Some(g)));
+    }
+    let mut d = Diagnostic::file_error(
+        flag,
+        format!("`{label}` is not a grade of rubric {}", rubric.meta.id),
+    );
+    d.help = did_you_mean(label, &rubric.scale.labels(), "grades");
+    emit(err, &[d], None)?;
+    Ok(Err(()))
+}
+
+/// Writes rendered bytes to `-o FILE` or standard output. Small results are rendered first, so
+/// a format that cannot render them leaves no empty file behind; `score` streams instead.
+pub(crate) fn deliver(output: &OutputArgs, bytes: &[u8], out: &mut dyn Write) -> io::Result<()> {
+    match &output.output {
+        Some(path) => std::fs::write(path, bytes)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))),
+        None => out.write_all(bytes),
+    }
+}
+
+/// Where streamed output goes: standard output; for `-o FILE`, a temporary file beside FILE
+/// that becomes FILE only once the run completes, so a failed run never leaves half a report;
+/// or, when FILE is not a plain file (`/dev/null`, a pipe, a link), FILE itself.
+pub(crate) enum Target<'a> {
+    Stdout(&'a mut dyn Write),
+    File(tempfile::NamedTempFile, PathBuf),
+    Special(std::fs::File),
+}
+
+impl Write for Target<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Target::Stdout(w) => w.write(buf),
+            Target::File(f, _) => f.write(buf),
+            Target::Special(f) => f.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Target::Stdout(w) => w.flush(),
+            Target::File(f, _) => f.flush(),
+            Target::Special(f) => f.flush(),
+        }
+    }
+}
+
+/// Output written as it is rendered, buffered; [`Sink::finish`] puts a file in place.
+pub(crate) struct Sink<'a>(io::BufWriter<Target<'a>>);
+
+impl<'a> Sink<'a> {
+    pub(crate) fn open(output: &OutputArgs, out: &'a mut dyn Write) -> io::Result<Self> {
+        let cannot = |path: &std::path::Path, e: io::Error| {
+            io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
+        };
+        let target = match &output.output {
+            // Renaming over a device or a link would replace it: write to it instead.
+            Some(path) if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) => {
+                Target::Special(std::fs::File::create(path).map_err(|e| cannot(path, e))?)
+            }
+            Some(path) => {
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => std::path::Path::new("."),
+                };
+                let mut builder = tempfile::Builder::new();
+                // As `File::create` would: readable by others unless the umask says otherwise.
+                #[cfg(unix)]
+                builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+                let file = builder.tempfile_in(dir).map_err(|e| cannot(path, e))?;
+                Target::File(file, path.clone())
+            }
+            None => Target::Stdout(out),
+        };
+        Ok(Self(io::BufWriter::with_capacity(1 << 16, target)))
+    }
+
+    pub(crate) fn finish(self) -> io::Result<()> {
+        match self
+            .0
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+        {
+            Target::Stdout(w) => w.flush(),
+            Target::Special(mut f) => f.flush(),
+            Target::File(file, path) => file.persist(&path).map(drop).map_err(|e| {
+                io::Error::new(
+                    e.error.kind(),
+                    format!("cannot write {}: {}", path.display(), e.error),
+                )
+            }),
+        }
+    }
+}
+
+impl Write for Sink<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// The manifest among `files` that `-o` would overwrite, if any.
+pub(crate) fn overwritten_input<'a>(
+    output: &OutputArgs,
+    files: &'a [PathBuf],
+) -> Option<&'a PathBuf> {
+    let out = output.output.as_ref()?.canonicalize().ok()?;
+    files
+        .iter()
+        .filter(|f| f.file_name() == out.file_name())
+        .find(|f| f.canonicalize().is_ok_and(|c| c == out))
+}
+
+pub(crate) fn options(eval: &EvalArgs, edits: Vec<Edit>) -> Options {
+    Options {
+        as_of: eval.as_of,
+        protocols_dir: eval.protocols.clone(),
+        edits,
+    }
+}
+
+/// Loads one manifest file, reporting its problems.
+pub(crate) fn load_single(
+    path: &std::path::Path,
+    eval: &EvalArgs,
+    err: &mut dyn Write,
+) -> io::Result<Option<pipeline::Loaded>> {
+    match pipeline::load_one(path, eval.max_file_size) {
+        Ok(l) => Ok(Some(l)),
+        Err(f) => {
+            emit(err, &f.diagnostics, f.text.as_deref())?;
+            Ok(None)
+        }
+    }
+}
+
+/// Loads every manifest under `paths`, reporting the ones that fail.
+/// A graded file's report, or `None` after reporting why the file has none.
+pub(crate) fn graded_report<P>(
+    graded: pipeline::Graded<P>,
+    unscored: &mut usize,
+    err: &mut dyn Write,
+) -> io::Result<Option<(crate::core::analysis::league::LeagueRow, Option<P>)>> {
+    match graded {
+        pipeline::Graded::Report(row, p) => return Ok(Some((row, p))),
+        pipeline::Graded::Failed(f) => emit(err, &f.diagnostics, f.text.as_deref())?,
+        pipeline::Graded::Refused(r) => writeln!(err, "error: {}: {}", r.file, r.reason)?,
+    }
+    *unscored += 1;
+    Ok(None)
+}
+
+/// The manifest files the paths name (folders expanded), and how many paths could not be read,
+/// each reported.
+pub(crate) fn expand_paths(
+    paths: &[PathBuf],
+    err: &mut dyn Write,
+) -> io::Result<(Vec<PathBuf>, usize)> {
+    let mut files = Vec::new();
+    let mut failed = 0;
+    for p in paths {
+        match load::expand(p) {
+            Ok(mut f) => files.append(&mut f),
+            Err(d) => {
+                failed += 1;
+                emit(err, &[d], None)?;
+            }
+        }
+    }
+    Ok((files, failed))
+}
+
+/// Loads every file the paths name, reporting the ones that fail.
+pub(crate) fn load_paths(
+    paths: &[PathBuf],
+    max_bytes: u64,
+    err: &mut dyn Write,
+) -> io::Result<(Vec<PathBuf>, Vec<pipeline::Loaded>, usize)> {
+    let (files, mut failed) = expand_paths(paths, err)?;
+    let (loaded, bad) = pipeline::load_all(&files, max_bytes);
+    failed += bad.len();
+    for f in &bad {
+        emit(err, &f.diagnostics, f.text.as_deref())?;
+    }
+    Ok((files, loaded, failed))
+}

@@ -1,0 +1,24 @@
+//! `posture schema`: print the JSON Schema of a manifest, a rubric or a report.
+
+use super::common::*;
+use crate::core::schema;
+use clap::ValueEnum;
+use std::io::{self, Write};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaKind {
+    Manifest,
+    Rubric,
+    Report,
+}
+
+/// Prints the schema of a kind.
+pub(crate) fn run(kind: SchemaKind, out: &mut dyn Write) -> io::Result<u8> {
+    let kind = match kind {
+        SchemaKind::Manifest => schema::Kind::Manifest,
+        SchemaKind::Rubric => schema::Kind::Rubric,
+        SchemaKind::Report => schema::Kind::Report,
+    };
+    out.write_all(schema::text(kind).as_bytes())
+        .map(|_| exit::OK)
+}
