@@ -69,7 +69,7 @@ fn one_manifest_gets_the_full_report_with_its_stamp() {
         "timelock",
         "three-pillars",
         "Gaps",
-        "defi-baseline 1.0.0",
+        "defi-baseline 2.0.0",
         &sha,
         "evaluated as of 2025-11-02",
     ] {
@@ -308,7 +308,7 @@ fn schema_and_rubric_commands_succeed() {
     let show = stdout_of(&["rubric", "show", "defi-baseline"]);
     assert!(show.contains("three-pillars caps at C"));
     assert!(show.contains("metric timelock.delay_hours"));
-    assert!(stdout_of(&["rubric", "list"]).starts_with("defi-baseline\t1.0.0"));
+    assert!(stdout_of(&["rubric", "list"]).starts_with("defi-baseline\t2.0.0"));
     posture().args(["rubric", "show", "nope"]).assert().code(2);
 }
 

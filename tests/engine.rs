@@ -197,6 +197,14 @@ fn three_pillars_gate_fires_on_each_missing_pillar() {
         .as_mut()
         .unwrap()
         .retain(|a| a.kind != AuditKind::Economic);
+    // Unknown economic audits cost their points but do not cap (2.0): the cap needs a fact.
+    assert!(failing_gates(&eval(&no_econ)).is_empty());
+    no_econ.not_found.push(posture::core::manifest::NotFound {
+        table: posture::core::manifest::FactTable::EconomicAudits,
+        searched: "the audits folder".into(),
+        date: no_econ.protocol.as_of,
+        source: Some("https://example.org/audits".into()),
+    });
     for m in [no_fv, alerting, no_econ] {
         let r = eval(&m);
         assert_eq!(failing_gates(&r), vec!["three-pillars"]);
@@ -279,7 +287,8 @@ fn unresolved_critical_gate_fires_on_findings_and_incidents_and_wins_over_milder
     assert_eq!(r.grade.label, "F");
 
     let mut m = best();
-    m.incidents = Some(vec![incident("2026-05-01", 5_000_000.0, false, None)]);
+    // 5% of the $1B TVL: material, so it caps (2.0).
+    m.incidents = Some(vec![incident("2026-05-01", 50_000_000.0, false, None)]);
     m.formal_verification = Some(vec![]);
     let r = eval(&m);
     assert_eq!(

@@ -18,6 +18,15 @@ pub struct BacktestArgs {
 }
 
 pub(crate) fn run(args: &BacktestArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    // Every case is graded as of the day before its incident and every control as of its own
+    // snapshot: one date for all of them would be a different study, so the flag is refused.
+    if let Some(date) = args.eval.as_of {
+        writeln!(
+            err,
+            "error: `backtest` does not take --as-of ({date}): it grades each protocol as of the day before each of its incidents; to see one protocol on a date, run `posture score FILE --as-of {date}`"
+        )?;
+        return Ok(exit::BAD_INPUT);
+    }
     let Some(rubric) = load_rubric(&args.eval.rubric, err)? else {
         return Ok(exit::BAD_INPUT);
     };

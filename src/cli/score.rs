@@ -77,6 +77,9 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             Ok::<_, io::Error>(())
         })?;
         if let Some(report) = &single {
+            for w in &report.warnings {
+                writeln!(err, "warning: {}: {w}", report.stamp.manifest.path)?;
+            }
             renderer.report(report, &mut sink)?;
         }
     } else {

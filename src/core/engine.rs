@@ -2,12 +2,14 @@
 //!
 //! Pure: it reads a rubric and a manifest already loaded, and returns a report.
 
+use crate::core::as_of;
 use crate::core::date::Date;
 use crate::core::manifest::Manifest;
 use crate::core::metrics::{self, Context, Measurement, MetricId, Upstream, Value};
 use crate::core::report::{
-    CategoryResult, Finding, Gap, GapKind, GateResult, GateStatus, ProtocolSummary, REPORT_FORMAT,
-    Ratio, Report, Score, Stamp, Status,
+    Bound, CategoryResult, Finding, Gap, GapKind, GateResult, GateStatus,
+    PROVISIONAL_UNKNOWN_SHARE, ProtocolSummary, REPORT_FORMAT, Range, Ratio, Report, Score, Stamp,
+    Status,
 };
 use crate::core::rubric::{GateId, Grade, Literal, Rubric, Scoring, Test, UnknownPolicy};
 
@@ -150,6 +152,9 @@ pub struct Summary {
     pub grade_before_caps: Grade,
     pub capped_by: Option<GateId>,
     pub confidence: Ratio,
+    /// Score and grade if every unknown control were at full marks.
+    pub high: Bound,
+    pub provisional: bool,
 }
 
 impl Summary {
@@ -161,6 +166,8 @@ impl Summary {
             grade_before_caps: r.grade_before_caps.clone(),
             capped_by: r.capped_by.clone(),
             confidence: r.confidence,
+            high: r.range.high.clone(),
+            provisional: r.provisional,
         }
     }
 }
@@ -233,7 +240,11 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
 
     let mut controls = Vec::with_capacity(rubric.controls.len());
     let mut credit = vec![0.0; rubric.categories.len()];
+    // The same credit with every unknown control at full marks: the top of the range.
+    let mut credit_high = vec![0.0; rubric.categories.len()];
     let mut backed = 0.0;
+    let mut unknown_points = 0.0;
+    let (manifest, as_of) = (ms.ctx.manifest, ms.ctx.as_of);
     for (c, &applies) in rubric.controls.iter().zip(&applicable) {
         let cat = &rubric.categories[c.category];
         let m = ms.get(c.metric);
@@ -257,8 +268,15 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
                     } else {
                         raw * rubric.self_attested
                     };
+                    let not_found = || {
+                        metrics::def(c.metric)
+                            .table
+                            .is_some_and(|t| as_of::searched(manifest, t, as_of).is_some())
+                    };
                     let status = if s >= 0.9995 {
                         Status::Pass
+                    } else if not_found() {
+                        Status::NotFound
                     } else if s <= 0.0 {
                         Status::Fail
                     } else {
@@ -270,6 +288,12 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
         };
         if applies {
             credit[c.category] += c.weight * score;
+            if status == Status::Unknown {
+                credit_high[c.category] += c.weight;
+                unknown_points += max_points;
+            } else {
+                credit_high[c.category] += c.weight * score;
+            }
             if m.value.is_some() && sourced {
                 backed += max_points;
             }
@@ -288,17 +312,22 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
                 .then(|| Score(100.0 * credit[k] / cat_weight_of_controls[k]))
         })
         .collect();
-    let total = if live_category_weight > 0.0 {
-        rubric
-            .categories
-            .iter()
-            .zip(&categories)
-            .filter_map(|(c, r)| r.map(|s| c.weight * s.0))
-            .sum::<f64>()
-            / live_category_weight
-    } else {
-        0.0
+    let weighted = |credit: &[f64]| {
+        if live_category_weight > 0.0 {
+            rubric
+                .categories
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| cat_weight_of_controls[*k] > 0.0)
+                .map(|(k, c)| c.weight * 100.0 * credit[k] / cat_weight_of_controls[k])
+                .sum::<f64>()
+                / live_category_weight
+        } else {
+            0.0
+        }
     };
+    let total = weighted(&credit);
+    let total_high = weighted(&credit_high);
     let total_points: f64 = controls.iter().map(|c| c.max_points).sum();
     let confidence = if total_points > 0.0 {
         backed / total_points
@@ -334,6 +363,22 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
         || grade_before_caps.clone(),
         |i| rubric.gates[i].cap.clone(),
     );
+    // The top of the range: unknown metrics pass every gate, known ones are judged as before.
+    let high_cap = rubric
+        .gates
+        .iter()
+        .filter(|g| {
+            g.when_any
+                .iter()
+                .any(|cond| condition_holds(&cond.test, ms.get(cond.metric), UnknownPolicy::Passes))
+        })
+        .map(|g| &g.cap)
+        .max_by_key(|cap| cap.rank);
+    let high_before_caps = rubric.scale.grade_for(total_high);
+    let high_grade = match high_cap {
+        Some(cap) if cap.rank > high_before_caps.rank => cap.clone(),
+        _ => high_before_caps,
+    };
     Tally {
         controls,
         categories,
@@ -344,6 +389,12 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
             grade_before_caps,
             capped_by: binding.map(|i| rubric.gates[i].id.clone()),
             confidence: Ratio(confidence),
+            high: Bound {
+                score: Score(total_high),
+                grade: high_grade,
+            },
+            provisional: total_points > 0.0
+                && unknown_points / total_points > PROVISIONAL_UNKNOWN_SHARE,
         },
     }
 }
@@ -358,7 +409,8 @@ pub fn summarise(
     overrides: &Overrides,
 ) -> Summary {
     // Without words: a summary reads values and whether they are sourced, nothing else.
-    let mut ms = measurements(rubric, manifest, as_of, upstream, overrides, false);
+    let view = as_of::view(manifest, as_of);
+    let mut ms = measurements(rubric, &view.manifest, as_of, upstream, overrides, false);
     tally(rubric, &mut ms).summary
 }
 
@@ -371,7 +423,8 @@ pub fn evaluate_with(
     overrides: &Overrides,
     stamp: Stamp,
 ) -> Report {
-    let mut ms = measurements(rubric, manifest, as_of, upstream, overrides, true);
+    let view = as_of::view(manifest, as_of);
+    let mut ms = measurements(rubric, &view.manifest, as_of, upstream, overrides, true);
     let t = tally(rubric, &mut ms);
 
     // Gates read the metrics' values only, so the words are taken, not copied, once every
@@ -423,6 +476,18 @@ pub fn evaluate_with(
         } else {
             ms.get(c.metric).clone()
         };
+        let mut evidence = m.used;
+        if cs.status == Status::NotFound
+            && let Some(n) = metrics::def(c.metric)
+                .table
+                .and_then(|t| as_of::searched(&view.manifest, t, as_of))
+            && !evidence.iter().any(|e| e.fact.starts_with("not_found"))
+        {
+            evidence.push(metrics::Evidence {
+                fact: format!("not_found {}: {}", n.table.as_str(), n.searched),
+                source: n.source.clone(),
+            });
+        }
         findings.push(Finding {
             control: c.id.clone(),
             category: cat.id.clone(),
@@ -434,7 +499,7 @@ pub fn evaluate_with(
             max_points: cs.max_points,
             points_lost: cs.max_points * (1.0 - cs.score),
             sourced: cs.sourced,
-            evidence: m.used,
+            evidence,
             disregarded: m.disregarded,
             note: m.note,
             effort: c.effort,
@@ -460,8 +525,17 @@ pub fn evaluate_with(
         grade_before_caps,
         capped_by,
         confidence,
+        high,
+        provisional,
     } = t.summary;
     let gaps = gaps(&gates, &grade_before_caps, &findings);
+    let range = Range {
+        low: Bound {
+            score,
+            grade: grade.clone(),
+        },
+        high,
+    };
     Report {
         report_format: REPORT_FORMAT,
         stamp,
@@ -471,6 +545,9 @@ pub fn evaluate_with(
         grade_before_caps,
         capped_by,
         confidence,
+        range,
+        provisional,
+        warnings: view.warnings,
         categories,
         findings,
         gates,

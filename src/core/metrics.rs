@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use crate::core::date::Date;
 use crate::core::manifest::{
-    AdminControl, Audit, AuditKind, Component, Manifest, MonitoringLevel, VersionReq, is_sourced,
+    AdminControl, Audit, AuditKind, Component, FactTable, Manifest, MonitoringLevel, Version,
+    VersionReq, is_sourced,
 };
 
 /// Days in the "recent" window DESIGN.md uses for economic audits and incident history.
@@ -79,6 +80,8 @@ pub struct MetricDef {
     pub name: &'static str,
     pub kind: MetricKind,
     pub description: &'static str,
+    /// The fact table the metric reads, for telling "not found" from "unknown".
+    pub table: Option<FactTable>,
     measure: fn(&Context) -> Measurement,
 }
 
@@ -424,6 +427,18 @@ impl AuditCoverage {
                     aside.push(|| audit_label(i, a), || misfit.words(as_of), &a.source);
                     continue;
                 }
+                if let Some(base) = &a.diff_from
+                    && !covered_at(audits, &c.name, base, as_of, 0)
+                {
+                    let reason = || {
+                        format!(
+                            "reviews the changes from {base}, and no audit covers {} {base}",
+                            c.name
+                        )
+                    };
+                    aside.push(|| audit_label(i, a), reason, &a.source);
+                    continue;
+                }
                 cov.push(i);
                 let open = a.unresolved.map_or(0, |u| u.critical + u.high);
                 if open > 0 {
@@ -443,6 +458,27 @@ impl AuditCoverage {
             disregarded: aside.list,
         }
     }
+}
+
+/// Whether some code audit dated by `as_of` covers `component` at `version`: directly, or as an
+/// incremental review whose base version is itself covered (a chain, bounded against cycles).
+fn covered_at(
+    audits: &[Audit],
+    component: &str,
+    version: &Version,
+    as_of: Date,
+    depth: usize,
+) -> bool {
+    depth < 32
+        && audits.iter().any(|a| {
+            a.kind == AuditKind::Code
+                && a.date <= as_of
+                && a.scope.iter().any(|s| s == component)
+                && a.covers.matches(version)
+                && a.diff_from.as_ref().is_none_or(|base| {
+                    base != version && covered_at(audits, component, base, as_of, depth + 1)
+                })
+        })
 }
 
 /// Which formal-verification entries cover which deployed core component.
@@ -601,6 +637,37 @@ fn newest_covering_age_days(ctx: &Context) -> Measurement {
     }
 }
 
+/// How much slower immutable, admin-free code ages than code that can change: its audited
+/// bytes are the bytes that run, so only new attack techniques make the review stale.
+pub const IMMUTABLE_AGEING: f64 = 0.25;
+
+/// Days since the newest clean covering review of the deployed core code, counted at
+/// [`IMMUTABLE_AGEING`] for immutable, admin-free code.
+fn review_age_days(ctx: &Context) -> Measurement {
+    let mut m = newest_covering_age_days(ctx);
+    let immutable = ctx
+        .manifest
+        .upgradeability
+        .as_ref()
+        .zip(ctx.manifest.admin.as_ref());
+    if let (Some(Value::Number(age)), Some((u, a))) = (m.value.clone(), immutable)
+        && !u.upgradeable
+        && a.control == AdminControl::Immutable
+    {
+        m.value = Some(Value::Number((age * IMMUTABLE_AGEING).round()));
+        m = m
+            .using("upgradeability", u.source.as_deref())
+            .using("admin", a.source.as_deref())
+            .noting_with(|| {
+                format!(
+                    "immutable code with no admin: {age} days since its review count as {}",
+                    (age * IMMUTABLE_AGEING).round()
+                )
+            });
+    }
+    m
+}
+
 fn unresolved_critical(ctx: &Context) -> Measurement {
     if !ctx.audits.known {
         return ctx.unknown();
@@ -615,11 +682,21 @@ fn unresolved_critical(ctx: &Context) -> Measurement {
 }
 
 fn economic_recent_count(ctx: &Context) -> Measurement {
-    let Some(audits) = &ctx.manifest.audits else {
+    let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
+    // A list of code audits says nothing about economic review: without an economic audit or a
+    // search that found none, the count is unknown, not zero.
+    let searched = crate::core::as_of::searched(ctx.manifest, FactTable::EconomicAudits, ctx.as_of);
+    if !audits.iter().any(|a| a.kind == AuditKind::Economic) && searched.is_none() {
         return ctx.unknown();
-    };
+    }
     let window_start = ctx.as_of.minus_days(RECENT_DAYS);
     let mut m = ctx.of(Value::None);
+    if let Some(n) = searched {
+        m = m.using_with(
+            || format!("not_found economic_audits: {}", n.searched),
+            n.source.as_deref(),
+        );
+    }
     let mut n = 0;
     for (i, a) in audits.iter().enumerate() {
         if a.kind != AuditKind::Economic {
@@ -1117,6 +1194,41 @@ fn incidents_unresolved(ctx: &Context) -> Measurement {
     m
 }
 
+/// A loss is material at 1% of TVL, or at $1M where TVL is unknown.
+pub const MATERIAL_TVL_SHARE: f64 = 0.01;
+/// The material loss when TVL is unknown, in USD.
+pub const MATERIAL_LOSS_USD: f64 = 1_000_000.0;
+
+fn incidents_material_unresolved(ctx: &Context) -> Measurement {
+    let past = past_incidents(ctx);
+    let threshold = ctx
+        .tvl()
+        .filter(|t| *t > 0.0)
+        .map_or(MATERIAL_LOSS_USD, |t| t * MATERIAL_TVL_SHARE);
+    let mut m = ctx.unknown();
+    let mut n = 0;
+    for (i, inc) in past.iter().filter(|(_, i)| !i.resolved) {
+        if inc.loss_usd >= threshold {
+            n += 1;
+            m = m.using_with(|| incident_label(*i, inc), inc.source());
+        } else {
+            m.set_aside(
+                || incident_label(*i, inc),
+                || {
+                    format!(
+                        "unresolved, but a loss of {} is below the material {}",
+                        short_usd(inc.loss_usd),
+                        short_usd(threshold)
+                    )
+                },
+                inc.source(),
+            );
+        }
+    }
+    m.value = Some(Value::Number(f64::from(n)));
+    m
+}
+
 fn maturity_days_without_loss(ctx: &Context) -> Measurement {
     let Some(launched) = ctx.manifest.protocol.launched else {
         return ctx.unknown();
@@ -1300,12 +1412,61 @@ const ORACLE_DESIGNS: &[&str] = &[
     "basic",
 ];
 
+/// The fact table a metric's name starts with, if it reads one table.
+const fn table_of(name: &str) -> Option<FactTable> {
+    let b = name.as_bytes();
+    const fn starts(b: &[u8], p: &str) -> bool {
+        let p = p.as_bytes();
+        if b.len() < p.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < p.len() {
+            if b[i] != p[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    if starts(b, "audits.") {
+        Some(FactTable::Audits)
+    } else if starts(b, "economic_audits.") {
+        Some(FactTable::EconomicAudits)
+    } else if starts(b, "formal_verification.") {
+        Some(FactTable::FormalVerification)
+    } else if starts(b, "monitoring.") {
+        Some(FactTable::Monitoring)
+    } else if starts(b, "pause.") {
+        Some(FactTable::Pause)
+    } else if starts(b, "incident_response.") {
+        Some(FactTable::IncidentResponse)
+    } else if starts(b, "timelock.") {
+        Some(FactTable::Timelock)
+    } else if starts(b, "admin.") {
+        Some(FactTable::Admin)
+    } else if starts(b, "upgradeability.") {
+        Some(FactTable::Upgradeability)
+    } else if starts(b, "bug_bounty.") {
+        Some(FactTable::BugBounty)
+    } else if starts(b, "insurance.") {
+        Some(FactTable::Insurance)
+    } else if starts(b, "incidents.") {
+        Some(FactTable::Incidents)
+    } else if starts(b, "oracles.") {
+        Some(FactTable::Oracles)
+    } else {
+        None
+    }
+}
+
 macro_rules! metric {
     ($name:literal, $kind:expr, $f:ident, $doc:literal) => {
         MetricDef {
             name: $name,
             kind: $kind,
             description: $doc,
+            table: table_of($name),
             measure: $f,
         }
     };
@@ -1338,6 +1499,12 @@ pub static CATALOGUE: &[MetricDef] = &[
         Number(Unit::Days),
         newest_covering_age_days,
         "Age at the evaluation date of the newest code audit covering deployed core code; `none` when no audit covers it."
+    ),
+    metric!(
+        "audits.review_age_days",
+        Number(Unit::Days),
+        review_age_days,
+        "As audits.newest_covering_age_days, counted at a quarter of the rate for immutable code with no admin: the reviewed code is the code that runs, so it ages only as attack techniques move on."
     ),
     metric!(
         "audits.unresolved_critical",
@@ -1452,6 +1619,12 @@ pub static CATALOGUE: &[MetricDef] = &[
         Number(Unit::Count),
         incidents_unresolved,
         "Own incidents up to the evaluation date not recorded as resolved."
+    ),
+    metric!(
+        "incidents.material_unresolved",
+        Number(Unit::Count),
+        incidents_material_unresolved,
+        "Unresolved own incidents whose loss is material: at least 1% of TVL (the manifest's TVL at its date), or $1M where TVL is unknown."
     ),
     metric!(
         "maturity.days_without_loss",

@@ -4,6 +4,7 @@
 //! grade depends only on its inputs; `tests/layout.rs` fails if that stops being true.
 
 pub mod analysis;
+pub mod as_of;
 pub mod date;
 pub mod engine;
 pub mod manifest;

@@ -163,6 +163,8 @@ pub enum Status {
     Fail,
     /// The manifest does not say: scores 0, never a pass.
     Unknown,
+    /// Researched and nothing public found (`[[not_found]]`): a sourced "no".
+    NotFound,
     /// The control does not apply and leaves the denominator.
     NotApplicable,
 }
@@ -174,6 +176,7 @@ impl Status {
             Status::Partial => "partial",
             Status::Fail => "fail",
             Status::Unknown => "unknown",
+            Status::NotFound => "not-found",
             Status::NotApplicable => "n/a",
         }
     }
@@ -252,6 +255,23 @@ pub struct Gap {
     pub action: String,
 }
 
+/// A score and the grade it earns after gates.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Bound {
+    pub score: Score,
+    pub grade: Grade,
+}
+
+/// The grade the known facts give (`low`, the headline) and the best the unknown ones allow.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Range {
+    pub low: Bound,
+    pub high: Bound,
+}
+
+/// Unknown controls above this share of the applicable weight make a grade provisional.
+pub const PROVISIONAL_UNKNOWN_SHARE: f64 = 0.2;
+
 /// Score, grade and caps at one point of a plan.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Standing {
@@ -290,6 +310,13 @@ pub struct Report {
     pub capped_by: Option<GateId>,
     /// Share of applicable weight backed by known, sourced facts, 0 to 1.
     pub confidence: Ratio,
+    /// The headline (`low`) and what it would be if every unknown control were at full marks.
+    pub range: Range,
+    /// True when unknown controls hold more than a fifth of the applicable weight: the grade
+    /// says as much about what was researched as about the protocol.
+    pub provisional: bool,
+    /// Why the result may not describe the protocol on the evaluation date.
+    pub warnings: Vec<String>,
     pub categories: Vec<CategoryResult>,
     pub findings: Vec<Finding>,
     pub gates: Vec<GateResult>,

@@ -20,6 +20,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rubrics/defi-baseline.toml"),
     ),
     (
+        "defi-baseline@1",
+        include_str!("../../rubrics/defi-baseline@1.toml"),
+    ),
+    (
         "institutional",
         include_str!("../../rubrics/institutional.toml"),
     ),

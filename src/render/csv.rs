@@ -31,7 +31,7 @@ use crate::core::report::{Report, round_to};
 pub struct Csv;
 
 /// The columns, in order.
-pub const HEADER: [&str; 23] = [
+pub const HEADER: [&str; 25] = [
     "row",
     "protocol_id",
     "protocol_name",
@@ -55,6 +55,8 @@ pub const HEADER: [&str; 23] = [
     "value",
     "points_lost",
     "sourced",
+    "provisional",
+    "high_grade",
 ];
 
 /// One cell: neutralised against formula injection, then quoted per RFC 4180 when needed.
@@ -117,6 +119,8 @@ fn rows(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     row[12] = s.rubric.id.clone();
     row[13] = s.rubric.version.clone();
     row[14] = s.manifest.sha256.clone();
+    row[23] = r.provisional.to_string();
+    row[24] = r.range.high.grade.label.clone();
     write_row(out, &row)?;
     for f in &r.findings {
         let mut row: [String; HEADER.len()] = std::array::from_fn(|_| blank());

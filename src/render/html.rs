@@ -171,6 +171,7 @@ fn status_pill(s: Status) -> String {
         Status::Partial => "partial",
         Status::Fail => "fail",
         Status::Unknown => "unknown",
+        Status::NotFound => "fail",
         Status::NotApplicable => "na",
     };
     format!(r#"<span class="pill s-{class}">{}</span>"#, s.as_str())
@@ -371,6 +372,20 @@ fn report_body(r: &Report) -> String {
         badge(&r.grade, false)
     );
     fact(&mut h, "score", &format!("{} / 100", r.score));
+    if r.range.high != r.range.low {
+        let words = if r.provisional { "provisional: " } else { "" };
+        fact(
+            &mut h,
+            "range",
+            &format!(
+                "{words}{} {} to {} {}",
+                escape(&r.range.low.grade.label),
+                r.range.low.score,
+                escape(&r.range.high.grade.label),
+                r.range.high.score
+            ),
+        );
+    }
     fact(&mut h, "confidence", &percent(r.confidence.0));
     fact(&mut h, "kind", &escape(&kind_name(p.kind)));
     fact(&mut h, "facts as of", &p.as_of.to_string());

@@ -5,8 +5,8 @@
 use std::io::{self, Write};
 
 use super::{
-    Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
-    show_json, signed,
+    Kept, Renderer, backtest_summary, caps_text, effort_name, grade_words, kind_name, money,
+    portfolio_summary, show_json, signed,
 };
 use crate::core::analysis::backtest::Backtest;
 use crate::core::analysis::diff::Diff;
@@ -77,7 +77,7 @@ impl Renderer for Markdown {
         writeln!(
             out,
             "**Grade {}**, score {}/100, confidence {:.0}%, {}, evaluated as of {}.\n",
-            escape(&r.grade.label),
+            escape(&grade_words(&r.grade, r.provisional, &r.range.high.grade)),
             r.score,
             r.confidence.0 * 100.0,
             escape(&kind_name(r.protocol.kind)),
@@ -230,7 +230,7 @@ impl Renderer for Markdown {
                 escape(&r.name),
                 escape(&kind_name(r.kind)),
                 r.as_of,
-                escape(&r.grade.label),
+                escape(&grade_words(&r.grade, r.provisional, &r.high_grade)),
                 r.score,
                 r.capped_by.as_ref().map_or("-".into(), |g| g.to_string()),
                 r.confidence.0 * 100.0

@@ -7,6 +7,7 @@ use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
 use crate::core::analysis::league::{League, LeagueStamp};
 use crate::core::report::Report;
+use crate::core::rubric::Grade;
 
 mod csv;
 mod html;
@@ -148,6 +149,18 @@ pub(crate) fn kind_name(k: crate::core::manifest::ProtocolKind) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// A grade as every format writes it: "D", or "D (provisional, up to B)" when unknown facts
+/// hold too much of the weight for the grade to stand alone.
+pub(crate) fn grade_words(grade: &Grade, provisional: bool, high: &Grade) -> String {
+    if provisional && high != grade {
+        format!("{} (provisional, up to {})", grade.label, high.label)
+    } else if provisional {
+        format!("{} (provisional)", grade.label)
+    } else {
+        grade.label.clone()
+    }
 }
 
 pub(crate) fn caps_text(capped_by: Option<&crate::core::rubric::GateId>) -> String {

@@ -6,8 +6,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table as Grid};
 
 use super::{
-    Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
-    show_json, signed,
+    Kept, Renderer, backtest_summary, caps_text, effort_name, grade_words, kind_name, money,
+    portfolio_summary, show_json, signed,
 };
 use crate::core::analysis::backtest::Backtest;
 use crate::core::analysis::diff::Diff;
@@ -44,7 +44,7 @@ impl Renderer for Plain {
         write!(
             out,
             "Grade {}  score {}/100  confidence {}",
-            r.grade,
+            grade_words(&r.grade, r.provisional, &r.range.high.grade),
             r.score,
             percent(r.confidence.0)
         )?;
@@ -64,6 +64,16 @@ impl Renderer for Plain {
                 caps_text(w.before.capped_by.as_ref()),
                 caps_text(r.capped_by.as_ref())
             )?;
+        }
+        if r.range.high != r.range.low {
+            writeln!(
+                out,
+                "Range {} {} (known facts) to {} {} (every unknown at full marks)",
+                r.range.low.grade, r.range.low.score, r.range.high.grade, r.range.high.score
+            )?;
+        }
+        for w in &r.warnings {
+            writeln!(out, "Warning: {w}")?;
         }
         if let Some(g) = r.gates.iter().find(|g| Some(&g.id) == r.capped_by.as_ref()) {
             writeln!(out, "Capped at {} by gate `{}`: {}", g.cap, g.id, g.title)?;
@@ -220,7 +230,7 @@ impl Renderer for Plain {
                 r.id.clone(),
                 kind_name(r.kind),
                 r.as_of.to_string(),
-                r.grade.to_string(),
+                grade_words(&r.grade, r.provisional, &r.high_grade),
                 r.score.to_string(),
                 r.capped_by.as_ref().map_or("-".into(), ToString::to_string),
                 percent(r.confidence.0),

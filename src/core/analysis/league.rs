@@ -31,6 +31,10 @@ pub struct LeagueRow {
     pub grade_before_caps: Grade,
     pub capped_by: Option<GateId>,
     pub confidence: Ratio,
+    /// Unknown controls hold more than a fifth of the applicable weight.
+    pub provisional: bool,
+    /// The grade if every unknown control were at full marks (`range.high` of the report).
+    pub high_grade: Grade,
     pub tvl_usd: Option<f64>,
     pub forked_from: Option<String>,
     /// The manifest graded, and a fork's upstream, as the full report stamps them.
@@ -69,6 +73,8 @@ impl LeagueRow {
             grade_before_caps: summary.grade_before_caps,
             capped_by: summary.capped_by,
             confidence: summary.confidence,
+            provisional: summary.provisional,
+            high_grade: summary.high.grade,
             tvl_usd: protocol.tvl_usd,
             forked_from: protocol.forked_from,
             manifest,

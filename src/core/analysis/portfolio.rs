@@ -217,6 +217,11 @@ pub(crate) mod tests {
                 grade_before_caps: grade,
                 capped_by: None,
                 confidence: Ratio(1.0),
+                high: crate::core::report::Bound {
+                    score: Score(score),
+                    grade: scale.grade(rank),
+                },
+                provisional: false,
             },
             ManifestStamp {
                 path: format!("p{path}.toml"),

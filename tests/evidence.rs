@@ -1,0 +1,365 @@
+//! Grades that stand on evidence (DESIGN.md, rubric defi-baseline 2.x): each test changes the
+//! facts of the best-practice manifest in one way and checks the rule that must follow.
+
+use posture::core::date::Date;
+use posture::core::engine;
+use posture::core::manifest::{
+    AdminControl, Audit, AuditKind, FactTable, Incident, Manifest, NotFound, PastVersion, Version,
+    VersionReq,
+};
+use posture::core::metrics::Upstream;
+use posture::core::report::{Finding, ManifestStamp, Report, RubricStamp, Stamp, Status};
+use posture::core::rubric::Rubric;
+use posture::load::{self, Source};
+
+mod common;
+
+fn rubric() -> Rubric {
+    load::rubric_by_name("defi-baseline")
+        .expect("built-in rubric loads")
+        .0
+}
+
+fn best() -> Manifest {
+    let src = Source::new(
+        "best-practice.toml",
+        include_str!("fixtures/best-practice.toml"),
+    );
+    load::manifest(&src).expect("fixture is valid")
+}
+
+fn date(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+fn eval_at(m: &Manifest, as_of: Date) -> Report {
+    let stamp = Stamp {
+        tool: "posture test".into(),
+        rubric: RubricStamp {
+            id: "defi-baseline".into(),
+            version: "2.0.0".into(),
+            sha256: String::new(),
+        },
+        manifest: ManifestStamp {
+            path: "test".into(),
+            sha256: String::new(),
+        },
+        upstream: None,
+        evaluated_as_of: as_of,
+    };
+    engine::evaluate(&rubric(), m, as_of, Upstream::NotAFork, stamp)
+}
+
+fn eval(m: &Manifest) -> Report {
+    eval_at(m, m.protocol.as_of)
+}
+
+fn finding<'a>(r: &'a Report, id: &str) -> &'a Finding {
+    r.findings
+        .iter()
+        .find(|f| f.control.0 == id)
+        .unwrap_or_else(|| panic!("no finding {id}"))
+}
+
+fn code_audit(firm: &str, day: &str, scope: &str, covers: &str, diff_from: Option<&str>) -> Audit {
+    Audit {
+        firm: firm.into(),
+        date: date(day),
+        kind: AuditKind::Code,
+        scope: vec![scope.into()],
+        covers: VersionReq(covers.parse().unwrap()),
+        findings: None,
+        unresolved: None,
+        diff_from: diff_from.map(|v| Version(v.parse().unwrap())),
+        source: Some(format!("https://example.org/{firm}.pdf")),
+    }
+}
+
+/// A manifest whose only core component `pool` runs 1.2.0, audited as `audits` say.
+fn pool_at_1_2(audits: Vec<Audit>) -> Manifest {
+    let mut m = best();
+    m.components.retain(|c| c.name == "pool");
+    m.components[0].version = Version("1.2.0".parse().unwrap());
+    m.audits = Some(audits);
+    m.formal_verification = None;
+    m
+}
+
+#[test]
+fn a_chain_of_incremental_reviews_covers_the_deployed_version() {
+    let chain = vec![
+        code_audit("Base", "2025-01-01", "pool", "=1.0.0", None),
+        code_audit("Step", "2025-06-01", "pool", "=1.1.0", Some("1.0.0")),
+        code_audit("Next", "2026-01-01", "pool", "=1.2.0", Some("1.1.0")),
+    ];
+    let r = eval(&pool_at_1_2(chain));
+    let f = finding(&r, "code-audits");
+    assert_eq!(f.value, serde_json::json!(1.0), "{f:?}");
+    assert!(f.evidence.iter().any(|e| e.fact.contains("Next")));
+    assert_eq!(
+        r.gates
+            .iter()
+            .find(|g| g.id.0 == "unaudited-deployment")
+            .unwrap()
+            .status,
+        posture::core::report::GateStatus::Passes
+    );
+}
+
+#[test]
+fn a_broken_chain_of_incremental_reviews_covers_nothing() {
+    // The middle link (1.0.0 -> 1.1.0) is missing: the review of 1.1.0 -> 1.2.0 rests on
+    // code nobody reviewed.
+    let broken = vec![
+        code_audit("Base", "2025-01-01", "pool", "=1.0.0", None),
+        code_audit("Next", "2026-01-01", "pool", "=1.2.0", Some("1.1.0")),
+    ];
+    let r = eval(&pool_at_1_2(broken));
+    let f = finding(&r, "code-audits");
+    assert_eq!(f.value, serde_json::json!(0.0), "{f:?}");
+    assert!(
+        f.disregarded
+            .iter()
+            .any(|d| d.fact.contains("Next") && d.reason.contains("no audit covers pool 1.1.0")),
+        "{:?}",
+        f.disregarded
+    );
+    assert!(r.gates.iter().any(|g| g.id.0 == "unaudited-deployment"
+        && g.status == posture::core::report::GateStatus::Fails));
+}
+
+#[test]
+fn immutable_code_keeps_recency_credit_that_upgradeable_code_loses() {
+    // One audit, three years before the evaluation date, of the version that runs.
+    let old = vec![code_audit("Old", "2023-06-01", "pool", "=1.2.0", None)];
+    let mut immutable = pool_at_1_2(old);
+    immutable.admin.as_mut().unwrap().control = AdminControl::Immutable;
+    let mut upgradeable = immutable.clone();
+    upgradeable.upgradeability.as_mut().unwrap().upgradeable = true;
+    upgradeable.admin.as_mut().unwrap().control = AdminControl::Dao;
+
+    let at = date("2026-06-01");
+    let kept = finding(&eval_at(&immutable, at), "audit-recency").score.0;
+    let lost = finding(&eval_at(&upgradeable, at), "audit-recency").score.0;
+    assert!(kept >= 0.99, "immutable code scored {kept}");
+    assert_eq!(lost, 0.0, "upgradeable code scored {lost}");
+    // And the pause that immutable, admin-free code cannot have does not count against it.
+    assert_eq!(
+        finding(&eval_at(&immutable, at), "emergency-pause").status,
+        Status::NotApplicable
+    );
+}
+
+fn with_unresolved_loss(share_of_tvl: f64) -> Report {
+    let mut m = best();
+    let tvl = m.tvl().unwrap();
+    m.incidents = Some(vec![Incident {
+        date: date("2026-01-05"),
+        loss_usd: tvl * share_of_tvl,
+        cause: "bad debt".into(),
+        component: None,
+        affects: None,
+        resolved: false,
+        postmortem: Some("https://example.org/pm".into()),
+        source: None,
+    }]);
+    eval(&m)
+}
+
+#[test]
+fn a_tiny_unresolved_loss_costs_points_but_does_not_cap() {
+    let r = with_unresolved_loss(0.00001);
+    assert_ne!(r.grade.label, "F", "capped by {:?}", r.capped_by);
+    assert_eq!(r.capped_by, None);
+    assert!(finding(&r, "incident-history").score.0 < 1.0);
+}
+
+#[test]
+fn a_material_unresolved_loss_caps_at_f() {
+    let r = with_unresolved_loss(0.05);
+    assert_eq!(r.grade.label, "F");
+    assert_eq!(
+        r.capped_by.as_ref().map(|g| g.0.as_str()),
+        Some("unresolved-critical")
+    );
+}
+
+#[test]
+fn a_not_found_table_is_a_sourced_no() {
+    let mut m = best();
+    m.insurance = None;
+    m.not_found.push(NotFound {
+        table: FactTable::Insurance,
+        searched: "Nexus Mutual and OpenCover cover lists".into(),
+        date: m.protocol.as_of,
+        source: Some("https://example.org/cover-list".into()),
+    });
+    let r = eval(&m);
+    let f = finding(&r, "insurance");
+    assert_eq!(f.status, Status::NotFound);
+    assert_eq!(f.score.0, 0.0);
+    assert!(f.sourced);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.source.as_deref() == Some("https://example.org/cover-list"))
+    );
+    // Known, so it counts toward confidence, unlike an absent table.
+    let mut unknown = best();
+    unknown.insurance = None;
+    assert!(r.confidence.0 > eval(&unknown).confidence.0);
+    assert_eq!(
+        finding(&eval(&unknown), "insurance").status,
+        Status::Unknown
+    );
+}
+
+#[test]
+fn a_search_dated_after_the_evaluation_date_did_not_happen_yet() {
+    let mut m = best();
+    m.insurance = None;
+    m.not_found.push(NotFound {
+        table: FactTable::Insurance,
+        searched: "cover lists".into(),
+        date: m.protocol.as_of,
+        source: Some("https://example.org/cover-list".into()),
+    });
+    let earlier = m.protocol.as_of.minus_days(30);
+    assert_eq!(
+        finding(&eval_at(&m, earlier), "insurance").status,
+        Status::Unknown
+    );
+}
+
+#[test]
+fn removing_fact_tables_makes_the_grade_provisional_with_a_higher_range() {
+    let full = eval(&best());
+    assert!(!full.provisional);
+    assert_eq!(full.range.low, full.range.high);
+
+    let mut thin = best();
+    thin.monitoring = None;
+    thin.pause = None;
+    thin.formal_verification = None;
+    let r = eval(&thin);
+    assert!(r.provisional, "unknown share should exceed 20%");
+    assert!(r.range.high.score.0 > r.range.low.score.0);
+    assert_eq!(r.range.low.score, r.score);
+    assert_eq!(r.range.low.grade, r.grade);
+    assert!(r.range.high.grade.rank < r.grade.rank, "{:?}", r.range);
+}
+
+#[test]
+fn as_of_uses_the_version_deployed_on_that_date() {
+    let mut m = best();
+    let pool = m.components.iter_mut().find(|c| c.name == "pool").unwrap();
+    pool.deployed = Some(date("2026-01-01"));
+    pool.history = vec![PastVersion {
+        version: Version("1.9.0".parse().unwrap()),
+        deployed: date("2024-01-01"),
+    }];
+    m.audits
+        .as_mut()
+        .unwrap()
+        .push(code_audit("Early", "2025-08-01", "pool", "^2", None));
+    // Without history the audit of `^2` covers the pool in October 2025 as it does today...
+    let mut today = m.clone();
+    for c in &mut today.components {
+        c.deployed = None;
+        c.history.clear();
+    }
+    let f = eval_at(&today, date("2025-10-01"));
+    assert!(
+        finding(&f, "code-audits")
+            .evidence
+            .iter()
+            .any(|e| e.fact.contains("Early"))
+    );
+    // ...but in October 2025 the pool ran 1.9.0, which that audit does not cover.
+    let r = eval_at(&m, date("2025-10-01"));
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    let f = finding(&r, "code-audits");
+    assert!(
+        f.disregarded
+            .iter()
+            .any(|d| d.reason.contains("deployed pool is 1.9.0")),
+        "{:?}",
+        f.disregarded
+    );
+}
+
+#[test]
+fn as_of_before_a_components_known_history_warns() {
+    let mut m = best();
+    let pool = m.components.iter_mut().find(|c| c.name == "pool").unwrap();
+    pool.deployed = Some(date("2026-01-01"));
+    let r = eval_at(&m, date("2025-06-01"));
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("`pool`") && w.contains("history does not say")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn as_of_long_after_the_facts_warns() {
+    let m = best();
+    let r = eval_at(&m, m.protocol.as_of.minus_days(-400));
+    assert!(r.warnings.iter().any(|w| w.contains("days after")));
+}
+
+#[test]
+fn economic_audits_are_unknown_unless_stated_or_not_found() {
+    let mut m = best();
+    m.audits
+        .as_mut()
+        .unwrap()
+        .retain(|a| a.kind == AuditKind::Code);
+    assert_eq!(finding(&eval(&m), "economic-audit").status, Status::Unknown);
+    m.not_found.push(NotFound {
+        table: FactTable::EconomicAudits,
+        searched: "the audits folder".into(),
+        date: m.protocol.as_of,
+        source: Some("https://example.org/audits".into()),
+    });
+    assert_eq!(
+        finding(&eval(&m), "economic-audit").status,
+        Status::NotFound
+    );
+}
+
+#[test]
+fn backtest_refuses_as_of() {
+    let out = common::posture()
+        .args(["backtest", "protocols/", "--as-of", "2024-01-01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not take --as-of"), "{err}");
+}
+
+#[test]
+fn the_best_practice_fixture_still_grades_a() {
+    assert_eq!(eval(&best()).grade.label, "A");
+}
+
+#[test]
+fn score_prints_as_of_warnings_on_stderr() {
+    let out = common::posture()
+        .args([
+            "score",
+            "protocols/balancer-v2.toml",
+            "--as-of",
+            "2020-01-01",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning:") && err.contains("before the protocol launched"),
+        "{err}"
+    );
+}
