@@ -152,7 +152,7 @@ fn html_is_self_contained_with_a_print_stylesheet() {
         "Code assurance",
         "three-pillars",
         "id=\"gaps\"",
-        "defi-baseline 1.0.0",
+        "defi-baseline 2.0.0",
         &posture::load::sha256_hex(&text),
         "protocols/balancer-v2.toml",
         "<dt>evaluated as of</dt><dd>2025-11-02</dd>",

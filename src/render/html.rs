@@ -8,8 +8,8 @@ use std::io::{self, Write};
 
 use super::markdown::is_web_url;
 use super::{
-    Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
-    show_json, signed,
+    Kept, Renderer, backtest_summary, caps_text, effort_name, grade_words, kind_name, money,
+    portfolio_summary, show_json, signed,
 };
 use crate::core::analysis::backtest::Backtest;
 use crate::core::analysis::diff::Diff;
@@ -38,6 +38,7 @@ p { margin: .4rem 0; }
 .headline { display: flex; gap: 24px; align-items: center; margin: 1rem 0; }
 .grade { flex: none; display: flex; align-items: center; justify-content: center; width: 92px; height: 92px; border-radius: 12px; color: #fff; font-size: 2.8rem; font-weight: 700; }
 .grade.small { display: inline-flex; width: 2em; height: 1.6em; border-radius: 6px; font-size: .95rem; }
+.prov { font-size: .8rem; color: #6b5b00; margin-left: .3em; }
 .g0 { background: #1a7f37; } .g1 { background: #4b8b1d; } .g2 { background: #9a6700; } .g3 { background: #bc4c00; } .g4 { background: #b42318; }
 .facts { flex: 1; display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 8px 24px; margin: 0; }
 .facts dt { color: var(--muted); font-size: .72rem; letter-spacing: .05em; text-transform: uppercase; }
@@ -163,6 +164,22 @@ fn badge(g: &Grade, small: bool) -> String {
         g.rank.min(4),
         escape(&g.label)
     )
+}
+
+/// The grade badge, with the provisional mark and the top of the range when it applies.
+fn grade_cell(r: &Report, small: bool) -> String {
+    let mut out = badge(&r.grade, small);
+    if r.provisional {
+        let words = grade_words(&r.grade, r.provisional, &r.range.high.grade);
+        let words = words
+            .strip_prefix(r.grade.label.as_str())
+            .unwrap_or(&words)
+            .trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')');
+        w!(out, r#" <span class="prov">{}</span>"#, escape(words));
+    }
+    out
 }
 
 fn status_pill(s: Status) -> String {
@@ -369,7 +386,7 @@ fn report_body(r: &Report) -> String {
         "<h1>{} <span class=\"id\">({})</span></h1>\n<div class=\"headline\">\n{}\n<dl class=\"facts\">\n",
         escape(&p.name),
         escape(&p.id),
-        badge(&r.grade, false)
+        grade_cell(r, false)
     );
     fact(&mut h, "score", &format!("{} / 100", r.score));
     if r.range.high != r.range.low {
@@ -562,7 +579,7 @@ fn league_body(league: &League, kept: &[Kept]) -> String {
             escape(&r.protocol.id),
             escape(&kind_name(r.protocol.kind)),
             r.stamp.evaluated_as_of,
-            badge(&r.grade, true),
+            grade_cell(r, true),
             r.score,
             gate_name(r.capped_by.as_ref()),
             percent(r.confidence.0),
