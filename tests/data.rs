@@ -37,6 +37,13 @@ fn sources(m: &Manifest) -> Vec<(String, Option<&str>)> {
     for (i, inc) in m.incidents.iter().flatten().enumerate() {
         out.push((format!("incidents[{i}] {}", inc.date), inc.source()));
     }
+    // A search that found nothing still says where it looked.
+    for (i, n) in m.not_found.iter().enumerate() {
+        out.push((
+            format!("not_found[{i}] {}", n.table.as_str()),
+            n.source.as_deref(),
+        ));
+    }
     let tables = [
         (
             "monitoring",

@@ -58,6 +58,9 @@ fn shipped_files_start_with_a_schema_directive() {
     for dir in ["protocols", "rubrics"] {
         for entry in std::fs::read_dir(format!("{}/{dir}", env!("CARGO_MANIFEST_DIR"))).unwrap() {
             let path = entry.unwrap().path();
+            if path.extension().is_none_or(|x| x != "toml") {
+                continue;
+            }
             let text = std::fs::read_to_string(&path).unwrap();
             let expected = format!(
                 "#:schema ../schemas/{}.schema.json",
@@ -99,4 +102,58 @@ fn league_json_validates_against_the_report_schema() {
             .collect();
         assert!(errors.is_empty(), "{errors:?}");
     }
+}
+
+/// Every README block marked `<!-- output: ARGS -->` is what `posture ARGS` prints: its lines
+/// before a `...` line are the first lines printed, its lines after it the last ones.
+#[test]
+fn the_readme_quotes_what_the_tool_prints() {
+    let readme = committed("README.md");
+    let mut checked = 0;
+    for part in readme.split("<!-- output: ").skip(1) {
+        let (args, rest) = part.split_once(" -->").expect("a closed marker");
+        let block = rest
+            .split_once("```text\n")
+            .and_then(|(_, b)| b.split_once("\n```"))
+            .map(|(b, _)| b)
+            .expect("a text block after the marker");
+        let out = assert_cmd::Command::cargo_bin("posture")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args.split_whitespace())
+            .output()
+            .unwrap();
+        let printed = String::from_utf8(out.stdout).unwrap();
+        let printed: Vec<&str> = printed.lines().collect();
+        let (head, tail) = match block.split_once("\n...\n") {
+            Some((h, t)) => (h, Some(t)),
+            None => (block, None),
+        };
+        let head: Vec<&str> = head.lines().collect();
+        assert_eq!(
+            &printed[..head.len().min(printed.len())],
+            &head[..],
+            "README's block for `posture {args}` no longer starts as the tool prints"
+        );
+        if let Some(tail) = tail {
+            let tail: Vec<&str> = tail.lines().collect();
+            assert!(printed.len() >= tail.len());
+            assert_eq!(
+                &printed[printed.len() - tail.len()..],
+                &tail[..],
+                "README's block for `posture {args}` no longer ends as the tool prints"
+            );
+        } else {
+            assert_eq!(
+                printed.len(),
+                head.len(),
+                "README's block for `posture {args}`"
+            );
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 2,
+        "the README's league and backtest blocks are marked"
+    );
 }

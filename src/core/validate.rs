@@ -354,7 +354,7 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
 }
 
 /// Whether a manifest states a fact table (so a `[[not_found]]` entry for it contradicts it).
-fn stated(m: &Manifest, table: FactTable) -> bool {
+pub fn stated(m: &Manifest, table: FactTable) -> bool {
     let audits_of = |kind| m.audits.iter().flatten().any(|a| a.kind == kind);
     match table {
         FactTable::Audits => audits_of(AuditKind::Code),

@@ -195,6 +195,15 @@ pub fn apply(manifest: &Manifest, edits: &[Edit]) -> Result<(Manifest, Overrides
                 .map_err(|_| format!("--set does not fit the manifest: {first}"))?
         }
     };
+    // A what-if that states a table researched as not found replaces that finding.
+    let mut edited = edited;
+    let stated: Vec<bool> = edited
+        .not_found
+        .iter()
+        .map(|n| validate::stated(&edited, n.table))
+        .collect();
+    let mut keep = stated.iter().map(|s| !s);
+    edited.not_found.retain(|_| keep.next().unwrap_or(true));
     let problems = validate::manifest(&edited);
     if let Some(p) = problems
         .iter()
