@@ -11,26 +11,9 @@ use posture::core::metrics::Upstream;
 use posture::core::report::{
     Finding, GapKind, GateResult, GateStatus, ManifestStamp, Report, RubricStamp, Stamp, Status,
 };
-use posture::core::rubric::Rubric;
-use posture::load::{self, Source};
 
-fn rubric() -> Rubric {
-    load::rubric_by_name("defi-baseline")
-        .expect("built-in rubric loads")
-        .0
-}
-
-fn best() -> Manifest {
-    let src = Source::new(
-        "best-practice.toml",
-        include_str!("fixtures/best-practice.toml"),
-    );
-    load::manifest(&src).expect("fixture is valid")
-}
-
-fn date(s: &str) -> Date {
-    s.parse().unwrap()
-}
+mod common;
+use common::{best, date, rubric};
 
 fn stamp(as_of: Date) -> Stamp {
     Stamp {

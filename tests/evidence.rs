@@ -9,28 +9,9 @@ use posture::core::manifest::{
 };
 use posture::core::metrics::Upstream;
 use posture::core::report::{Finding, ManifestStamp, Report, RubricStamp, Stamp, Status};
-use posture::core::rubric::Rubric;
-use posture::load::{self, Source};
 
 mod common;
-
-fn rubric() -> Rubric {
-    load::rubric_by_name("defi-baseline")
-        .expect("built-in rubric loads")
-        .0
-}
-
-fn best() -> Manifest {
-    let src = Source::new(
-        "best-practice.toml",
-        include_str!("fixtures/best-practice.toml"),
-    );
-    load::manifest(&src).expect("fixture is valid")
-}
-
-fn date(s: &str) -> Date {
-    s.parse().unwrap()
-}
+use common::{best, date, rubric};
 
 fn eval_at(m: &Manifest, as_of: Date) -> Report {
     let stamp = Stamp {
@@ -362,4 +343,23 @@ fn score_prints_as_of_warnings_on_stderr() {
         err.contains("warning:") && err.contains("before the protocol launched"),
         "{err}"
     );
+}
+
+#[test]
+fn a_web_of_incremental_reviews_is_judged_in_linear_time() {
+    // 300 incremental reviews whose bases point at each other and never at a full audit: a
+    // walk that re-decided each base would take exponential time; each version is decided once.
+    let mut audits = Vec::new();
+    for i in 0..300 {
+        let base = if i % 2 == 0 { "1.0.0" } else { "1.1.0" };
+        audits.push(code_audit(
+            &format!("Firm{i}"),
+            "2026-01-01",
+            "pool",
+            "*",
+            Some(base),
+        ));
+    }
+    let r = eval(&pool_at_1_2(audits));
+    assert_eq!(finding(&r, "code-audits").value, serde_json::json!(0.0));
 }

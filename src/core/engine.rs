@@ -270,7 +270,7 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
                     };
                     let not_found = || {
                         metrics::def(c.metric)
-                            .table
+                            .table()
                             .is_some_and(|t| as_of::searched(manifest, t, as_of).is_some())
                     };
                     let status = if s >= 0.9995 {
@@ -479,7 +479,7 @@ pub fn evaluate_with(
         let mut evidence = m.used;
         if cs.status == Status::NotFound
             && let Some(n) = metrics::def(c.metric)
-                .table
+                .table()
                 .and_then(|t| as_of::searched(&view.manifest, t, as_of))
             && !evidence.iter().any(|e| e.fact.starts_with("not_found"))
         {

@@ -80,9 +80,16 @@ pub struct MetricDef {
     pub name: &'static str,
     pub kind: MetricKind,
     pub description: &'static str,
-    /// The fact table the metric reads, for telling "not found" from "unknown".
-    pub table: Option<FactTable>,
     measure: fn(&Context) -> Measurement,
+}
+
+impl MetricDef {
+    /// The fact table the metric reads, named by its prefix (`timelock.delay_hours` reads
+    /// `timelock`), for telling "not found" from "unknown". None for metrics of several tables.
+    pub fn table(&self) -> Option<FactTable> {
+        let prefix = self.name.split('.').next()?;
+        FactTable::ALL.into_iter().find(|t| t.as_str() == prefix)
+    }
 }
 
 impl std::fmt::Debug for MetricDef {
@@ -428,7 +435,7 @@ impl AuditCoverage {
                     continue;
                 }
                 if let Some(base) = &a.diff_from
-                    && !covered_at(audits, &c.name, base, as_of, 0)
+                    && !covered_at(audits, &c.name, base, as_of, &mut Vec::new())
                 {
                     let reason = || {
                         format!(
@@ -461,24 +468,33 @@ impl AuditCoverage {
 }
 
 /// Whether some code audit dated by `as_of` covers `component` at `version`: directly, or as an
-/// incremental review whose base version is itself covered (a chain, bounded against cycles).
+/// incremental review whose base version is itself covered (a chain). Each version is decided
+/// once (`seen`), and a version met again on its own chain counts as uncovered, so cycles and
+/// wide webs of reviews stay linear in the number of audits.
 fn covered_at(
     audits: &[Audit],
     component: &str,
     version: &Version,
     as_of: Date,
-    depth: usize,
+    seen: &mut Vec<(Version, bool)>,
 ) -> bool {
-    depth < 32
-        && audits.iter().any(|a| {
-            a.kind == AuditKind::Code
-                && a.date <= as_of
-                && a.scope.iter().any(|s| s == component)
-                && a.covers.matches(version)
-                && a.diff_from.as_ref().is_none_or(|base| {
-                    base != version && covered_at(audits, component, base, as_of, depth + 1)
-                })
-        })
+    if let Some((_, known)) = seen.iter().find(|(v, _)| v == version) {
+        return *known;
+    }
+    seen.push((version.clone(), false));
+    let covered = audits.iter().any(|a| {
+        a.kind == AuditKind::Code
+            && a.date <= as_of
+            && a.scope.iter().any(|s| s == component)
+            && a.covers.matches(version)
+            && a.diff_from
+                .as_ref()
+                .is_none_or(|base| covered_at(audits, component, base, as_of, seen))
+    });
+    if let Some(entry) = seen.iter_mut().find(|(v, _)| v == version) {
+        entry.1 = covered;
+    }
+    covered
 }
 
 /// Which formal-verification entries cover which deployed core component.
@@ -1412,61 +1428,12 @@ const ORACLE_DESIGNS: &[&str] = &[
     "basic",
 ];
 
-/// The fact table a metric's name starts with, if it reads one table.
-const fn table_of(name: &str) -> Option<FactTable> {
-    let b = name.as_bytes();
-    const fn starts(b: &[u8], p: &str) -> bool {
-        let p = p.as_bytes();
-        if b.len() < p.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < p.len() {
-            if b[i] != p[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
-    }
-    if starts(b, "audits.") {
-        Some(FactTable::Audits)
-    } else if starts(b, "economic_audits.") {
-        Some(FactTable::EconomicAudits)
-    } else if starts(b, "formal_verification.") {
-        Some(FactTable::FormalVerification)
-    } else if starts(b, "monitoring.") {
-        Some(FactTable::Monitoring)
-    } else if starts(b, "pause.") {
-        Some(FactTable::Pause)
-    } else if starts(b, "incident_response.") {
-        Some(FactTable::IncidentResponse)
-    } else if starts(b, "timelock.") {
-        Some(FactTable::Timelock)
-    } else if starts(b, "admin.") {
-        Some(FactTable::Admin)
-    } else if starts(b, "upgradeability.") {
-        Some(FactTable::Upgradeability)
-    } else if starts(b, "bug_bounty.") {
-        Some(FactTable::BugBounty)
-    } else if starts(b, "insurance.") {
-        Some(FactTable::Insurance)
-    } else if starts(b, "incidents.") {
-        Some(FactTable::Incidents)
-    } else if starts(b, "oracles.") {
-        Some(FactTable::Oracles)
-    } else {
-        None
-    }
-}
-
 macro_rules! metric {
     ($name:literal, $kind:expr, $f:ident, $doc:literal) => {
         MetricDef {
             name: $name,
             kind: $kind,
             description: $doc,
-            table: table_of($name),
             measure: $f,
         }
     };

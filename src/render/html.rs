@@ -8,8 +8,8 @@ use std::io::{self, Write};
 
 use super::markdown::is_web_url;
 use super::{
-    Kept, Renderer, backtest_summary, caps_text, effort_name, grade_words, kind_name, money,
-    portfolio_summary, show_json, signed,
+    Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
+    provisional_words, show_json, signed,
 };
 use crate::core::analysis::backtest::Backtest;
 use crate::core::analysis::diff::Diff;
@@ -169,15 +169,8 @@ fn badge(g: &Grade, small: bool) -> String {
 /// The grade badge, with the provisional mark and the top of the range when it applies.
 fn grade_cell(r: &Report, small: bool) -> String {
     let mut out = badge(&r.grade, small);
-    if r.provisional {
-        let words = grade_words(&r.grade, r.provisional, &r.range.high.grade);
-        let words = words
-            .strip_prefix(r.grade.label.as_str())
-            .unwrap_or(&words)
-            .trim()
-            .trim_start_matches('(')
-            .trim_end_matches(')');
-        w!(out, r#" <span class="prov">{}</span>"#, escape(words));
+    if let Some(words) = provisional_words(&r.grade, r.provisional, &r.range.high.grade) {
+        w!(out, r#" <span class="prov">{}</span>"#, escape(&words));
     }
     out
 }

@@ -151,15 +151,21 @@ pub(crate) fn kind_name(k: crate::core::manifest::ProtocolKind) -> String {
         .unwrap_or_default()
 }
 
-/// A grade as every format writes it: "D", or "D (provisional, up to B)" when unknown facts
-/// hold too much of the weight for the grade to stand alone.
+/// What a provisional grade adds: "provisional, up to B" (or "provisional" when the top of
+/// the range is the same grade); nothing for a grade that stands.
+pub(crate) fn provisional_words(grade: &Grade, provisional: bool, high: &Grade) -> Option<String> {
+    match (provisional, high == grade) {
+        (false, _) => None,
+        (true, true) => Some("provisional".into()),
+        (true, false) => Some(format!("provisional, up to {}", high.label)),
+    }
+}
+
+/// A grade as every format writes it: "D", or "D (provisional, up to B)".
 pub(crate) fn grade_words(grade: &Grade, provisional: bool, high: &Grade) -> String {
-    if provisional && high != grade {
-        format!("{} (provisional, up to {})", grade.label, high.label)
-    } else if provisional {
-        format!("{} (provisional)", grade.label)
-    } else {
-        grade.label.clone()
+    match provisional_words(grade, provisional, high) {
+        Some(words) => format!("{} ({words})", grade.label),
+        None => grade.label.clone(),
     }
 }
 

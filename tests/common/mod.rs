@@ -30,3 +30,24 @@ pub fn stdout_in(dir: &Path, args: &[&str]) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// The built-in default rubric.
+pub fn rubric() -> posture::core::rubric::Rubric {
+    posture::load::rubric_by_name("defi-baseline")
+        .expect("built-in rubric loads")
+        .0
+}
+
+/// The best-practice fixture: a complete, fictional manifest that grades A.
+pub fn best() -> posture::core::manifest::Manifest {
+    let src = posture::load::Source::new(
+        "best-practice.toml",
+        include_str!("../fixtures/best-practice.toml"),
+    );
+    posture::load::manifest(&src).expect("fixture is valid")
+}
+
+/// A date written YYYY-MM-DD.
+pub fn date(s: &str) -> posture::core::date::Date {
+    s.parse().unwrap()
+}

@@ -197,13 +197,13 @@ pub fn apply(manifest: &Manifest, edits: &[Edit]) -> Result<(Manifest, Overrides
     };
     // A what-if that states a table researched as not found replaces that finding.
     let mut edited = edited;
-    let stated: Vec<bool> = edited
+    let now_stated: Vec<_> = edited
         .not_found
         .iter()
-        .map(|n| validate::stated(&edited, n.table))
+        .map(|n| n.table)
+        .filter(|t| validate::stated(&edited, *t))
         .collect();
-    let mut keep = stated.iter().map(|s| !s);
-    edited.not_found.retain(|_| keep.next().unwrap_or(true));
+    edited.not_found.retain(|n| !now_stated.contains(&n.table));
     let problems = validate::manifest(&edited);
     if let Some(p) = problems
         .iter()
