@@ -27,13 +27,12 @@ fn main() -> ExitCode {
     }
     let mut files = Vec::new();
     for p in &paths {
-        match load::expand(p) {
-            Ok(mut f) => files.append(&mut f),
-            Err(d) => {
-                eprintln!("error: {}", d.message);
-                return ExitCode::from(2);
-            }
+        let (mut found, problems) = load::expand(p);
+        if let Some(d) = problems.first() {
+            eprintln!("error: {}", d.message);
+            return ExitCode::from(2);
         }
+        files.append(&mut found);
     }
     let results: Vec<Result<usize, String>> = files
         .par_iter()

@@ -1,6 +1,6 @@
-//! A real browser opens the HTML exports: every shipped protocol's report, a league, gaps, a
-//! diff, a backtest and a report of hostile manifest text, in headless Chromium. Each page must
-//! render (a screenshot that is not blank, a DOM with its content), log nothing to the console
+//! A real browser opens the HTML exports: a fixed tenth of the shipped protocols' reports, a
+//! league, gaps, a diff, a backtest and a report of hostile manifest text, in headless Chromium.
+//! Each page must render (a screenshot that is not blank, a DOM with its content), log nothing to the console
 //! and make no network request. A canary page that does load something proves the network
 //! check can fail.
 //!
@@ -212,7 +212,14 @@ fn pages(work: &Path) -> Vec<Page> {
         .collect();
     protocols.sort();
     assert!(!protocols.is_empty());
-    for p in &protocols {
+    // Every report is the same template over different data: a fixed tenth of them (and the
+    // exploited Balancer V2, whose report has every kind of cap and finding) keeps CI short.
+    let sample = protocols
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| i % 10 == 0 || p.ends_with("balancer-v2.toml"))
+        .map(|(_, p)| p);
+    for p in sample {
         let file = format!("protocols/{}", p.file_name().unwrap().to_string_lossy());
         let stem = p.file_stem().unwrap().to_string_lossy().replace('@', "-");
         add(&stem, posture(&["score", &file, "--format", "html"]), true);

@@ -563,7 +563,9 @@ fn output_never_overwrites_a_manifest_and_appears_only_when_complete() {
         .args(["score", ".", "--format", "json", "-o", "lido.toml"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("would overwrite a manifest"));
+        .stderr(predicate::str::contains(
+            "would replace a file this command read",
+        ));
     assert_eq!(std::fs::read(dir.path().join("lido.toml")).unwrap(), before);
 
     // A folder that cannot hold the output: an error, and nothing written anywhere.

@@ -114,19 +114,18 @@ pub(crate) fn grade_flag(
     Ok(Err(()))
 }
 
-/// Writes rendered bytes to `-o FILE` or standard output. Small results are rendered first, so
-/// a format that cannot render them leaves no empty file behind; `score` streams instead.
+/// Writes rendered bytes to `-o FILE` (as [`Sink`] does) or standard output. Small results are
+/// rendered first, so a format that cannot render them leaves no empty file behind.
 pub(crate) fn deliver(output: &OutputArgs, bytes: &[u8], out: &mut dyn Write) -> io::Result<()> {
-    match &output.output {
-        Some(path) => std::fs::write(path, bytes)
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))),
-        None => out.write_all(bytes),
-    }
+    let mut sink = Sink::open(output, out)?;
+    sink.write_all(bytes)?;
+    sink.finish()
 }
 
-/// Where streamed output goes: standard output; for `-o FILE`, a temporary file beside FILE
-/// that becomes FILE only once the run completes, so a failed run never leaves half a report;
-/// or, when FILE is not a plain file (`/dev/null`, a pipe, a link), FILE itself.
+/// Where output goes: standard output; for `-o FILE`, a temporary file beside the file FILE
+/// names (links followed) that replaces it only once the run completes, so a failed run never
+/// leaves half a report and an input is never truncated before it is read; or, when FILE is
+/// not a regular file (`/dev/null`, a pipe), FILE itself.
 pub(crate) enum Target<'a> {
     Stdout(&'a mut dyn Write),
     File(tempfile::NamedTempFile, PathBuf),
@@ -154,33 +153,33 @@ impl Write for Target<'_> {
 /// Output written as it is rendered, buffered; [`Sink::finish`] puts a file in place.
 pub(crate) struct Sink<'a>(io::BufWriter<Target<'a>>);
 
+fn cannot_write(path: &std::path::Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
+}
+
 impl<'a> Sink<'a> {
     pub(crate) fn open(output: &OutputArgs, out: &'a mut dyn Write) -> io::Result<Self> {
-        let cannot = |path: &std::path::Path, e: io::Error| {
-            io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
-        };
         let target = match &output.output {
-            // Renaming over a device or a link would replace it: write to it instead.
-            Some(path) if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) => {
-                Target::Special(std::fs::File::create(path).map_err(|e| cannot(path, e))?)
-            }
-            Some(path) => {
-                let dir = match path.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d,
-                    _ => std::path::Path::new("."),
-                };
-                let mut builder = tempfile::Builder::new();
-                // As `File::create` would: readable by others unless the umask says otherwise.
-                #[cfg(unix)]
-                builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-                let file = builder.tempfile_in(dir).map_err(|e| cannot(path, e))?;
-                Target::File(file, path.clone())
-            }
             None => Target::Stdout(out),
+            Some(path) => match std::fs::metadata(path) {
+                // A device or a pipe is written to as it is; it cannot be an input (only
+                // regular files are read).
+                Ok(meta) if !meta.is_file() => {
+                    Target::Special(std::fs::File::create(path).map_err(|e| cannot_write(path, e))?)
+                }
+                // An existing file is replaced where it really is: through a link, the file
+                // the link names.
+                Ok(_) => {
+                    let real = path.canonicalize().map_err(|e| cannot_write(path, e))?;
+                    Target::File(temp_beside(&real)?, real)
+                }
+                Err(_) => Target::File(temp_beside(path)?, path.clone()),
+            },
         };
         Ok(Self(io::BufWriter::with_capacity(1 << 16, target)))
     }
 
+    /// Flushes, and puts `-o FILE` in place unless FILE is a file this command read.
     pub(crate) fn finish(self) -> io::Result<()> {
         match self
             .0
@@ -189,14 +188,35 @@ impl<'a> Sink<'a> {
         {
             Target::Stdout(w) => w.flush(),
             Target::Special(mut f) => f.flush(),
-            Target::File(file, path) => file.persist(&path).map(drop).map_err(|e| {
-                io::Error::new(
-                    e.error.kind(),
-                    format!("cannot write {}: {}", path.display(), e.error),
-                )
-            }),
+            Target::File(file, path) => {
+                if load::was_read(&path) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        format!(
+                            "-o {} would replace a file this command read (a manifest, an upstream, a rubric or a file it extends), under this or another name; it is left as it was: write the output elsewhere",
+                            path.display()
+                        ),
+                    ));
+                }
+                file.persist(&path)
+                    .map(drop)
+                    .map_err(|e| cannot_write(&path, e.error))
+            }
         }
     }
+}
+
+/// A temporary file in the folder of `path`, readable by others unless the umask says
+/// otherwise (as `File::create` would make it).
+fn temp_beside(path: &std::path::Path) -> io::Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir).map_err(|e| cannot_write(path, e))
 }
 
 impl Write for Sink<'_> {
@@ -207,18 +227,6 @@ impl Write for Sink<'_> {
     fn flush(&mut self) -> io::Result<()> {
         self.0.flush()
     }
-}
-
-/// The manifest among `files` that `-o` would overwrite, if any.
-pub(crate) fn overwritten_input<'a>(
-    output: &OutputArgs,
-    files: &'a [PathBuf],
-) -> Option<&'a PathBuf> {
-    let out = output.output.as_ref()?.canonicalize().ok()?;
-    files
-        .iter()
-        .filter(|f| f.file_name() == out.file_name())
-        .find(|f| f.canonicalize().is_ok_and(|c| c == out))
 }
 
 pub(crate) fn options(eval: &EvalArgs, edits: Vec<Edit>) -> Options {
@@ -260,8 +268,8 @@ pub(crate) fn graded_report<P>(
     Ok(None)
 }
 
-/// The manifest files the paths name (folders expanded), and how many paths could not be read,
-/// each reported.
+/// The manifest files the paths name (folders expanded), in path order, and how many could not
+/// be listed, each reported.
 pub(crate) fn expand_paths(
     paths: &[PathBuf],
     err: &mut dyn Write,
@@ -269,14 +277,15 @@ pub(crate) fn expand_paths(
     let mut files = Vec::new();
     let mut failed = 0;
     for p in paths {
-        match load::expand(p) {
-            Ok(mut f) => files.append(&mut f),
-            Err(d) => {
-                failed += 1;
-                emit(err, &[d], None)?;
-            }
+        let (mut found, problems) = load::expand(p);
+        files.append(&mut found);
+        failed += problems.len();
+        for d in problems {
+            emit(err, &[d], None)?;
         }
     }
+    // Path order, whatever order the paths were given in: the same set makes the same output.
+    files.sort();
     Ok((files, failed))
 }
 

@@ -56,14 +56,6 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     // league order, so they keep each one's rendering until the league is ranked.)
     let mut unscored = failed;
     let mut rows = Vec::with_capacity(files.len());
-    if let Some(input) = overwritten_input(&args.output, &files) {
-        writeln!(
-            err,
-            "error: -o {} would overwrite a manifest being scored; write the report elsewhere",
-            input.display()
-        )?;
-        return Ok(exit::BAD_INPUT);
-    }
     let mut sink = Sink::open(&args.output, out)?;
     let max = args.eval.max_file_size;
     if one {

@@ -9,12 +9,11 @@ pub(crate) fn run(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -
     let mut files = Vec::new();
     let mut errors = 0usize;
     for p in paths {
-        match load::expand(p) {
-            Ok(mut f) => files.append(&mut f),
-            Err(d) => {
-                emit(err, &[d], None)?;
-                errors += 1;
-            }
+        let (mut found, problems) = load::expand(p);
+        files.append(&mut found);
+        errors += problems.len();
+        for d in problems {
+            emit(err, &[d], None)?;
         }
     }
     let mut valid = 0usize;

@@ -19,23 +19,32 @@ pub struct VerifyArgs {
 
 pub(crate) fn run(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
     let name = args.report.display().to_string();
-    let doc: serde_json::Value = match std::fs::read_to_string(&args.report)
-        .map_err(|e| e.to_string())
-        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-    {
-        Ok(v) => v,
-        Err(e) => {
-            writeln!(err, "error: cannot read {name} as a JSON report: {e}")?;
+    let doc: serde_json::Value =
+        match crate::load::read(&args.report, crate::pipeline::verify::MAX_REPORT_BYTES)
+            .map_err(|d| d.message)
+            .and_then(|src| {
+                serde_json::from_str(&src.text)
+                    .map_err(|e| format!("{name}:{}:{}: {e}", e.line(), e.column()))
+            }) {
+            Ok(v) => v,
+            Err(e) => {
+                writeln!(err, "error: cannot read {name} as a JSON report: {e}")?;
+                return Ok(exit::BAD_INPUT);
+            }
+        };
+    let outcomes = match crate::pipeline::verify::verify_document(
+        &doc,
+        args.protocols.as_deref(),
+        args.rubric.as_deref(),
+    ) {
+        Ok(o) => o,
+        Err(why) => {
+            writeln!(err, "error: {name}: {why}")?;
             return Ok(exit::BAD_INPUT);
         }
     };
     let mut code = exit::OK;
-    for subject in crate::pipeline::verify::subjects(&doc) {
-        let o = crate::pipeline::verify::verify(
-            subject,
-            args.protocols.as_deref(),
-            args.rubric.as_deref(),
-        );
+    for o in outcomes {
         match o.verdict {
             crate::pipeline::verify::Verdict::Holds => {
                 writeln!(out, "holds: {} ({})", o.protocol, o.manifest)?

@@ -437,6 +437,7 @@ impl Rubric {
         let mut category_ids = BTreeSet::new();
         for (i, c) in file.categories.iter().enumerate() {
             let at = root.key("categories").index(i);
+            check_id("category", &c.id, at.key("id"), &mut problems);
             if !category_ids.insert(c.id.as_str()) {
                 problems.push(Problem::error(
                     at.key("id"),
@@ -454,8 +455,18 @@ impl Rubric {
 
         let mut controls = Vec::new();
         let mut control_ids = BTreeSet::new();
+        if file.controls.len() > MAX_CONTROLS {
+            problems.push(Problem::error(
+                root.key("controls"),
+                format!(
+                    "{} controls: a rubric holds at most {MAX_CONTROLS}",
+                    file.controls.len()
+                ),
+            ));
+        }
         for (i, c) in file.controls.iter().enumerate() {
             let at = root.key("controls").index(i);
+            check_id("control", &c.id, at.key("id"), &mut problems);
             if !control_ids.insert(c.id.as_str()) {
                 problems.push(Problem::error(
                     at.key("id"),
@@ -517,6 +528,7 @@ impl Rubric {
         let mut gate_ids = BTreeSet::new();
         for (i, g) in file.gates.iter().enumerate() {
             let at = root.key("gates").index(i);
+            check_id("gate", &g.id, at.key("id"), &mut problems);
             if !gate_ids.insert(g.id.as_str()) {
                 problems.push(Problem::error(
                     at.key("id"),
@@ -600,11 +612,30 @@ impl Rubric {
     }
 }
 
+/// Largest weight a category or control may have: weights are proportions, and bounded ones
+/// cannot add up to infinity.
+pub const MAX_WEIGHT: f64 = 1e6;
+/// Most controls a rubric may hold: every analysis stays well under a second per manifest.
+pub const MAX_CONTROLS: usize = 500;
+
 fn check_weight(weight: f64, at: FieldPath, problems: &mut Vec<Problem>) {
-    if !(weight.is_finite() && weight > 0.0) {
+    if !(weight.is_finite() && weight > 0.0 && weight <= MAX_WEIGHT) {
         problems.push(Problem::error(
             at,
-            format!("weight is {weight}: weights must be positive numbers"),
+            format!("weight is {weight}: weights are positive numbers up to {MAX_WEIGHT:e}"),
+        ));
+    }
+}
+
+/// Rubric ids are kebab-case, so they are safe in every format (Markdown code spans, HTML).
+fn check_id(kind: &str, id: &str, at: FieldPath, problems: &mut Vec<Problem>) {
+    if !crate::core::validate::kebab(id) {
+        problems.push(Problem::error(
+            at,
+            format!(
+                "{kind} id `{}` is not kebab-case (lower-case letters, digits, single dashes)",
+                id.escape_default()
+            ),
         ));
     }
 }

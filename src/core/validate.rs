@@ -7,7 +7,9 @@ use crate::core::date::Date;
 use crate::core::manifest::{AuditKind, FORMAT, FactTable, Manifest};
 use crate::core::problem::{FieldPath, Problem, did_you_mean};
 
-fn kebab(s: &str) -> bool {
+/// A protocol, component or rubric id: lower-case ASCII letters and digits in dash-separated
+/// words, so ids cannot carry look-alike letters or markup.
+pub fn kebab(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').all(|p| {
             !p.is_empty()
@@ -180,6 +182,17 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
         }
     };
 
+    if let Some(l) = &m.lineage
+        && !kebab(&l.forked_from)
+    {
+        out.push(Problem::error(
+            root.key("lineage").key("forked_from"),
+            format!(
+                "`{}` is not a protocol id (lower-case letters, digits, single dashes): a fork names its upstream by its id",
+                l.forked_from.escape_default()
+            ),
+        ));
+    }
     if let Some(l) = &m.lineage
         && l.forked_from == p.id
     {
@@ -377,11 +390,17 @@ pub fn stated(m: &Manifest, table: FactTable) -> bool {
     }
 }
 
+/// Largest amount of money a manifest may state, in USD: a thousand times all of DeFi. Sums of
+/// ten thousand such amounts stay finite, so no score, share or total can become NaN.
+pub const MAX_USD: f64 = 1e15;
+
 fn check_money(x: Option<f64>, path: impl FnOnce() -> FieldPath, out: &mut Vec<Problem>) {
-    if let Some(v) = x.filter(|v| !v.is_finite() || *v < 0.0) {
+    if let Some(v) = x.filter(|v| !v.is_finite() || *v < 0.0 || *v > MAX_USD) {
         out.push(Problem::error(
             path(),
-            format!("{v} is not a valid amount: use a finite number, 0 or more"),
+            format!(
+                "{v} is not a valid amount: use a number of US dollars from 0 to {MAX_USD:e}, e.g. 1_500_000"
+            ),
         ));
     }
 }

@@ -34,7 +34,10 @@ pub const MAX_ARRAY: usize = 10_000;
 #[derive(Debug, Clone)]
 pub struct Source {
     pub name: String,
+    /// The text, without a leading byte-order mark (so columns count from the first character).
     pub text: String,
+    /// The file began with a byte-order mark: its hash still covers the bytes as written.
+    bom: bool,
     /// The text's sha256, computed once: a fork's stamp and its own both need it.
     digest: OnceLock<String>,
 }
@@ -44,15 +47,32 @@ impl Source {
         Self {
             name: name.into(),
             text: text.into(),
+            bom: false,
             digest: OnceLock::new(),
         }
     }
 
-    /// The sha256 of the text, in lowercase hex.
+    /// The same text under another name (a report's stamped path for a file read elsewhere).
+    pub fn renamed(self, name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..self
+        }
+    }
+
+    /// The sha256 of the file's bytes, in lowercase hex.
     pub fn sha256(&self) -> &str {
-        self.digest.get_or_init(|| sha256_hex(self.text.as_bytes()))
+        self.digest.get_or_init(|| {
+            if self.bom {
+                sha256_hex(format!("{BOM}{}", self.text).as_bytes())
+            } else {
+                sha256_hex(self.text.as_bytes())
+            }
+        })
     }
 }
+
+const BOM: char = '\u{feff}';
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -64,98 +84,176 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Reads a file as UTF-8 text, refusing large or binary files before reading them whole.
+/// Reads a file as UTF-8 text. Only regular files are read (a FIFO would block forever, a
+/// device never end), and never more than `max_bytes`, counted as read: a size the file
+/// system reports can lie. Every file read is remembered, so `-o` can refuse to replace one.
 pub fn read(path: &Path, max_bytes: u64) -> Result<Source, Diagnostic> {
+    use std::io::Read;
     let name = path.display().to_string();
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::file_error(&name, format!("cannot read {name}: {e}")))?;
-    if meta.len() > max_bytes {
+    let cannot =
+        |e: std::io::Error| Diagnostic::file_error(&name, format!("cannot read {name}: {e}"));
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Opening a FIFO for reading waits for a writer unless told not to; the type check below
+    // then refuses it.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a pipe, socket or device)"
+        };
         return Err(Diagnostic::file_error(
             &name,
-            format!(
-                "{name} is {} bytes, over the {max_bytes}-byte limit: is it really a manifest?",
-                meta.len()
-            ),
+            format!("{name} is {what}: manifests and rubrics are read from regular files"),
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::file_error(&name, format!("cannot read {name}: {e}")))?;
+    let too_big = || {
+        Diagnostic::file_error(
+            &name,
+            format!("{name} is over the {max_bytes}-byte limit: is it really a manifest?"),
+        )
+    };
+    if meta.len() > max_bytes {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_big());
+    }
+    remember(&meta, path);
     let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The valid prefix is text: its lines and characters give the place of the bad byte.
+        let prefix = std::str::from_utf8(valid).unwrap_or_default();
+        let (line, column) = diagnostics::line_col(prefix, prefix.len());
         Diagnostic::file_error(
             &name,
             format!(
-                "{name} is not UTF-8 text (invalid byte at offset {}): manifests and rubrics are TOML text files",
-                e.utf8_error().valid_up_to()
+                "{name}:{line}:{column}: not UTF-8 text (an invalid byte here): manifests and rubrics are TOML text files, saved as UTF-8"
             ),
         )
     })?;
-    Ok(Source::new(name, text))
+    let (text, bom) = match text.strip_prefix(BOM) {
+        Some(rest) => (rest.to_string(), true),
+        None => (text, false),
+    };
+    Ok(Source {
+        bom,
+        ..Source::new(name, text)
+    })
 }
 
-/// How many folders deep `expand` goes: far more than any tree of manifests, and a bound on a
-/// folder that links to itself.
+/// The identities (device and inode) of every file read so far: a file is the same file
+/// whatever path or link names it.
+fn reads() -> &'static std::sync::Mutex<std::collections::HashSet<FileId>> {
+    static READS: OnceLock<std::sync::Mutex<std::collections::HashSet<FileId>>> = OnceLock::new();
+    READS.get_or_init(Default::default)
+}
+
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata, _path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_meta: &std::fs::Metadata, path: &Path) -> Option<FileId> {
+    path.canonicalize().ok()
+}
+
+fn remember(meta: &std::fs::Metadata, path: &Path) {
+    if let Some(id) = file_id(meta, path) {
+        reads().lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+    }
+}
+
+/// Whether `path` (after following links) is a file this process has read: writing a report
+/// there would destroy an input.
+pub fn was_read(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    file_id(&meta, path).is_some_and(|id| {
+        reads()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
+    })
+}
+
+/// How many folders deep `expand` goes: far more than any tree of manifests.
 const MAX_FOLDER_DEPTH: usize = 32;
 
-/// The `.toml` files under a path: the file itself, or a folder's, recursively, in path order.
-pub fn expand(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+/// The `.toml` files under a path: the file itself, or a folder's, recursively, in path order
+/// (hidden files and folders left out), with a problem for each part that cannot be listed: a
+/// folder that links back to one above it is reported and the rest still listed.
+pub fn expand(path: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let name = path.display().to_string();
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::file_error(&name, format!("cannot read {name}: {e}")))?;
-    if meta.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    // Each folder's entries sorted by name, visited depth first: that is path order, without
-    // comparing whole paths (sorting ten thousand paths costs more than listing them).
-    let mut out = Vec::new();
-    let mut stack = vec![folder_entries(path, &name)?.into_iter()];
-    while let Some(entries) = stack.last_mut() {
-        let Some((p, is_dir)) = entries.next() else {
-            stack.pop();
-            continue;
-        };
-        if !is_dir {
-            out.push(p);
-        } else if stack.len() >= MAX_FOLDER_DEPTH {
-            return Err(Diagnostic::file_error(
-                &name,
-                format!(
-                    "{} is more than {MAX_FOLDER_DEPTH} folders deep (a folder that links to itself?)",
-                    p.display()
-                ),
-            ));
-        } else {
-            stack.push(folder_entries(&p, &name)?.into_iter());
+    match std::fs::metadata(path) {
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![Diagnostic::file_error(
+                    &name,
+                    format!("cannot read {name}: {e}"),
+                )],
+            );
         }
+        Ok(meta) if !meta.is_dir() => return (vec![path.to_path_buf()], Vec::new()),
+        Ok(_) => {}
     }
-    Ok(out)
-}
-
-/// A folder's sub-folders and `.toml` files (not hidden ones), in name order, each with
-/// whether it is a folder.
-fn folder_entries(dir: &Path, name: &str) -> Result<Vec<(PathBuf, bool)>, Diagnostic> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Diagnostic::file_error(name, format!("cannot list {}: {e}", dir.display())))?;
-    let mut found = Vec::new();
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        if file_name.as_encoded_bytes().starts_with(b".") {
-            continue;
-        }
-        let p = entry.path();
-        // The entry's own type saves a stat per file; a link is followed as `is_dir` does.
-        let is_dir = match entry.file_type() {
-            Ok(t) if !t.is_symlink() => t.is_dir(),
-            _ => p.is_dir(),
-        };
-        if is_dir || p.extension().is_some_and(|e| e == "toml") {
-            found.push((file_name, p, is_dir));
-        }
-    }
-    found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Ok(found
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let walk = walkdir::WalkDir::new(path)
+        .follow_links(true)
+        .max_depth(MAX_FOLDER_DEPTH)
+        .sort_by_file_name()
         .into_iter()
-        .map(|(_, p, is_dir)| (p, is_dir))
-        .collect())
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b"."));
+    for entry in walk {
+        match entry {
+            Ok(e) if e.file_type().is_dir() => {
+                if e.depth() == MAX_FOLDER_DEPTH {
+                    problems.push(Diagnostic::file_error(
+                        &e.path().display().to_string(),
+                        format!(
+                            "{} is more than {MAX_FOLDER_DEPTH} folders deep: not searched",
+                            e.path().display()
+                        ),
+                    ));
+                }
+            }
+            Ok(e) => {
+                if e.path().extension().is_some_and(|x| x == "toml") {
+                    files.push(e.into_path());
+                }
+            }
+            Err(e) => {
+                let at = e.path().unwrap_or(path).display().to_string();
+                let message = match e.loop_ancestor() {
+                    Some(up) => format!(
+                        "{at} links back to {}, a folder above it: skipped (the other files are still read)",
+                        up.display()
+                    ),
+                    None => format!("cannot list {at}: {e}"),
+                };
+                problems.push(Diagnostic::file_error(&at, message));
+            }
+        }
+    }
+    (files, problems)
 }
 
 /// True when a TOML text is a rubric (it has a top-level `[rubric]` table).
@@ -769,7 +867,8 @@ mod tests {
             std::fs::create_dir_all(p.parent().expect("a parent")).expect("a folder");
             std::fs::write(&p, "").expect("a file");
         }
-        let got = super::expand(root.path()).expect("the folder lists");
+        let (got, problems) = super::expand(root.path());
+        assert!(problems.is_empty(), "{problems:?}");
         let mut expected: Vec<std::path::PathBuf> = files
             .iter()
             .filter(|f| f.ends_with(".toml") && !f.starts_with('.') && !f.contains("/."))

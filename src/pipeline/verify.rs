@@ -28,6 +28,8 @@ pub struct Outcome {
     pub protocol: String,
     pub manifest: String,
     pub verdict: Verdict,
+    /// The row re-derived from the inputs, unranked, when they could be read.
+    row: Option<LeagueRow>,
 }
 
 /// What can be verified in a JSON document: a full report, or a league row, which names its
@@ -136,13 +138,34 @@ fn locate(stamped: &str, protocols: Option<&Path>) -> PathBuf {
     }
 }
 
-/// Reads a stamped input under its stamped name, and checks its hash.
+/// Reads a stamped input under its stamped name, and checks its hash. A stamped path that
+/// leaves the current folder (absolute, or through `..`) is not followed unless `--protocols`
+/// says where the inputs are: a report is a file from someone else.
 fn read_stamped(stamp: &J, protocols: Option<&Path>) -> Result<(Source, Option<String>), String> {
     let path = text(stamp, &["path"]).ok_or("the stamp names no manifest path")?;
     let want = text(stamp, &["sha256"]).ok_or("the stamp has no sha256")?;
+    let stamped = Path::new(&path);
+    let leaves = stamped.is_absolute()
+        || stamped
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir));
+    if leaves && protocols.is_none() {
+        return Err(format!(
+            "the report names {path}, outside the current folder; posture reads a report's inputs from where it names them only inside the current folder: pass --protocols DIR to read them by file name from DIR"
+        ));
+    }
     let file = locate(&path, protocols);
-    let read = load::read(&file, load::DEFAULT_MAX_BYTES).map_err(|d| d.message)?;
-    let source = Source::new(path.clone(), read.text);
+    let read = load::read(&file, load::DEFAULT_MAX_BYTES).map_err(|d| {
+        if file.exists() {
+            d.message
+        } else {
+            format!(
+                "cannot read {}: the report expects its inputs at the paths it was made with, from the folder it was made in; run verify from that folder, or pass --protocols DIR to read them by file name from DIR",
+                file.display()
+            )
+        }
+    })?;
+    let source = read.renamed(path.clone());
     let got = source.sha256();
     let changed =
         (got != want).then(|| format!("{path} changed: sha256 {got}, the report says {want}"));
@@ -229,6 +252,26 @@ fn row_differences(old: &J, new: &J) -> Vec<String> {
         .collect()
 }
 
+/// The rubric a report names: a built-in one by its id, or the file `--rubric` gives. A
+/// stamped id is never read as a path: the report may come from anyone.
+fn load_rubric(
+    id: &str,
+    given: Option<&str>,
+) -> Result<(crate::core::rubric::Rubric, Source), String> {
+    let first = |d: Vec<crate::load::diagnostics::Diagnostic>| {
+        d.first().map(|d| d.message.clone()).unwrap_or_default()
+    };
+    match given {
+        Some(name) => load::rubric_by_name(name).map_err(first),
+        None if crate::core::rubric::BUILTIN.iter().any(|(b, _)| *b == id) => {
+            load::rubric_by_name(id).map_err(first)
+        }
+        None => Err(format!(
+            "the report was made with rubric `{id}`, which is not built in: pass the rubric file with --rubric FILE"
+        )),
+    }
+}
+
 /// Verifies one report or row against its inputs. `rubric` overrides the stamped rubric id (a
 /// file).
 pub fn verify(subject: Subject, protocols: Option<&Path>, rubric: Option<&str>) -> Outcome {
@@ -241,11 +284,15 @@ pub fn verify(subject: Subject, protocols: Option<&Path>, rubric: Option<&str>) 
         .manifest
         .and_then(|m| text(m, &["path"]))
         .unwrap_or_else(|| "?".into());
-    let verdict = check(subject, protocols, rubric).unwrap_or_else(Verdict::Unverifiable);
+    let (verdict, row) = match check(subject, protocols, rubric) {
+        Ok((v, row)) => (v, Some(row)),
+        Err(why) => (Verdict::Unverifiable(why), None),
+    };
     Outcome {
         protocol,
         manifest,
         verdict,
+        row,
     }
 }
 
@@ -253,7 +300,7 @@ fn check(
     subject: Subject,
     protocols: Option<&Path>,
     rubric_name: Option<&str>,
-) -> Result<Verdict, String> {
+) -> Result<(Verdict, LeagueRow), String> {
     let inputs = subject.inputs();
     let mut changed = Vec::new();
 
@@ -277,8 +324,7 @@ fn check(
 
     let stamped = inputs.rubric.ok_or("the stamp names no rubric")?;
     let id = text(stamped, &["id"]).ok_or("the stamp names no rubric")?;
-    let (rubric, _) = load::rubric_by_name(rubric_name.unwrap_or(&id))
-        .map_err(|d| d.first().map(|d| d.message.clone()).unwrap_or_default())?;
+    let (rubric, _) = load_rubric(&id, rubric_name)?;
     let want_sha = text(stamped, &["sha256"]).unwrap_or_default();
     if rubric.sha256 != want_sha {
         changed.push(format!(
@@ -304,6 +350,25 @@ fn check(
         })
         .transpose()?
         .unwrap_or_default();
+    if upstream.is_none()
+        && let Some(lineage) = &subject_file.manifest.lineage
+    {
+        // The report says the upstream was not found: look where the scorer would have.
+        let opts = Options {
+            as_of: None,
+            protocols_dir: protocols.map(Path::to_path_buf),
+            edits: Vec::new(),
+        };
+        let found = pipeline::Upstreams::of(std::slice::from_ref(&subject_file), &opts)
+            .of_manifest(&subject_file.manifest)
+            .stamp();
+        if let Some(found) = found {
+            changed.push(format!(
+                "upstream: the report says {} was not found, but {} is its upstream",
+                lineage.forked_from, found.path
+            ));
+        }
+    }
     let upstream_file = match (&upstream, subject_file.manifest.lineage.is_some()) {
         (Some(u), _) => UpstreamFile::Found(std::sync::Arc::new(pipeline::UpstreamFacts::of(u))),
         (None, true) => UpstreamFile::Missing,
@@ -338,9 +403,161 @@ fn check(
             changed.extend(row_differences(given, &again));
         }
     }
-    Ok(if changed.is_empty() {
+    let verdict = if changed.is_empty() {
         Verdict::Holds
     } else {
         Verdict::Changed(changed)
-    })
+    };
+    Ok((verdict, LeagueRow::of(&again)))
+}
+
+/// Largest report `verify` reads: a league of ten thousand full reports fits.
+pub const MAX_REPORT_BYTES: u64 = 512 << 20;
+
+/// The fields of a league document; one it does not know cannot be checked.
+const LEAGUE_FIELDS: [&str; 5] = ["report_format", "stamp", "reports", "league", "portfolio"];
+
+/// Verifies a whole JSON document: each report or row against its inputs and, for a league,
+/// everything derived from the rows (ranks, the portfolio, the links between rows and full
+/// reports). `Err` refuses a document that cannot be fully checked.
+pub fn verify_document(
+    doc: &J,
+    protocols: Option<&Path>,
+    rubric: Option<&str>,
+) -> Result<Vec<Outcome>, String> {
+    let format = doc.get("report_format").and_then(J::as_u64);
+    if format != Some(u64::from(crate::core::report::REPORT_FORMAT)) || doc.get("stamp").is_none() {
+        return Err(format!(
+            "not a posture report: a report has `report_format = {}` and a `stamp`",
+            crate::core::report::REPORT_FORMAT
+        ));
+    }
+    let Some(league) = doc.get("league") else {
+        return Ok(vec![verify(
+            Subject::Report {
+                report: doc,
+                row: None,
+            },
+            protocols,
+            rubric,
+        )]);
+    };
+    if let Some(unknown) = doc
+        .as_object()
+        .into_iter()
+        .flat_map(|o| o.keys())
+        .find(|k| !LEAGUE_FIELDS.contains(&k.as_str()))
+    {
+        return Err(format!(
+            "the league has a field `{unknown}` that posture does not write, so it cannot be checked"
+        ));
+    }
+    let rows = league
+        .as_array()
+        .filter(|r| !r.is_empty())
+        .ok_or("`league` is not a list of rows: posture never writes an empty league")?;
+    links(doc, rows)?;
+    let mut outcomes: Vec<Outcome> = subjects(doc)
+        .into_iter()
+        .map(|s| verify(s, protocols, rubric))
+        .collect();
+    let derived: Option<Vec<LeagueRow>> = outcomes.iter().map(|o| o.row.clone()).collect();
+    if let Some(derived) = derived {
+        let id = text(doc, &["stamp", "rubric", "id"]).ok_or("the stamp names no rubric")?;
+        let (rubric, _) = load_rubric(&id, rubric)?;
+        let mut changed = Vec::new();
+        let again = crate::core::analysis::league::League::new(&rubric, derived);
+        let stamp = serde_json::to_value(&again.stamp).map_err(|e| e.to_string())?;
+        if doc.get("stamp") != Some(&stamp) {
+            changed.push(format!(
+                "stamp: {} -> {stamp}",
+                doc.get("stamp").unwrap_or(&J::Null)
+            ));
+        }
+        let portfolio = serde_json::to_value(&again.portfolio).map_err(|e| e.to_string())?;
+        if doc.get("portfolio") != Some(&portfolio) {
+            changed.push("portfolio: it is not what the rows add up to".into());
+        }
+        // Rows are compared in order, without the report index (checked by `links`).
+        let placed = |row: &J| {
+            let mut row = row.clone();
+            if let Some(o) = row.as_object_mut() {
+                o.remove("report");
+            }
+            row
+        };
+        for (i, (given, want)) in rows.iter().zip(&again.rows).enumerate() {
+            let want = placed(&serde_json::to_value(want).map_err(|e| e.to_string())?);
+            let given = placed(given);
+            if given != want && given.get("id") == want.get("id") {
+                changed.extend(row_differences(&given, &want));
+            } else if given != want {
+                changed.push(format!(
+                    "league row {}: {} is ranked where {} belongs",
+                    i + 1,
+                    given.get("id").unwrap_or(&J::Null),
+                    want.get("id").unwrap_or(&J::Null)
+                ));
+            }
+        }
+        if !changed.is_empty() {
+            outcomes.push(Outcome {
+                protocol: "league".into(),
+                manifest: "the document".into(),
+                verdict: Verdict::Changed(changed),
+                row: None,
+            });
+        }
+    }
+    Ok(outcomes)
+}
+
+/// A league's rows and full reports point at each other one to one: each row's `report` names
+/// the report of its own manifest, date and what-if, and every report is named once.
+fn links(doc: &J, rows: &[J]) -> Result<(), String> {
+    fn index(row: &J) -> Option<&J> {
+        row.get("report").filter(|r| !r.is_null())
+    }
+    let Some(reports) = doc.get("reports") else {
+        return match rows.iter().find(|r| index(r).is_some()) {
+            Some(row) => Err(format!(
+                "row {} points at a full report, but the league carries none",
+                row.get("id").unwrap_or(&J::Null)
+            )),
+            None => Ok(()),
+        };
+    };
+    let reports = reports.as_array().ok_or("`reports` is not a list")?;
+    if reports.len() != rows.len() {
+        return Err(format!(
+            "the league has {} rows and {} full reports: with --full there is one report per row",
+            rows.len(),
+            reports.len()
+        ));
+    }
+    let mut named = vec![false; reports.len()];
+    for row in rows {
+        let id = row.get("id").unwrap_or(&J::Null);
+        let at = index(row)
+            .and_then(J::as_u64)
+            .and_then(|i| usize::try_from(i).ok())
+            .filter(|&i| i < reports.len())
+            .ok_or_else(|| format!("row {id} names no full report in `reports`"))?;
+        if std::mem::replace(&mut named[at], true) {
+            return Err(format!(
+                "row {id} names report {at}, which another row names"
+            ));
+        }
+        let r = &reports[at];
+        let stamp = r.get("stamp");
+        let same = stamp.and_then(|s| s.get("manifest")) == row.get("manifest")
+            && stamp.and_then(|s| s.get("evaluated_as_of")) == row.get("as_of")
+            && r.get("what_if").unwrap_or(&J::Null) == row.get("what_if").unwrap_or(&J::Null);
+        if !same {
+            return Err(format!(
+                "row {id} names report {at}, which is the report of another manifest, date or what-if"
+            ));
+        }
+    }
+    Ok(())
 }

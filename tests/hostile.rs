@@ -1,0 +1,377 @@
+//! Hostile inputs: files and reports written to make posture lose data, hang, forge a verdict
+//! or print what the files did not say. Each test fails without the mechanism it names.
+
+mod common;
+
+use assert_cmd::Command;
+use common::{ROOT, posture};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// `posture` run in `dir`, with a timeout: a hang is a failure, not a stuck test run.
+fn posture_in(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("posture").unwrap();
+    c.current_dir(dir).timeout(Duration::from_secs(20));
+    c
+}
+
+/// A folder holding copies of two shipped manifests.
+fn folder() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("aave-v3.toml");
+    let b = dir.path().join("lido.toml");
+    std::fs::copy(format!("{ROOT}/protocols/aave-v3.toml"), &a).unwrap();
+    std::fs::copy(format!("{ROOT}/protocols/lido.toml"), &b).unwrap();
+    (dir, a, b)
+}
+
+fn original(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{ROOT}/protocols/{name}")).unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn o_never_replaces_a_file_the_command_read_under_any_name() {
+    use std::os::unix::fs::symlink;
+    let (dir, a, _) = folder();
+    let d = dir.path();
+    symlink(&a, d.join("link.toml")).unwrap();
+    std::fs::create_dir(d.join("out")).unwrap();
+    symlink(&a, d.join("out/report.txt")).unwrap();
+    let rubric = d.join("mine.toml");
+    std::fs::write(
+        &rubric,
+        "[rubric]\nid = \"mine\"\ntitle = \"Mine\"\nversion = \"1.0.0\"\nextends = \"defi-baseline\"\n",
+    )
+    .unwrap();
+    let attempts: Vec<Vec<&str>> = vec![
+        // onto a link to the input
+        vec!["score", "aave-v3.toml", "-o", "link.toml"],
+        // the input named through a link, -o onto the file itself
+        vec!["score", "link.toml", "-o", "aave-v3.toml"],
+        // a link elsewhere that points at an input
+        vec!["score", "aave-v3.toml", "lido.toml", "-o", "out/report.txt"],
+        // onto the rubric file
+        vec![
+            "score",
+            "aave-v3.toml",
+            "--rubric",
+            "mine.toml",
+            "-o",
+            "mine.toml",
+        ],
+        // commands that write small results
+        vec!["gaps", "aave-v3.toml", "-o", "aave-v3.toml"],
+        vec!["diff", "aave-v3.toml", "lido.toml", "-o", "lido.toml"],
+        vec!["backtest", "aave-v3.toml", "lido.toml", "-o", "link.toml"],
+    ];
+    let rubric_text = std::fs::read(&rubric).unwrap();
+    for args in attempts {
+        let out = posture_in(d).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?} was not refused");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("would replace a file this command read"),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read(&a).unwrap(),
+            original("aave-v3.toml"),
+            "{args:?}"
+        );
+        assert_eq!(
+            std::fs::read(d.join("lido.toml")).unwrap(),
+            original("lido.toml")
+        );
+        assert_eq!(std::fs::read(&rubric).unwrap(), rubric_text, "{args:?}");
+    }
+    // A fork's upstream, found in the fork's folder, is an input too.
+    let fork = d.join("fork.toml");
+    let text = String::from_utf8(original("aave-v3.toml"))
+        .unwrap()
+        .replacen("id = \"aave-v3\"", "id = \"fork-lend\"", 1);
+    std::fs::write(
+        &fork,
+        format!(
+            "{text}\n[lineage]\nforked_from = \"lido\"\nupstream_version = \"1.0.0\"\nsource = \"https://example.org\"\n"
+        ),
+    )
+    .unwrap();
+    let out = posture_in(d)
+        .args(["score", "fork.toml", "-o", "lido.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(d.join("lido.toml")).unwrap(),
+        original("lido.toml")
+    );
+    // Writing elsewhere still works, and through a link to a fresh file too.
+    posture_in(d)
+        .args(["score", "aave-v3.toml", "-o", "report.txt"])
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::read_to_string(d.join("report.txt"))
+            .unwrap()
+            .contains("Aave V3")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_are_refused_and_the_good_files_still_scored() {
+    use std::os::unix::fs::symlink;
+    let (dir, _, _) = folder();
+    let d = dir.path();
+    let fifo = std::ffi::CString::new(d.join("pipe.toml").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    symlink("/dev/zero", d.join("zero.toml")).unwrap();
+    let out = posture_in(d).args(["score", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        stdout.contains("aave-v3") && stdout.contains("lido"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("pipe.toml is not a regular file"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("zero.toml is not a regular file"),
+        "{stderr}"
+    );
+    // As a rubric, and as a report to verify.
+    for args in [
+        vec!["score", "aave-v3.toml", "--rubric", "pipe.toml"],
+        vec!["score", "aave-v3.toml", "--rubric", "zero.toml"],
+        vec!["verify", "zero.toml"],
+        vec!["verify", "pipe.toml"],
+    ] {
+        let out = posture_in(d).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_that_links_to_itself_is_reported_and_the_rest_scored() {
+    let (dir, _, _) = folder();
+    let d = dir.path();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::os::unix::fs::symlink("..", d.join("sub/up")).unwrap();
+    let out = posture_in(d).args(["score", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("aave-v3") && stdout.contains("lido"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("links back to"));
+}
+
+#[test]
+fn the_same_files_in_any_order_print_the_same_bytes() {
+    let run = |args: &[&str]| posture().args(args).output().unwrap().stdout;
+    let a = run(&[
+        "score",
+        "protocols/lido.toml",
+        "protocols/aave-v3.toml",
+        "protocols/beets.toml",
+        "--format",
+        "json",
+        "--full",
+    ]);
+    let b = run(&[
+        "score",
+        "protocols/beets.toml",
+        "protocols/aave-v3.toml",
+        "protocols/lido.toml",
+        "--format",
+        "json",
+        "--full",
+    ]);
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
+/// A league report of two shipped manifests, saved with `--full` or without.
+fn league(dir: &Path, full: bool) -> serde_json::Value {
+    let path = dir.join("league.json");
+    let mut c = posture();
+    c.args([
+        "score",
+        "protocols/aave-v3.toml",
+        "protocols/lido.toml",
+        "--format",
+        "json",
+        "-o",
+    ])
+    .arg(&path);
+    if full {
+        c.arg("--full");
+    }
+    c.assert().code(0);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn verify_code(dir: &Path, doc: &serde_json::Value) -> (Option<i32>, String) {
+    let path = dir.join("forged.json");
+    std::fs::write(&path, serde_json::to_string(doc).unwrap()).unwrap();
+    let out = posture().arg("verify").arg(&path).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+#[test]
+fn verify_refuses_or_catches_every_forged_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plain = league(d, false);
+    let full = league(d, true);
+    assert_eq!(verify_code(d, &plain).0, Some(0));
+    assert_eq!(verify_code(d, &full).0, Some(0));
+
+    let mut forged = Vec::new();
+    let mut v = plain.clone();
+    v["reports"] = serde_json::json!([]);
+    forged.push(("reports added", v));
+    forged.push(("only a league", serde_json::json!({"league": []})));
+    let mut v = plain.clone();
+    v["portfolio"]["score"] = serde_json::json!(99.0);
+    forged.push(("edited portfolio", v));
+    let mut v = plain.clone();
+    v["league"][0]["rank"] = serde_json::json!(2);
+    v["league"][1]["rank"] = serde_json::json!(1);
+    forged.push(("swapped ranks", v));
+    let mut v = full.clone();
+    v["league"][0]["report"] = serde_json::json!(7);
+    forged.push(("row points nowhere", v));
+    let mut v = full.clone();
+    let other = v["league"][1]["report"].clone();
+    v["league"][0]["report"] = other;
+    forged.push(("row points at another report", v));
+    let mut v = plain.clone();
+    v["extra"] = serde_json::json!(true);
+    forged.push(("unknown field", v));
+    let mut v = plain.clone();
+    v["stamp"]["rubric"]["id"] = serde_json::json!("/etc/passwd");
+    forged.push(("rubric id as a path", v));
+    let mut v = plain.clone();
+    v["league"][0]["manifest"]["path"] = serde_json::json!("../../outside.toml");
+    forged.push(("path outside the folder", v));
+    for (what, doc) in forged {
+        let (code, text) = verify_code(d, &doc);
+        assert!(matches!(code, Some(1 | 2)), "{what} held: {text}");
+        assert!(
+            !text.contains("/etc/passwd:"),
+            "{what}: read a rubric id as a file"
+        );
+    }
+}
+
+#[test]
+fn a_fork_report_that_hides_its_upstream_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(format!("{ROOT}/protocols/lido.toml"), d.join("lido.toml")).unwrap();
+    let text = String::from_utf8(original("aave-v3.toml"))
+        .unwrap()
+        .replacen("id = \"aave-v3\"", "id = \"fork-lend\"", 1);
+    std::fs::write(
+        d.join("fork-lend.toml"),
+        format!(
+            "{text}\n[lineage]\nforked_from = \"lido\"\nupstream_version = \"1.0.0\"\nsource = \"https://example.org\"\n"
+        ),
+    )
+    .unwrap();
+    posture_in(d)
+        .args([
+            "score",
+            "fork-lend.toml",
+            "--format",
+            "json",
+            "-o",
+            "r.json",
+        ])
+        .assert()
+        .code(0);
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("r.json")).unwrap()).unwrap();
+    assert!(!v["stamp"]["upstream"].is_null());
+    v["stamp"]["upstream"] = serde_json::Value::Null;
+    std::fs::write(d.join("r.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    let out = posture_in(d).args(["verify", "r.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is its upstream"));
+}
+
+/// A copy of a shipped manifest with one line replaced, in a fresh folder.
+fn edited(from: &str, to: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = String::from_utf8(original("aave-v3.toml")).unwrap();
+    assert!(text.contains(from), "the fixture has {from}");
+    let path = dir.path().join("x.toml");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn money_beyond_any_real_amount_is_refused_at_its_line() {
+    let (_dir, path) = edited("tvl_usd = 54_589_000_000", "tvl_usd = 1e308");
+    let out = posture().arg("score").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a valid amount"), "{stderr}");
+    assert!(stderr.contains("x.toml:"), "names file and line: {stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("NaN"));
+}
+
+#[test]
+fn a_look_alike_upstream_id_is_refused() {
+    // A Cyrillic "а" in place of the Latin one.
+    let (_dir, path) = edited(
+        "[protocol]",
+        "[lineage]\nforked_from = \"\u{430}ave-v2\"\nupstream_version = \"1.0.0\"\nsource = \"https://example.org\"\n\n[protocol]",
+    );
+    let out = posture().arg("validate").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a protocol id"));
+}
+
+#[test]
+fn rubric_ids_cannot_carry_markup() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(format!("{ROOT}/rubrics/defi-baseline.toml"))
+        .unwrap()
+        .replacen("id = \"timelock\"", "id = \"<script>alert(1)</script>\"", 1);
+    let path = dir.path().join("r.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = posture().args(["validate"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not kebab-case"));
+}
+
+#[test]
+fn a_byte_order_mark_does_not_shift_columns_and_bad_utf8_is_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bom.toml");
+    std::fs::write(&path, "\u{feff}format = 1\n[protocol]\nid = 5\n").unwrap();
+    let out = posture().arg("validate").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bom.toml:3:6"), "{stderr}");
+    let path = dir.path().join("latin1.toml");
+    std::fs::write(&path, b"format = 1\n# caf\xe9\n").unwrap();
+    let out = posture().arg("validate").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("latin1.toml:2:6"));
+}
