@@ -144,3 +144,42 @@ fn the_dataset_is_wide_enough_for_a_backtest() {
     let snapshots = files.iter().filter(|(n, _)| n.contains('@')).count();
     assert!(snapshots >= 10, "{snapshots} dated snapshots");
 }
+
+/// Most unknown weight a reference manifest may carry: a grade should measure the protocol,
+/// not how much of it was researched, so every table is researched (a table or a not-found).
+const MAX_UNKNOWN_SHARE: f64 = 0.10;
+
+#[test]
+fn unknown_tables_hold_at_most_a_tenth_of_any_reference_manifests_weight() {
+    let out = assert_cmd::Command::cargo_bin("posture")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["score", "protocols/", "--format", "json", "--full"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut references = 0;
+    let mut over = Vec::new();
+    for r in doc["reports"].as_array().unwrap() {
+        let path = r["stamp"]["manifest"]["path"].as_str().unwrap();
+        if path.contains('@') {
+            continue;
+        }
+        references += 1;
+        let findings = r["findings"].as_array().unwrap();
+        let weight = |unknown_only: bool| -> f64 {
+            findings
+                .iter()
+                .filter(|f| f["status"] != "not-applicable")
+                .filter(|f| !unknown_only || f["status"] == "unknown")
+                .map(|f| f["max_points"].as_f64().unwrap())
+                .sum()
+        };
+        let share = weight(true) / weight(false);
+        if share > MAX_UNKNOWN_SHARE {
+            over.push(format!("{path}: {:.1}% unknown", share * 100.0));
+        }
+    }
+    assert!(references >= 90, "{references} reference manifests");
+    assert!(over.is_empty(), "over the bound:\n{}", over.join("\n"));
+}
