@@ -212,3 +212,38 @@ fn validation_quotes_what_the_backtest_prints() {
         "docs/VALIDATION.md's rubric comparison no longer matches the tool"
     );
 }
+
+/// The backtest's JSON schema is committed, and what the tool prints validates against it.
+#[test]
+fn the_backtest_schema_is_committed_and_holds() {
+    let text = schema::backtest_text();
+    assert!(
+        committed("schemas/backtest.schema.json") == text,
+        "schemas/backtest.schema.json is stale: run `cargo run -- schema backtest > schemas/backtest.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for args in [
+        &["backtest", "protocols/", "--format", "json"][..],
+        &[
+            "backtest",
+            "protocols/",
+            "--rubric",
+            "defi-baseline",
+            "--rubric",
+            "three-pillars",
+            "--format",
+            "json",
+        ],
+    ] {
+        let out = assert_cmd::Command::cargo_bin("posture")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:?}");
+    }
+}

@@ -766,6 +766,14 @@ impl Comparison {
     }
 }
 
+/// What `posture backtest --format json` writes: one study, or rubrics compared on it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum BacktestDocument {
+    Study(Box<Backtest>),
+    Comparison(Comparison),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
