@@ -384,12 +384,108 @@ fn backtest_grades_the_day_before_each_incident() {
     assert_eq!(cases[0]["snapshot_as_of"], "2026-03-01");
     assert_eq!(cases[0]["before"]["grade"], "F");
     assert_eq!(v["clean"][0]["protocol"], "exemplar");
-    assert_eq!(v["auc"], 1.0);
+    // The only protocol without a loss is dated after the incident: no time-matched control.
+    assert_eq!(v["pooled_auc"], 1.0);
+    assert!(v["auc"].is_null());
+    assert_eq!(v["unmatched"][0]["protocol"], "harbor-lend");
     let text = stdout_of(&["backtest", "tests/fixtures/backtest/"]);
     assert!(
-        text.contains("AUC of \"lower score, later exploited\": 1.00"),
+        text.contains("Pooled 1.x comparison") && text.contains("AUC 1.00"),
         "{text}"
     );
+    assert!(text.contains("Matched AUC: not measurable"), "{text}");
+}
+
+/// A tiny manifest with what the study reads: id, date and incidents.
+fn tiny(dir: &std::path::Path, id: &str, as_of: &str, incidents: &str) {
+    std::fs::write(
+        dir.join(format!("{id}@{as_of}.toml")),
+        format!(
+            "format = 1\n\n[protocol]\nid = \"{id}\"\nname = \"{id}\"\nkind = \"dex\"\nas_of = {as_of}\nlaunched = 2020-01-01\n{incidents}"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_control_dated_two_years_away_is_no_control() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny(dir.path(), "hit", "2024-05-01", "");
+    tiny(
+        dir.path(),
+        "hit",
+        "2024-07-01",
+        "\n[[incidents]]\ndate = 2024-06-01\nloss_usd = 5_000_000\ncause = \"bug\"\nresolved = true\nsource = \"https://example.org/pm\"\n",
+    );
+    tiny(dir.path(), "far", "2022-05-01", "");
+    let path = dir.path().to_str().unwrap();
+    let v = json_of(&["backtest", path, "--format", "json"]);
+    assert!(v["auc"].is_null(), "{v}");
+    assert_eq!(v["unmatched"][0]["protocol"], "hit");
+    assert!(
+        v["unmatched"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("no control")
+    );
+    assert_eq!(v["cases"][0]["matched"], serde_json::json!([]));
+    // A snapshot of the year before is a control, graded as of the case's day before.
+    tiny(dir.path(), "near", "2024-03-01", "");
+    let v = json_of(&["backtest", path, "--format", "json"]);
+    assert_eq!(v["cases"][0]["matched"], serde_json::json!(["near"]));
+    assert_eq!(v["matched_cases"], 1);
+    assert!(v["unmatched"].as_array().unwrap().is_empty());
+    // Nothing is known on either side: grade and confidence tie, so both give chance.
+    assert_eq!(v["auc"], 0.5);
+    assert_eq!(v["auc"], v["confidence_auc"]);
+    assert_eq!(v["bootstrap"]["resamples"], 2000);
+}
+
+#[test]
+fn the_matched_study_is_deterministic_and_compares_rubrics() {
+    let a = stdout_of(&["backtest", "protocols/", "--format", "json"]);
+    assert_eq!(
+        a,
+        stdout_of(&["backtest", "protocols/", "--format", "json"])
+    );
+    let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+    for key in [
+        "auc",
+        "auc_interval",
+        "confidence_auc",
+        "pooled_auc",
+        "loss_weighted_auc",
+        "known_only_auc",
+        "leave_one_out",
+        "case_confidence",
+        "control_confidence",
+    ] {
+        assert!(!v[key].is_null(), "{key}");
+    }
+    let i = &v["auc_interval"];
+    assert!(i["low"].as_f64().unwrap() <= v["auc"].as_f64().unwrap());
+    assert!(i["high"].as_f64().unwrap() >= v["auc"].as_f64().unwrap());
+    let c = json_of(&[
+        "backtest",
+        "protocols/",
+        "--rubric",
+        "defi-baseline",
+        "--rubric",
+        "three-pillars",
+        "--format",
+        "json",
+    ]);
+    let rows = c["rubrics"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["auc"], v["auc"]);
+    assert!(
+        rows[1]["rubric"]
+            .as_str()
+            .unwrap()
+            .starts_with("three-pillars@")
+    );
+    let help = stdout_of(&["backtest", "--help"]);
+    assert!(!help.contains("--as-of"), "{help}");
 }
 
 #[test]

@@ -157,3 +157,93 @@ fn the_readme_quotes_what_the_tool_prints() {
         "the README's league and backtest blocks are marked"
     );
 }
+
+/// docs/VALIDATION.md quotes the backtest's figures on `protocols/` as the tool prints them:
+/// after a data change, regenerate the quoted summary and tables from the commands it names.
+#[test]
+fn validation_quotes_what_the_backtest_prints() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc = std::fs::read_to_string(format!("{root}/docs/VALIDATION.md")).unwrap();
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("posture")
+            .unwrap()
+            .current_dir(root)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let table = run(&["backtest", "protocols/"]);
+    let lines: Vec<&str> = table.lines().collect();
+    let summary = lines[lines.len() - 10..].join("\n");
+    let marker = "<!-- summary: backtest protocols/ -->\n```text\n";
+    let at = doc.find(marker).expect("the summary block is marked") + marker.len();
+    let quoted = &doc[at..at + doc[at..].find("\n```").unwrap()];
+    assert_eq!(
+        quoted, summary,
+        "docs/VALIDATION.md's summary no longer matches `posture backtest protocols/`"
+    );
+    let md = run(&["backtest", "protocols/", "--format", "markdown"]);
+    let controls: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.starts_with("| control |"))
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert!(controls.len() > 2);
+    assert!(
+        doc.contains(&controls.join("\n")),
+        "docs/VALIDATION.md's per-control table no longer matches the tool"
+    );
+    let cmp = run(&[
+        "backtest",
+        "protocols/",
+        "--rubric",
+        "defi-baseline",
+        "--rubric",
+        "three-pillars",
+        "--rubric",
+        "institutional",
+        "--format",
+        "markdown",
+    ]);
+    let rows: Vec<&str> = cmp.lines().take_while(|l| l.starts_with('|')).collect();
+    assert!(
+        doc.contains(&rows.join("\n")),
+        "docs/VALIDATION.md's rubric comparison no longer matches the tool"
+    );
+}
+
+/// The backtest's JSON schema is committed, and what the tool prints validates against it.
+#[test]
+fn the_backtest_schema_is_committed_and_holds() {
+    let text = schema::backtest_text();
+    assert!(
+        committed("schemas/backtest.schema.json") == text,
+        "schemas/backtest.schema.json is stale: run `cargo run -- schema backtest > schemas/backtest.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for args in [
+        &["backtest", "protocols/", "--format", "json"][..],
+        &[
+            "backtest",
+            "protocols/",
+            "--rubric",
+            "defi-baseline",
+            "--rubric",
+            "three-pillars",
+            "--format",
+            "json",
+        ],
+    ] {
+        let out = assert_cmd::Command::cargo_bin("posture")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:?}");
+    }
+}

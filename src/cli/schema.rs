@@ -10,11 +10,17 @@ pub enum SchemaKind {
     Manifest,
     Rubric,
     Report,
+    Backtest,
 }
 
 /// Prints the schema of a kind.
 pub(crate) fn run(kind: SchemaKind, out: &mut dyn Write) -> io::Result<u8> {
     let kind = match kind {
+        SchemaKind::Backtest => {
+            return out
+                .write_all(schema::backtest_text().as_bytes())
+                .map(|_| exit::OK);
+        }
         SchemaKind::Manifest => schema::Kind::Manifest,
         SchemaKind::Rubric => schema::Kind::Rubric,
         SchemaKind::Report => schema::Kind::Report,

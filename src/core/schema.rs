@@ -74,6 +74,15 @@ pub fn text(kind: Kind) -> String {
     s
 }
 
+/// The schema of `posture backtest --format json` (an output, never read back, so it is not a
+/// [`Kind`] the loader checks files against).
+pub fn backtest_text() -> String {
+    let schema = generate::<crate::core::analysis::backtest::BacktestDocument>();
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
 /// One value per kind, made the first time it is asked for.
 pub(crate) type PerKind<T> = [OnceLock<T>; 3];
 

@@ -684,7 +684,7 @@ pub fn backtest(
         .collect();
     backtest::run(rubric, &snapshots, |i, as_of| {
         let l = &set[i];
-        Standing::of(&evaluate_one(
+        backtest::Graded::of(&evaluate_one(
             rubric,
             l,
             &upstreams.of_manifest(&l.manifest),

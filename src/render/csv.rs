@@ -22,7 +22,7 @@
 use std::io::{self, Write};
 
 use super::{Kept, Renderer, kind_name, unsupported};
-use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
 use crate::core::analysis::league::League;
@@ -181,6 +181,10 @@ impl Renderer for Csv {
     }
 
     fn backtest(&self, _backtest: &Backtest, _out: &mut dyn Write) -> io::Result<()> {
+        Err(unsupported("csv", "backtest"))
+    }
+
+    fn backtest_comparison(&self, _c: &Comparison, _out: &mut dyn Write) -> io::Result<()> {
         Err(unsupported("csv", "backtest"))
     }
 }

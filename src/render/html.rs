@@ -8,10 +8,14 @@ use std::io::{self, Write};
 
 use super::markdown::is_web_url;
 use super::{
+    COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, auc_text, case_match_cells, comparison_cells,
+    comparison_summary, control_signal_cells,
+};
+use super::{
     Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
     provisional_words, show_json, signed,
 };
-use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
 use crate::core::analysis::league::League;
@@ -906,10 +910,41 @@ fn backtest_body(b: &Backtest) -> String {
     let mut h = String::new();
     w!(
         h,
-        "<header>\n<p class=\"eyebrow\">Backtest</p>\n<h1>Grades the day before each incident</h1>\n<p class=\"muted\">Rubric {}</p>\n</header>\n",
+        "<header>\n<p class=\"eyebrow\">Backtest</p>\n<h1>Grades the day before each incident, against time-matched controls</h1>\n<p class=\"muted\">Rubric {}</p>\n</header>\n",
         escape(&b.rubric)
     );
-    h.push_str("<section id=\"incidents\">\n<h2>Incidents</h2>\n<table>\n<thead><tr><th>incident</th><th>protocol</th><th class=\"num\">loss</th><th>cause</th><th>graded from</th><th>grade</th><th class=\"num\">score</th><th>capped by</th></tr></thead>\n<tbody>\n");
+    h.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
+    for line in backtest_summary(b) {
+        w!(h, "<p>{}</p>\n", escape(&line));
+    }
+    h.push_str("</section>\n<section id=\"roc\">\n<h2>ROC curve</h2>\n");
+    h.push_str(&roc_chart(b));
+    h.push_str("</section>\n<section id=\"controls\">\n<h2>Signal of each control</h2>\n");
+    h.push_str(&control_chart(b));
+    h.push_str("<table>\n<thead><tr>");
+    for (i, head) in CONTROL_SIGNAL_HEADER.iter().enumerate() {
+        let class = if (1..=4).contains(&i) {
+            " class=\"num\""
+        } else {
+            ""
+        };
+        w!(h, "<th{class}>{}</th>", escape(head));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for c in &b.controls {
+        h.push_str("<tr>");
+        for (i, cell) in control_signal_cells(c).iter().enumerate() {
+            let class = if (1..=4).contains(&i) {
+                " class=\"num\""
+            } else {
+                ""
+            };
+            w!(h, "<td{class}>{}</td>", escape(cell));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("<section id=\"incidents\">\n<h2>Incidents</h2>\n<table>\n<thead><tr><th>incident</th><th>protocol</th><th class=\"num\">loss</th><th>cause</th><th>graded from</th><th>grade</th><th class=\"num\">score</th><th>capped by</th><th class=\"num\">controls</th><th class=\"num\">case AUC</th></tr></thead>\n<tbody>\n");
     for c in &b.cases {
         let (grade, score, cap) = c.before.as_ref().map_or(
             (
@@ -925,18 +960,29 @@ fn backtest_body(b: &Backtest) -> String {
                 )
             },
         );
+        let (controls, case_auc) = case_match_cells(b, c);
+        let matched = if c.matched.is_empty() {
+            escape(&controls)
+        } else {
+            format!(
+                "<span title=\"{}\">{}</span>",
+                escape(&c.matched.join(", ")),
+                escape(&controls)
+            )
+        };
         w!(
             h,
-            "<tr><td class=\"nowrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{grade}</td><td class=\"num\">{score}</td><td>{cap}</td></tr>\n",
+            "<tr><td class=\"nowrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{grade}</td><td class=\"num\">{score}</td><td>{cap}</td><td class=\"num\">{matched}</td><td class=\"num\">{}</td></tr>\n",
             c.incident_date,
             escape(&c.protocol),
             usd(c.loss_usd),
             escape(&c.cause),
-            c.snapshot_as_of.map_or("-".into(), |d| d.to_string())
+            c.snapshot_as_of.map_or("-".into(), |d| d.to_string()),
+            escape(&case_auc)
         );
     }
     h.push_str("</tbody>\n</table>\n</section>\n");
-    h.push_str("<section id=\"clean\">\n<h2>No recorded loss</h2>\n<table>\n<thead><tr><th>protocol</th><th>as of</th><th>grade</th><th class=\"num\">score</th><th>capped by</th></tr></thead>\n<tbody>\n");
+    h.push_str("<section id=\"clean\">\n<h2>No recorded loss (the pooled 1.x comparison)</h2>\n<table>\n<thead><tr><th>protocol</th><th>as of</th><th>grade</th><th class=\"num\">score</th><th>capped by</th></tr></thead>\n<tbody>\n");
     for c in &b.clean {
         w!(
             h,
@@ -948,8 +994,182 @@ fn backtest_body(b: &Backtest) -> String {
             gate_name(c.standing.capped_by.as_ref())
         );
     }
-    h.push_str("</tbody>\n</table>\n</section>\n<section id=\"summary\">\n<h2>Summary</h2>\n");
-    for line in backtest_summary(b) {
+    h.push_str("</tbody>\n</table>\n</section>\n");
+    h
+}
+
+/// The ROC curve of the matched rows as inline SVG: each case against every control row of
+/// its own matched set, thresholds on the score ("at or below the threshold: flagged").
+fn roc_chart(b: &Backtest) -> String {
+    const SIZE: f64 = 320.0;
+    const PAD: f64 = 44.0;
+    let mut points: Vec<(f64, bool)> = Vec::new();
+    for c in b.cases.iter().filter(|c| !c.matched.is_empty()) {
+        if let Some(s) = &c.before {
+            points.push((s.score.0, true));
+        }
+        points.extend(c.controls.iter().map(|m| (m.standing.score.0, false)));
+    }
+    let positives = points.iter().filter(|p| p.1).count();
+    let negatives = points.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return "<p class=\"muted\">No matched case: no curve to draw.</p>\n".into();
+    }
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Walk up the thresholds, lowest score first; tied scores move in one step.
+    let mut curve = vec![(0.0, 0.0)];
+    let (mut tp, mut fp) = (0usize, 0usize);
+    let mut i = 0;
+    while i < points.len() {
+        let t = points[i].0;
+        while i < points.len() && points[i].0 == t {
+            if points[i].1 {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            i += 1;
+        }
+        curve.push((fp as f64 / negatives as f64, tp as f64 / positives as f64));
+    }
+    let x = |f: f64| PAD + f * SIZE;
+    let y = |t: f64| PAD / 2.0 + (1.0 - t) * SIZE;
+    let (w, hgt) = (SIZE + PAD * 1.5, SIZE + PAD * 1.8);
+    let label =
+        format!("ROC curve of {positives} matched cases against their {negatives} control rows");
+    let mut s = String::new();
+    w!(
+        s,
+        "<figure>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {hgt}\" width=\"{w}\" height=\"{hgt}\" role=\"img\" aria-label=\"{}\" font-size=\"12\">\n<title>{}</title>\n",
+        escape(&label),
+        escape(&label)
+    );
+    w!(
+        s,
+        "<rect x=\"{}\" y=\"{}\" width=\"{SIZE}\" height=\"{SIZE}\" fill=\"none\" stroke=\"#d0d7de\"/>\n<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#8c959f\" stroke-dasharray=\"4 4\"/>\n",
+        x(0.0),
+        y(1.0),
+        x(0.0),
+        y(0.0),
+        x(1.0),
+        y(1.0)
+    );
+    for t in [0.0, 0.5, 1.0] {
+        w!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#57606a\">{t}</text>\n<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#57606a\">{t}</text>\n",
+            x(t),
+            y(0.0) + 16.0,
+            x(0.0) - 6.0,
+            y(t) + 4.0
+        );
+    }
+    w!(
+        s,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#1b1f24\">share of controls flagged</text>\n",
+        x(0.5),
+        y(0.0) + 34.0
+    );
+    for pair in curve.windows(2) {
+        w!(
+            s,
+            "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#0969da\" stroke-width=\"2\"/>\n",
+            x(pair[0].0),
+            y(pair[0].1),
+            x(pair[1].0),
+            y(pair[1].1)
+        );
+    }
+    w!(
+        s,
+        "</svg>\n<figcaption>Share of cases flagged (up) against share of their controls flagged (across) as the score threshold rises; the dashed diagonal is chance. Pooled over the matched rows, so its area can differ from the matched AUC ({}), which compares each case only with its own controls.</figcaption>\n</figure>\n",
+        auc_text(b.auc)
+    );
+    s
+}
+
+/// Each control's AUC where known as a bar from chance (0.5): right is the right way.
+fn control_chart(b: &Backtest) -> String {
+    const WIDTH: f64 = 720.0;
+    const BAR_X: f64 = 200.0;
+    const BAR_W: f64 = 440.0;
+    const ROW: f64 = 24.0;
+    const TOP: f64 = 8.0;
+    let rows: Vec<_> = b.controls.iter().filter(|c| c.auc.is_some()).collect();
+    let bottom = TOP + ROW * rows.len() as f64;
+    let height = bottom + 24.0;
+    let label = "AUC of each control where it is known on both sides";
+    let mut s = String::new();
+    w!(
+        s,
+        "<figure>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-label=\"{label}\" font-size=\"12\">\n<title>{label}</title>\n"
+    );
+    let at = |a: f64| BAR_X + BAR_W * a.clamp(0.0, 1.0);
+    for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        w!(
+            s,
+            "<line x1=\"{}\" y1=\"{TOP}\" x2=\"{}\" y2=\"{bottom}\" stroke=\"{}\" stroke-width=\"1\"/>\n<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#57606a\" font-size=\"11\">{t}</text>\n",
+            at(t),
+            at(t),
+            if t == 0.5 { "#57606a" } else { "#d0d7de" },
+            at(t),
+            bottom + 16.0
+        );
+    }
+    for (i, c) in rows.iter().enumerate() {
+        let a = c.auc.unwrap_or(0.5);
+        let y = TOP + ROW * i as f64;
+        let (from, to) = if a < 0.5 { (a, 0.5) } else { (0.5, a) };
+        w!(
+            s,
+            "<g><title>{}: {:.2} over {} pairs</title>\n<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1b1f24\">{}</text>\n<rect x=\"{:.1}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"{}\"/>\n<text x=\"{}\" y=\"{}\" fill=\"#1b1f24\">{:.2}</text></g>\n",
+            escape(&c.control.0),
+            a,
+            c.pairs,
+            BAR_X - 10.0,
+            y + ROW / 2.0 + 4.0,
+            escape(&c.control.0),
+            at(from),
+            y + 5.0,
+            at(to) - at(from),
+            ROW - 10.0,
+            if c.wrong_way { "#b42318" } else { "#1a7f37" },
+            at(1.0) + 8.0,
+            y + ROW / 2.0 + 4.0,
+            a
+        );
+    }
+    s.push_str("</svg>\n<figcaption>Bars start at chance (0.5): to the right the control scores later-exploited protocols below their controls (the right way); red bars to the left point the wrong way. Controls never known on both sides are left out of the chart.</figcaption>\n</figure>\n");
+    s
+}
+
+/// Several rubrics on the same study, one row each.
+fn comparison_body(c: &Comparison) -> String {
+    let mut h = String::new();
+    h.push_str("<header>\n<p class=\"eyebrow\">Backtest</p>\n<h1>Rubrics compared on the same study</h1>\n</header>\n<section id=\"comparison\">\n<table>\n<thead><tr>");
+    for (i, head) in COMPARISON_HEADER.iter().enumerate() {
+        let class = if i == 0 || i == 3 {
+            ""
+        } else {
+            " class=\"num\""
+        };
+        w!(h, "<th{class}>{}</th>", escape(head));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for r in &c.rubrics {
+        h.push_str("<tr>");
+        for (i, cell) in comparison_cells(r).iter().enumerate() {
+            let class = if i == 0 || i == 3 {
+                ""
+            } else {
+                " class=\"num\""
+            };
+            w!(h, "<td{class}>{}</td>", escape(cell));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n");
+    for line in comparison_summary(c) {
         w!(h, "<p>{}</p>\n", escape(&line));
     }
     h.push_str("</section>\n");
@@ -990,6 +1210,14 @@ impl Renderer for Html {
 
     fn backtest(&self, b: &Backtest, out: &mut dyn Write) -> io::Result<()> {
         page("Posture backtest", &backtest_body(b), out)
+    }
+
+    fn backtest_comparison(&self, c: &Comparison, out: &mut dyn Write) -> io::Result<()> {
+        page(
+            "Posture backtest: rubrics compared",
+            &comparison_body(c),
+            out,
+        )
     }
 }
 

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Kept, LeagueWriter, Renderer};
-use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
 use rayon::prelude::*;
@@ -92,6 +92,10 @@ impl Renderer for Json {
 
     fn backtest(&self, backtest: &Backtest, out: &mut dyn Write) -> io::Result<()> {
         write_json(backtest, out)
+    }
+
+    fn backtest_comparison(&self, comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
+        write_json(comparison, out)
     }
 }
 

@@ -5,10 +5,14 @@
 use std::io::{self, Write};
 
 use super::{
+    COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, case_match_cells, comparison_cells,
+    comparison_summary, control_signal_cells,
+};
+use super::{
     Kept, Renderer, backtest_summary, caps_text, effort_name, grade_words, kind_name, money,
     portfolio_summary, show_json, signed,
 };
-use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
 use crate::core::analysis::league::League;
@@ -413,7 +417,7 @@ impl Renderer for Markdown {
     fn backtest(&self, b: &Backtest, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
-            "| incident | protocol | loss | cause | graded from | grade | score | capped by |\n|---|---|---:|---|---|---|---:|---|"
+            "| incident | protocol | loss | cause | graded from | grade | score | capped by | controls | case AUC |\n|---|---|---:|---|---|---|---:|---|---:|---:|"
         )?;
         for c in &b.cases {
             let (grade, score, cap) = c.before.as_ref().map_or(
@@ -426,13 +430,14 @@ impl Renderer for Markdown {
                     (
                         escape(&s.grade.label),
                         s.score.to_string(),
-                        s.capped_by.as_ref().map_or("-".into(), |g| g.to_string()),
+                        s.capped_by.as_ref().map_or("-".into(), |g| escape(&g.0)),
                     )
                 },
             );
+            let (controls, case_auc) = case_match_cells(b, c);
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 c.incident_date,
                 escape(&c.protocol),
                 money(c.loss_usd),
@@ -440,12 +445,23 @@ impl Renderer for Markdown {
                 c.snapshot_as_of.map_or("-".into(), |d| d.to_string()),
                 grade,
                 score,
-                cap
+                cap,
+                controls,
+                case_auc
             )?;
         }
         writeln!(
             out,
-            "\n| no recorded loss | as of | grade | score |\n|---|---|---|---:|"
+            "\n| {} |\n|---|---:|---:|---:|---:|---|",
+            CONTROL_SIGNAL_HEADER.join(" | ")
+        )?;
+        for c in &b.controls {
+            let cells = control_signal_cells(c).map(|x| escape(&x));
+            writeln!(out, "| {} |", cells.join(" | "))?;
+        }
+        writeln!(
+            out,
+            "\n| no recorded loss (pooled) | as of | grade | score |\n|---|---|---|---:|"
         )?;
         for c in &b.clean {
             writeln!(
@@ -459,7 +475,24 @@ impl Renderer for Markdown {
         }
         writeln!(out)?;
         for line in backtest_summary(b) {
-            writeln!(out, "{}", line.replace('*', "\\*"))?;
+            writeln!(out, "{}\n", escape(&line))?;
+        }
+        Ok(())
+    }
+
+    fn backtest_comparison(&self, c: &Comparison, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "| {} |\n|---|---:|---:|---|---:|---:|---:|---:|---:|",
+            COMPARISON_HEADER.join(" | ")
+        )?;
+        for r in &c.rubrics {
+            let cells = comparison_cells(r).map(|x| escape(&x));
+            writeln!(out, "| {} |", cells.join(" | "))?;
+        }
+        writeln!(out)?;
+        for line in comparison_summary(c) {
+            writeln!(out, "{}\n", escape(&line))?;
         }
         Ok(())
     }

@@ -2,7 +2,9 @@
 
 use std::io::{self, Write};
 
-use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::backtest::{
+    Backtest, Case, Comparison, ComparisonRow, ControlSignal, Interval,
+};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
 use crate::core::analysis::league::{League, LeagueStamp};
@@ -83,6 +85,8 @@ pub trait Renderer: Sync {
     fn diff(&self, diff: &Diff, out: &mut dyn Write) -> io::Result<()>;
     /// Grades before each incident against protocols that never lost money.
     fn backtest(&self, backtest: &Backtest, out: &mut dyn Write) -> io::Result<()>;
+    /// Several rubrics on the same backtest study, one row each.
+    fn backtest_comparison(&self, comparison: &Comparison, out: &mut dyn Write) -> io::Result<()>;
 }
 
 /// The league writer of formats that write once the league is ranked.
@@ -178,30 +182,232 @@ pub(crate) fn money(x: f64) -> String {
     format!("${}", crate::core::metrics::short_usd(x))
 }
 
-/// The summary lines of a backtest, shared by the text formats.
+/// An AUC to two decimals, `-` when it cannot be measured.
+pub(crate) fn auc_text(a: Option<f64>) -> String {
+    a.map_or("-".into(), |a| format!("{a:.2}"))
+}
+
+/// An interval as `0.57 to 0.72`, `-` when absent.
+pub(crate) fn interval_text(i: Option<&Interval>) -> String {
+    i.map_or("-".into(), |i| format!("{:.2} to {:.2}", i.low, i.high))
+}
+
+/// A signed difference of two AUCs to two decimals.
+fn signed2(x: f64) -> String {
+    let x = crate::core::report::round_to(x, 2);
+    if x > 0.0 {
+        format!("+{x:.2}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// The summary lines of a backtest, shared by the text formats: the matched figure with its
+/// uncertainty and its baseline in words, never a bare number.
 pub(crate) fn backtest_summary(b: &Backtest) -> Vec<String> {
     let mut lines = vec![format!(
-        "{} incidents; {} graded the day before a loss, {} protocols with no recorded loss (rubric {}).",
+        "{} incidents; {} losses graded the day before, {} of them with time-matched controls ({} control rows from {} protocols); {} losses left out of the matched figure (rubric {}).",
         b.cases.len(),
         b.before_loss_count,
-        b.no_loss_count,
+        b.matched_cases,
+        b.pairs,
+        b.matched_controls,
+        b.unmatched.len(),
         b.rubric
     )];
+    let Some(a) = b.auc else {
+        lines.push("Matched AUC: not measurable (no case has a time-matched control).".into());
+        lines.extend(pooled_lines(b));
+        return lines;
+    };
+    lines.push(format!(
+        "Matched AUC of \"lower score, later exploited\": {a:.2}, 95% bootstrap interval {} ({} resamples of the cases, seed {}); leaving one case out: {}.",
+        interval_text(b.auc_interval.as_ref()),
+        b.bootstrap.resamples,
+        b.bootstrap.seed,
+        interval_text(b.leave_one_out.as_ref()),
+    ));
+    if let Some(i) = &b.auc_interval {
+        lines.push(if i.includes_chance() {
+            "The interval includes 0.5: on this data the grade cannot be told from chance.".into()
+        } else {
+            "The interval excludes 0.5: the grade ranks later-exploited protocols below their controls more often than chance.".into()
+        });
+    }
+    if let Some(c) = b.confidence_auc {
+        let beat = match &b.difference_interval {
+            Some(d) if d.low > 0.0 => {
+                "the interval of the difference excludes 0: the grade beats the baseline"
+                    .to_string()
+            }
+            Some(d) => format!(
+                "the interval of the difference, {}, includes 0: the grade does not yet beat how much was researched",
+                interval_text(Some(d))
+            ),
+            None => "no interval".into(),
+        };
+        lines.push(format!(
+            "Baseline, ranking by confidence alone: {c:.2}; the grade's AUC {a:.2} is {} from it ({beat}).",
+            signed2(a - c)
+        ));
+    }
+    if let Some(k) = b.known_only_auc {
+        lines.push(format!(
+            "Score over known controls only (unknowns excluded): {k:.2} ({} from the grade's AUC).",
+            signed2(k - a)
+        ));
+    }
+    if let Some(w) = b.loss_weighted_auc {
+        lines.push(format!(
+            "Loss-weighted AUC (each case's pairs weighted by its loss): {w:.2}, against {a:.2} unweighted."
+        ));
+    }
+    if let (Some(c), Some(n)) = (b.case_confidence, b.control_confidence) {
+        lines.push(format!(
+            "Mean confidence: {c:.2} for the cases, {n:.2} for their controls."
+        ));
+    }
+    let wrong: Vec<String> = b
+        .controls
+        .iter()
+        .filter(|c| c.wrong_way)
+        .map(|c| format!("{} {}", c.control, auc_text(c.auc)))
+        .collect();
+    lines.push(if wrong.is_empty() {
+        "No control points the wrong way where it is known.".into()
+    } else {
+        format!(
+            "Controls pointing the wrong way (AUC below 0.5 where known on both sides): {}.",
+            wrong.join(", ")
+        )
+    });
+    lines.extend(pooled_lines(b));
+    lines
+}
+
+/// The 1.x pooled comparison, kept for continuity and named for what it is.
+fn pooled_lines(b: &Backtest) -> Vec<String> {
     let dist: Vec<String> = b
         .distribution
         .iter()
         .map(|d| format!("{} {}/{}", d.grade, d.before_loss, d.no_loss))
         .collect();
-    lines.push(format!(
-        "Grades, before a loss / no loss: {}.",
-        dist.join(", ")
-    ));
-    lines.push(match b.auc {
-        Some(a) => format!(
-            "AUC of \"lower score, later exploited\": {a:.2} (1.0: every protocol that lost money scored below every one that did not; 0.5: no better than chance)."
+    vec![
+        format!(
+            "Pooled 1.x comparison, {} losses against {} protocols with no recorded loss at their latest snapshot (years apart): AUC {}; grades before a loss / no loss: {}.",
+            b.before_loss_count,
+            b.no_loss_count,
+            auc_text(b.pooled_auc),
+            dist.join(", ")
         ),
-        None => "AUC: not measurable (one side is empty).".to_string(),
-    });
+        "AUC: 1.0 when every protocol that lost money scored below every one it is compared with; 0.5 is chance.".into(),
+    ]
+}
+
+/// The cells of one row of the per-control signal table.
+pub(crate) fn control_signal_cells(c: &ControlSignal) -> [String; 6] {
+    [
+        c.control.to_string(),
+        auc_text(c.auc),
+        c.known_cases.to_string(),
+        c.known_clean.to_string(),
+        c.pairs.to_string(),
+        match c.auc {
+            None => "not known on both sides".into(),
+            Some(_) if c.wrong_way => "wrong way".into(),
+            Some(_) => "-".into(),
+        },
+    ]
+}
+
+pub(crate) const CONTROL_SIGNAL_HEADER: [&str; 6] = [
+    "control",
+    "AUC where known",
+    "cases",
+    "controls",
+    "pairs",
+    "signal",
+];
+
+/// A case's matched columns: its number of controls (or why none) and its own AUC.
+pub(crate) fn case_match_cells(b: &Backtest, c: &Case) -> (String, String) {
+    if !c.matched.is_empty() {
+        return (c.matched.len().to_string(), auc_text(c.case_auc));
+    }
+    let reason = b
+        .unmatched
+        .iter()
+        .find(|u| u.protocol == c.protocol && u.incident_date == c.incident_date)
+        .map_or(
+            if c.loss_usd > 0.0 {
+                "same day as another"
+            } else {
+                "no loss"
+            },
+            |u| {
+                if u.reason.starts_with("no control") {
+                    "no control"
+                } else {
+                    "no snapshot"
+                }
+            },
+        );
+    (reason.to_string(), "-".into())
+}
+
+pub(crate) const COMPARISON_HEADER: [&str; 9] = [
+    "rubric",
+    "cases",
+    "matched AUC",
+    "95% interval",
+    "confidence AUC",
+    "difference",
+    "known-only AUC",
+    "loss-weighted",
+    "pooled",
+];
+
+/// The cells of one rubric's row of a comparison.
+pub(crate) fn comparison_cells(r: &ComparisonRow) -> [String; 9] {
+    [
+        r.rubric.clone(),
+        r.matched_cases.to_string(),
+        auc_text(r.auc),
+        interval_text(r.auc_interval.as_ref()),
+        auc_text(r.confidence_auc),
+        r.difference.map_or("-".into(), signed2),
+        auc_text(r.known_only_auc),
+        auc_text(r.loss_weighted_auc),
+        auc_text(r.pooled_auc),
+    ]
+}
+
+/// The lines under a comparison.
+pub(crate) fn comparison_summary(c: &Comparison) -> Vec<String> {
+    let mut lines = vec![format!(
+        "The same study under each rubric: matched AUC with its 95% bootstrap interval ({} resamples, seed {}), the confidence baseline and the difference.",
+        c.bootstrap.resamples, c.bootstrap.seed
+    )];
+    for r in &c.rubrics {
+        let chance = r
+            .auc_interval
+            .is_some_and(|i| i.includes_chance())
+            .then_some("its interval includes 0.5");
+        let wrong = (!r.wrong_way.is_empty()).then(|| {
+            format!(
+                "wrong-way controls: {}",
+                r.wrong_way
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+        let notes: Vec<String> = chance.map(String::from).into_iter().chain(wrong).collect();
+        if !notes.is_empty() {
+            lines.push(format!("{}: {}.", r.rubric, notes.join("; ")));
+        }
+    }
     lines
 }
 

@@ -6,10 +6,14 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table as Grid};
 
 use super::{
+    COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, case_match_cells, comparison_cells,
+    comparison_summary, control_signal_cells,
+};
+use super::{
     Kept, Renderer, backtest_summary, caps_text, effort_name, grade_words, kind_name, money,
     portfolio_summary, show_json, signed,
 };
-use crate::core::analysis::backtest::Backtest;
+use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
 use crate::core::analysis::league::League;
@@ -432,6 +436,8 @@ impl Renderer for Plain {
             "grade",
             "score",
             "capped by",
+            "controls",
+            "case AUC",
         ]);
         for c in &b.cases {
             let (grade, score, cap) = c.before.as_ref().map_or(
@@ -448,6 +454,7 @@ impl Renderer for Plain {
                     )
                 },
             );
+            let (controls, case_auc) = case_match_cells(b, c);
             t.add_row(vec![
                 c.incident_date.to_string(),
                 c.protocol.clone(),
@@ -457,11 +464,25 @@ impl Renderer for Plain {
                 grade,
                 score,
                 cap,
+                controls,
+                case_auc,
             ]);
         }
-        right_align(&mut t, &[2, 6]);
+        right_align(&mut t, &[2, 6, 8, 9]);
         writeln!(out, "{t}\n")?;
-        let mut clean = grid(&["no recorded loss", "as of", "grade", "score", "capped by"]);
+        let mut signal = grid(&CONTROL_SIGNAL_HEADER);
+        for c in &b.controls {
+            signal.add_row(control_signal_cells(c).to_vec());
+        }
+        right_align(&mut signal, &[1, 2, 3, 4]);
+        writeln!(out, "{signal}\n")?;
+        let mut clean = grid(&[
+            "no recorded loss (pooled)",
+            "as of",
+            "grade",
+            "score",
+            "capped by",
+        ]);
         for c in &b.clean {
             clean.add_row(vec![
                 c.protocol.clone(),
@@ -477,6 +498,19 @@ impl Renderer for Plain {
         right_align(&mut clean, &[3]);
         writeln!(out, "{clean}\n")?;
         for line in backtest_summary(b) {
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
+    }
+
+    fn backtest_comparison(&self, c: &Comparison, out: &mut dyn Write) -> io::Result<()> {
+        let mut t = grid(&COMPARISON_HEADER);
+        for r in &c.rubrics {
+            t.add_row(comparison_cells(r).to_vec());
+        }
+        right_align(&mut t, &[1, 2, 4, 5, 6, 7, 8]);
+        writeln!(out, "{t}\n")?;
+        for line in comparison_summary(c) {
             writeln!(out, "{line}")?;
         }
         Ok(())
@@ -536,6 +570,10 @@ impl Renderer for Table {
 
     fn backtest(&self, b: &Backtest, out: &mut dyn Write) -> io::Result<()> {
         through(out, |buf| Plain.backtest(b, buf))
+    }
+
+    fn backtest_comparison(&self, c: &Comparison, out: &mut dyn Write) -> io::Result<()> {
+        through(out, |buf| Plain.backtest_comparison(c, buf))
     }
 }
 
