@@ -45,6 +45,9 @@ pub(crate) fn run(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -
     };
     let mut code = exit::OK;
     for o in outcomes {
+        for n in &o.notes {
+            writeln!(err, "note: {}: {n}", o.protocol)?;
+        }
         match o.verdict {
             crate::pipeline::verify::Verdict::Holds => {
                 writeln!(out, "holds: {} ({})", o.protocol, o.manifest)?

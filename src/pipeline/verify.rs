@@ -28,6 +28,9 @@ pub struct Outcome {
     pub protocol: String,
     pub manifest: String,
     pub verdict: Verdict,
+    /// What the user should know about how it was checked (an input read from outside the
+    /// current folder).
+    pub notes: Vec<String>,
     /// The row re-derived from the inputs, unranked, when they could be read.
     row: Option<LeagueRow>,
 }
@@ -139,9 +142,13 @@ fn locate(stamped: &str, protocols: Option<&Path>) -> PathBuf {
 }
 
 /// Reads a stamped input under its stamped name, and checks its hash. A stamped path that
-/// leaves the current folder (absolute, or through `..`) is not followed unless `--protocols`
-/// says where the inputs are: a report is a file from someone else.
-fn read_stamped(stamp: &J, protocols: Option<&Path>) -> Result<(Source, Option<String>), String> {
+/// leaves the current folder (absolute, or through `..`) is followed only with a note saying
+/// so: a report is a file from someone else, and the user should know what it makes us read.
+fn read_stamped(
+    stamp: &J,
+    protocols: Option<&Path>,
+    notes: &mut Vec<String>,
+) -> Result<(Source, Option<String>), String> {
     let path = text(stamp, &["path"]).ok_or("the stamp names no manifest path")?;
     let want = text(stamp, &["sha256"]).ok_or("the stamp has no sha256")?;
     let stamped = Path::new(&path);
@@ -150,8 +157,8 @@ fn read_stamped(stamp: &J, protocols: Option<&Path>) -> Result<(Source, Option<S
             .components()
             .any(|c| matches!(c, std::path::Component::ParentDir));
     if leaves && protocols.is_none() {
-        return Err(format!(
-            "the report names {path}, outside the current folder; posture reads a report's inputs from where it names them only inside the current folder: pass --protocols DIR to read them by file name from DIR"
+        notes.push(format!(
+            "the report names {path}, outside the current folder, and it is read from there (pass --protocols DIR to read the inputs by file name from DIR instead)"
         ));
     }
     let file = locate(&path, protocols);
@@ -160,8 +167,9 @@ fn read_stamped(stamp: &J, protocols: Option<&Path>) -> Result<(Source, Option<S
             d.message
         } else {
             format!(
-                "cannot read {}: the report expects its inputs at the paths it was made with, from the folder it was made in; run verify from that folder, or pass --protocols DIR to read them by file name from DIR",
-                file.display()
+                "cannot read {}{}: the report expects its inputs at the paths it was made with, from the folder it was made in; run verify from that folder, or pass --protocols DIR to read them by file name from DIR",
+                file.display(),
+                if leaves { " (outside the current folder)" } else { "" }
             )
         }
     })?;
@@ -284,14 +292,15 @@ pub fn verify(subject: Subject, protocols: Option<&Path>, rubric: Option<&str>) 
         .manifest
         .and_then(|m| text(m, &["path"]))
         .unwrap_or_else(|| "?".into());
-    let (verdict, row) = match check(subject, protocols, rubric) {
-        Ok((v, row)) => (v, Some(row)),
-        Err(why) => (Verdict::Unverifiable(why), None),
+    let (verdict, row, notes) = match check(subject, protocols, rubric) {
+        Ok((v, row, notes)) => (v, Some(row), notes),
+        Err(why) => (Verdict::Unverifiable(why), None, Vec::new()),
     };
     Outcome {
         protocol,
         manifest,
         verdict,
+        notes,
         row,
     }
 }
@@ -300,22 +309,24 @@ fn check(
     subject: Subject,
     protocols: Option<&Path>,
     rubric_name: Option<&str>,
-) -> Result<(Verdict, LeagueRow), String> {
+) -> Result<(Verdict, LeagueRow, Vec<String>), String> {
     let inputs = subject.inputs();
     let mut changed = Vec::new();
 
+    let mut notes = Vec::new();
     let (source, moved) = read_stamped(
         inputs
             .manifest
             .ok_or("not a posture report: it names no manifest")?,
         protocols,
+        &mut notes,
     )?;
     changed.extend(moved);
     let subject_file = loaded(source)?;
 
     let upstream = match inputs.upstream.filter(|u| !u.is_null()) {
         Some(u) => {
-            let (source, moved) = read_stamped(u, protocols)?;
+            let (source, moved) = read_stamped(u, protocols, &mut notes)?;
             changed.extend(moved);
             Some(loaded(source)?)
         }
@@ -408,7 +419,7 @@ fn check(
     } else {
         Verdict::Changed(changed)
     };
-    Ok((verdict, LeagueRow::of(&again)))
+    Ok((verdict, LeagueRow::of(&again), notes))
 }
 
 /// Largest report `verify` reads: a league of ten thousand full reports fits.
@@ -505,6 +516,7 @@ pub fn verify_document(
                 protocol: "league".into(),
                 manifest: "the document".into(),
                 verdict: Verdict::Changed(changed),
+                notes: Vec::new(),
                 row: None,
             });
         }

@@ -63,13 +63,20 @@ pub const HEADER: [&str; 25] = [
 pub fn cell(text: &str) -> String {
     // Control characters other than tab and line breaks have no place in a spreadsheet cell
     // (an escape sequence would reach a terminal that prints the file).
+    // Bidirectional controls would reorder what a reader sees in the cell: dropped too.
     let text: String = text
         .chars()
         .filter(|c| !c.is_control() || matches!(c, '\t' | '\r' | '\n'))
+        .filter(|c| !crate::render::is_bidi_control(*c))
         .collect();
+    // A spreadsheet skips blanks it cannot see (line breaks, no-break and zero-width spaces, a
+    // byte-order mark) before deciding that a cell is a formula: so does this check.
+    let invisible = |c: char| {
+        c.is_whitespace() || matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
+    };
     let formula = text
-        .trim_start_matches(' ')
-        .starts_with(['=', '+', '-', '@', '\t', '\r'])
+        .trim_start_matches(invisible)
+        .starts_with(['=', '+', '-', '@'])
         || text.starts_with(['\t', '\r']);
     let text = if formula { format!("'{text}") } else { text };
     if text.contains([',', '"', '\r', '\n']) {
@@ -212,6 +219,15 @@ mod tests {
         assert_eq!(cell("a=b"), "a=b");
         assert_eq!(cell(""), "");
         assert_eq!(cell("a\u{1b}[31mb"), "a[31mb");
+        // Blanks a spreadsheet skips before a formula, and bidi controls.
+        for lead in ["\n", "\u{a0}", "\u{200b}", "\u{feff}", " \u{2060}"] {
+            let text = format!("{lead}=1+1");
+            assert!(
+                cell(&text).trim_start_matches('"').starts_with('\''),
+                "{lead:?}"
+            );
+        }
+        assert_eq!(cell("evil\u{202e}txt.exe"), "eviltxt.exe");
     }
 
     #[test]

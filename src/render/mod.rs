@@ -118,6 +118,12 @@ pub fn renderer(format: Format) -> Box<dyn Renderer> {
 }
 
 /// A metric value for people: whole numbers without decimals, unknown spelled out.
+/// Unicode's bidirectional controls: they reorder how the text around them is displayed, so a
+/// name could read as something else. Text from files never carries them into a report.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 pub(crate) fn show_json(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "unknown".into(),
