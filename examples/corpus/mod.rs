@@ -25,21 +25,17 @@ use std::fmt::Write as _;
 /// The seed `gen_corpus` and the benchmarks use unless told otherwise.
 pub const DEFAULT_SEED: u64 = 0x0005_EED0_2025;
 
-/// SplitMix64: small, fast, and the same on every platform.
+/// The core's SplitMix64, with the draws a corpus needs: the same on every platform.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(posture::core::random::SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Self(seed)
+        Self(posture::core::random::SplitMix64::new(seed))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `lo..=hi`.

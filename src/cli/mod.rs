@@ -55,8 +55,8 @@ pub enum Command {
     Gaps(GapsArgs),
     /// What changed between two manifests of a protocol, or one manifest at two dates.
     Diff(DiffArgs),
-    /// Grade each protocol the day before each of its incidents, against protocols with no
-    /// recorded loss: would the grade have warned?
+    /// Grade each protocol the day before each of its incidents, against the protocols with no
+    /// loss in the following year graded as of the same day: would the grade have warned?
     Backtest(BacktestArgs),
     /// Re-compute a JSON report from the inputs it names, check their hashes, and say whether
     /// it still holds (exit 0) or what changed (exit 1).

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod manifest;
 pub mod metrics;
 pub mod problem;
+pub mod random;
 pub mod report;
 pub mod rubric;
 pub mod schema;

@@ -9,6 +9,7 @@ use serde_json::Value as J;
 use crate::core::analysis::league::LeagueRow;
 use crate::core::analysis::whatif::Edit;
 use crate::core::date::Date;
+use crate::core::rubric::Rubric;
 use crate::load::{self, Source};
 use crate::pipeline::{self, Loaded, Options, UpstreamFile};
 
@@ -280,9 +281,9 @@ fn load_rubric(
     }
 }
 
-/// Verifies one report or row against its inputs. `rubric` overrides the stamped rubric id (a
-/// file).
-pub fn verify(subject: Subject, protocols: Option<&Path>, rubric: Option<&str>) -> Outcome {
+/// Verifies one report or row against its inputs, with the rubric its document names (or the
+/// one `--rubric` gave), loaded once per document.
+fn verify(subject: Subject, protocols: Option<&Path>, rubric: &Rubric) -> Outcome {
     let j = subject.json();
     let protocol = text(j, &["protocol", "id"])
         .or_else(|| text(j, &["id"]))
@@ -308,7 +309,7 @@ pub fn verify(subject: Subject, protocols: Option<&Path>, rubric: Option<&str>) 
 fn check(
     subject: Subject,
     protocols: Option<&Path>,
-    rubric_name: Option<&str>,
+    rubric: &Rubric,
 ) -> Result<(Verdict, LeagueRow, Vec<String>), String> {
     let inputs = subject.inputs();
     let mut changed = Vec::new();
@@ -334,8 +335,7 @@ fn check(
     };
 
     let stamped = inputs.rubric.ok_or("the stamp names no rubric")?;
-    let id = text(stamped, &["id"]).ok_or("the stamp names no rubric")?;
-    let (rubric, _) = load_rubric(&id, rubric_name)?;
+    text(stamped, &["id"]).ok_or("the stamp names no rubric")?;
     let want_sha = text(stamped, &["sha256"]).unwrap_or_default();
     if rubric.sha256 != want_sha {
         changed.push(format!(
@@ -390,7 +390,7 @@ fn check(
         protocols_dir: None,
         edits,
     };
-    let again = pipeline::evaluate_what_if(&rubric, &subject_file, &upstream_file, &opts)?;
+    let again = pipeline::evaluate_what_if(rubric, &subject_file, &upstream_file, &opts)?;
     // Rank and report index place a row in its document; they are not results.
     let row_again = |row: &J| {
         let mut r = LeagueRow::of(&again);
@@ -443,6 +443,8 @@ pub fn verify_document(
             crate::core::report::REPORT_FORMAT
         ));
     }
+    let id = text(doc, &["stamp", "rubric", "id"]).ok_or("the stamp names no rubric")?;
+    let (rubric, _) = load_rubric(&id, rubric)?;
     let Some(league) = doc.get("league") else {
         return Ok(vec![verify(
             Subject::Report {
@@ -450,7 +452,7 @@ pub fn verify_document(
                 row: None,
             },
             protocols,
-            rubric,
+            &rubric,
         )]);
     };
     if let Some(unknown) = doc
@@ -470,12 +472,10 @@ pub fn verify_document(
     links(doc, rows)?;
     let mut outcomes: Vec<Outcome> = subjects(doc)
         .into_iter()
-        .map(|s| verify(s, protocols, rubric))
+        .map(|s| verify(s, protocols, &rubric))
         .collect();
     let derived: Option<Vec<LeagueRow>> = outcomes.iter().map(|o| o.row.clone()).collect();
     if let Some(derived) = derived {
-        let id = text(doc, &["stamp", "rubric", "id"]).ok_or("the stamp names no rubric")?;
-        let (rubric, _) = load_rubric(&id, rubric)?;
         let mut changed = Vec::new();
         let again = crate::core::analysis::league::League::new(&rubric, derived);
         let stamp = serde_json::to_value(&again.stamp).map_err(|e| e.to_string())?;
