@@ -4,8 +4,8 @@
 use posture::core::date::Date;
 use posture::core::engine;
 use posture::core::manifest::{
-    AdminControl, Audit, AuditKind, FactTable, Incident, Manifest, NotFound, PastVersion, Version,
-    VersionReq,
+    AdminControl, Audit, AuditKind, Engagement, FactTable, Incident, Manifest, NotFound,
+    PastVersion, Version, VersionReq,
 };
 use posture::core::metrics::Upstream;
 use posture::core::report::{Finding, ManifestStamp, Report, RubricStamp, Stamp, Status};
@@ -128,6 +128,134 @@ fn immutable_code_keeps_recency_credit_that_upgradeable_code_loses() {
     assert_eq!(
         finding(&eval_at(&immutable, at), "emergency-pause").status,
         Status::NotApplicable
+    );
+}
+
+fn retained(firm: &str, since: &str, until: Option<&str>) -> Engagement {
+    Engagement {
+        firm: firm.into(),
+        scope: vec!["pool".into()],
+        since: date(since),
+        until: until.map(date),
+        source: Some(format!("https://example.org/{firm}-retainer")),
+    }
+}
+
+/// `pool` 1.2.0, deployed on `deployed`, whose only full audit covers 1.0.0.
+fn pool_reviewed_by(engagements: Vec<Engagement>, deployed: Option<&str>) -> Manifest {
+    let mut m = pool_at_1_2(vec![code_audit(
+        "Base",
+        "2024-01-01",
+        "pool",
+        "=1.0.0",
+        None,
+    )]);
+    m.components[0].deployed = deployed.map(date);
+    m.engagements = Some(engagements);
+    m
+}
+
+#[test]
+fn a_retained_firm_covers_the_versions_deployed_inside_its_window() {
+    let inside = pool_reviewed_by(
+        vec![retained("Keeper", "2025-01-01", None)],
+        Some("2026-03-01"),
+    );
+    let r = eval(&inside);
+    let f = finding(&r, "code-audits");
+    assert_eq!(f.value, serde_json::json!(1.0), "{f:?}");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.fact.contains("engagements[0] Keeper")),
+        "{f:?}"
+    );
+    // Its review is as old as the version's go-live, not as the engagement.
+    assert_eq!(finding(&r, "audit-recency").value, serde_json::json!(121.0));
+
+    // The same firm, retained only until before the version went live, covers nothing.
+    let ended = pool_reviewed_by(
+        vec![retained("Keeper", "2025-01-01", Some("2025-12-31"))],
+        Some("2026-03-01"),
+    );
+    let r = eval(&ended);
+    let f = finding(&r, "code-audits");
+    assert_eq!(f.value, serde_json::json!(0.0), "{f:?}");
+    assert!(
+        f.disregarded
+            .iter()
+            .any(|d| d.reason.contains("outside the engagement")),
+        "{:?}",
+        f.disregarded
+    );
+
+    // Without a go-live date nobody can say the version fell inside the window.
+    let undated = pool_reviewed_by(vec![retained("Keeper", "2025-01-01", None)], None);
+    let r = eval(&undated);
+    let f = finding(&r, "code-audits");
+    assert_eq!(f.value, serde_json::json!(0.0), "{f:?}");
+    assert!(
+        f.disregarded
+            .iter()
+            .any(|d| d.reason.contains("does not say when pool 1.2.0"))
+    );
+}
+
+#[test]
+fn a_retained_firm_can_be_the_base_of_an_incremental_review() {
+    // 1.1.0 went live inside the engagement; an audit of the changes 1.1.0 -> 1.2.0 then
+    // covers the deployed 1.2.0, though the engagement ended before 1.2.0 went live.
+    let mut m = pool_reviewed_by(
+        vec![retained("Keeper", "2025-01-01", Some("2025-12-31"))],
+        Some("2026-03-01"),
+    );
+    m.components[0].history = vec![PastVersion {
+        version: Version("1.1.0".parse().unwrap()),
+        deployed: date("2025-06-01"),
+    }];
+    m.audits.as_mut().unwrap().push(code_audit(
+        "Step",
+        "2026-02-01",
+        "pool",
+        "=1.2.0",
+        Some("1.1.0"),
+    ));
+    let r = eval(&m);
+    let f = finding(&r, "code-audits");
+    assert_eq!(f.value, serde_json::json!(1.0), "{f:?}");
+    assert!(f.evidence.iter().any(|e| e.fact.contains("Step")), "{f:?}");
+}
+
+#[test]
+fn recency_counts_from_go_live_when_the_code_went_live_after_its_review() {
+    // Audited 2024-06-01, live only from 2026-01-01: on 2026-06-01 the reviewed code has run
+    // 151 days, and the audit's own two years say nothing about it.
+    let mut m = pool_at_1_2(vec![code_audit(
+        "Old",
+        "2024-06-01",
+        "pool",
+        "=1.2.0",
+        None,
+    )]);
+    let at = date("2026-06-01");
+    let before = finding(&eval_at(&m, at), "audit-recency").clone();
+    assert_eq!(before.value, serde_json::json!(730.0), "{before:?}");
+    m.components[0].deployed = Some(date("2026-01-01"));
+    let after = finding(&eval_at(&m, at), "audit-recency").clone();
+    assert_eq!(after.value, serde_json::json!(151.0), "{after:?}");
+    assert!(after.score.0 > before.score.0);
+    assert!(
+        after
+            .evidence
+            .iter()
+            .any(|e| e.fact.contains("deployed 2026-01-01")),
+        "{after:?}"
+    );
+    // A go-live before the review changes nothing: the review is the newer fact.
+    m.components[0].deployed = Some(date("2024-01-01"));
+    assert_eq!(
+        finding(&eval_at(&m, at), "audit-recency").value,
+        serde_json::json!(730.0)
     );
 }
 

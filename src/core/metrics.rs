@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::core::date::Date;
 use crate::core::manifest::{
-    AdminControl, Audit, AuditKind, Component, FactTable, Manifest, MonitoringLevel, Version,
-    VersionReq, is_sourced,
+    AdminControl, Audit, AuditKind, Component, Engagement, FactTable, Manifest, MonitoringLevel,
+    Version, VersionReq, is_sourced,
 };
 
 /// Days in the "recent" window DESIGN.md uses for economic audits and incident history.
@@ -404,21 +404,34 @@ impl SetAside {
     }
 }
 
-/// Which code audits cover which deployed core component, decided once per evaluation.
+/// A review that covers a deployed core component: an audit, or a firm retained to review every
+/// change (a continuous engagement) while the component's version went live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Review {
+    Audit(usize),
+    Engagement(usize),
+}
+
+/// Which code reviews cover which deployed core component, decided once per evaluation.
 #[derive(Debug, Default)]
 struct AuditCoverage {
     known: bool,
-    /// Per core component (in manifest order): audits covering its deployed version.
-    covering: Vec<Vec<usize>>,
-    /// Per core component: covering audits with no unresolved critical or high finding.
-    clean: Vec<Vec<usize>>,
+    /// Per core component (in manifest order): reviews covering its deployed version.
+    covering: Vec<Vec<Review>>,
+    /// Per core component: covering reviews with no unresolved critical or high finding.
+    clean: Vec<Vec<Review>>,
     disregarded: Vec<Disregarded>,
 }
 
 impl AuditCoverage {
     fn analyse(m: &Manifest, as_of: Date, words: bool) -> Self {
-        let Some(audits) = &m.audits else {
-            return Self::default();
+        let engagements = m.engagements.as_deref().unwrap_or_default();
+        // Audits unresearched are unknown, unless a retained firm is on record: its reviews
+        // are then the known part.
+        let audits = match &m.audits {
+            Some(a) => a.as_slice(),
+            None if !engagements.is_empty() => &[],
+            None => return Self::default(),
         };
         let mut aside = SetAside::new(words);
         let mut covering = Vec::new();
@@ -435,7 +448,7 @@ impl AuditCoverage {
                     continue;
                 }
                 if let Some(base) = &a.diff_from
-                    && !covered_at(audits, &c.name, base, as_of, &mut Vec::new())
+                    && !covered_at(audits, engagements, c, base, as_of, &mut Vec::new())
                 {
                     let reason = || {
                         format!(
@@ -446,13 +459,29 @@ impl AuditCoverage {
                     aside.push(|| audit_label(i, a), reason, &a.source);
                     continue;
                 }
-                cov.push(i);
+                cov.push(Review::Audit(i));
                 let open = a.unresolved.map_or(0, |u| u.critical + u.high);
                 if open > 0 {
                     let reason = || format!("{open} unresolved critical/high findings");
                     aside.push(|| audit_label(i, a), reason, &a.source);
                 } else {
-                    cln.push(i);
+                    cln.push(Review::Audit(i));
+                }
+            }
+            for (j, e) in engagements.iter().enumerate() {
+                if !e.scope.contains(&c.name) {
+                    continue;
+                }
+                match engagement_misfit(e, c.deployed, as_of) {
+                    Some(reason) => aside.push(
+                        || engagement_label(j, e),
+                        || reason.words(c, as_of),
+                        &e.source,
+                    ),
+                    None => {
+                        cov.push(Review::Engagement(j));
+                        cln.push(Review::Engagement(j));
+                    }
                 }
             }
             covering.push(cov);
@@ -467,13 +496,76 @@ impl AuditCoverage {
     }
 }
 
-/// Whether some code audit dated by `as_of` covers `component` at `version`: directly, or as an
-/// incremental review whose base version is itself covered (a chain). Each version is decided
-/// once (`seen`), and a version met again on its own chain counts as uncovered, so cycles and
-/// wide webs of reviews stay linear in the number of audits.
+fn engagement_label(j: usize, e: &Engagement) -> String {
+    match e.until {
+        Some(until) => format!("engagements[{j}] {}, {} to {until}", e.firm, e.since),
+        None => format!("engagements[{j}] {}, since {}", e.firm, e.since),
+    }
+}
+
+/// Why a continuous engagement does not cover a version deployed on `deployed`, if it does not.
+enum EngagementMisfit {
+    /// Starts after the evaluation date.
+    Later(Date),
+    /// The version's go-live date is not known, so nobody can say it fell inside the window.
+    Undated,
+    /// The version went live outside the engagement's window.
+    Outside(Date),
+}
+
+impl EngagementMisfit {
+    fn words(&self, c: &Component, as_of: Date) -> String {
+        match self {
+            EngagementMisfit::Later(date) => after_evaluation("starts", *date, as_of),
+            EngagementMisfit::Undated => format!(
+                "the manifest does not say when {} {} was deployed, so it cannot fall inside the engagement",
+                c.name, c.version
+            ),
+            EngagementMisfit::Outside(date) => format!(
+                "{} {} was deployed {date}, outside the engagement",
+                c.name, c.version
+            ),
+        }
+    }
+}
+
+/// An engagement covers the versions that went live inside its window, by the evaluation date.
+fn engagement_misfit(
+    e: &Engagement,
+    deployed: Option<Date>,
+    as_of: Date,
+) -> Option<EngagementMisfit> {
+    if e.since > as_of {
+        return Some(EngagementMisfit::Later(e.since));
+    }
+    let Some(deployed) = deployed else {
+        return Some(EngagementMisfit::Undated);
+    };
+    let inside = e.since <= deployed && e.until.is_none_or(|u| deployed <= u);
+    (!inside).then_some(EngagementMisfit::Outside(deployed))
+}
+
+/// When `component` went live at `version`, if its record says.
+fn deployed_at(component: &Component, version: &Version) -> Option<Date> {
+    if &component.version == version {
+        return component.deployed;
+    }
+    component
+        .history
+        .iter()
+        .find(|h| &h.version == version)
+        .map(|h| h.deployed)
+}
+
+/// Whether some code review dated by `as_of` covers `component` at `version`: an audit directly,
+/// an engagement whose window holds that version's go-live date, or an incremental review whose
+/// base version is itself covered (a chain). Each version is decided once (`seen`), and a
+/// version met again on its own chain counts as uncovered, so cycles and wide webs of reviews
+/// stay linear in the number of audits.
 fn covered_at(
     audits: &[Audit],
-    component: &str,
+    engagements: &[Engagement],
+    component: &Component,
     version: &Version,
     as_of: Date,
     seen: &mut Vec<(Version, bool)>,
@@ -482,15 +574,20 @@ fn covered_at(
         return *known;
     }
     seen.push((version.clone(), false));
-    let covered = audits.iter().any(|a| {
-        a.kind == AuditKind::Code
-            && a.date <= as_of
-            && a.scope.iter().any(|s| s == component)
-            && a.covers.matches(version)
-            && a.diff_from
-                .as_ref()
-                .is_none_or(|base| covered_at(audits, component, base, as_of, seen))
+    let retained = engagements.iter().any(|e| {
+        e.scope.contains(&component.name)
+            && engagement_misfit(e, deployed_at(component, version), as_of).is_none()
     });
+    let covered = retained
+        || audits.iter().any(|a| {
+            a.kind == AuditKind::Code
+                && a.date <= as_of
+                && a.scope.contains(&component.name)
+                && a.covers.matches(version)
+                && a.diff_from.as_ref().is_none_or(|base| {
+                    covered_at(audits, engagements, component, base, as_of, seen)
+                })
+        });
     if let Some(entry) = seen.iter_mut().find(|(v, _)| v == version) {
         entry.1 = covered;
     }
@@ -541,35 +638,79 @@ impl ProofCoverage {
     }
 }
 
-fn audits_measurement(ctx: &Context, value: Value, indices: &BTreeSet<usize>) -> Measurement {
+fn audits_measurement(ctx: &Context, value: Value, reviews: &BTreeSet<Review>) -> Measurement {
     let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
+    let engagements = ctx.manifest.engagements.as_deref().unwrap_or_default();
     let mut m = ctx.of(value);
-    for &i in indices {
-        let a = &audits[i];
-        m = m.using_with(|| audit_label(i, a), a.source.as_deref());
+    for &r in reviews {
+        m = match r {
+            Review::Audit(i) => {
+                let a = &audits[i];
+                m.using_with(|| audit_label(i, a), a.source.as_deref())
+            }
+            Review::Engagement(j) => {
+                let e = &engagements[j];
+                m.using_with(|| engagement_label(j, e), e.source.as_deref())
+            }
+        };
     }
     m.disregarded = ctx.audits.disregarded.clone();
     m
+}
+
+impl Context<'_> {
+    /// The firm behind a review, as compared between reviews (trimmed, lower case).
+    fn firm(&self, r: Review) -> &str {
+        match r {
+            Review::Audit(i) => &self.manifest.audits.as_deref().unwrap_or_default()[i].firm,
+            Review::Engagement(j) => {
+                &self.manifest.engagements.as_deref().unwrap_or_default()[j].firm
+            }
+        }
+    }
+
+    /// When a review of `c`'s deployed version was done: an audit's date, or for a retained
+    /// firm the version's go-live (it reviewed the change before it went in).
+    fn reviewed_on(&self, r: Review, c: &Component) -> Date {
+        match r {
+            Review::Audit(i) => self.manifest.audits.as_deref().unwrap_or_default()[i].date,
+            Review::Engagement(_) => c.deployed.unwrap_or(self.as_of),
+        }
+    }
+}
+
+/// The fewest distinct firms behind the clean reviews of any one core component, among those
+/// `counts` accepts, with the reviews used and the weakest component's name.
+fn weakest_firms(
+    ctx: &Context,
+    counts: impl Fn(&str) -> bool,
+) -> (usize, String, BTreeSet<Review>) {
+    let mut used = BTreeSet::new();
+    let mut weakest: Option<(usize, &str)> = None;
+    for (c, clean) in ctx.core().zip(&ctx.audits.clean) {
+        let kept: Vec<Review> = clean
+            .iter()
+            .copied()
+            .filter(|&r| counts(ctx.firm(r)))
+            .collect();
+        let firms: BTreeSet<String> = kept
+            .iter()
+            .map(|&r| ctx.firm(r).trim().to_lowercase())
+            .collect();
+        used.extend(kept);
+        if weakest.is_none_or(|(n, _)| firms.len() < n) {
+            weakest = Some((firms.len(), c.name.as_str()));
+        }
+    }
+    let (n, name) = weakest.unwrap_or((0, ""));
+    (n, name.to_string(), used)
 }
 
 fn min_firms_per_core_component(ctx: &Context) -> Measurement {
     if !ctx.audits.known || !ctx.has_core() {
         return ctx.unknown();
     }
-    let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
-    let mut used = BTreeSet::new();
-    let mut weakest: Option<(usize, &str)> = None;
-    for (c, clean) in ctx.core().zip(&ctx.audits.clean) {
-        let firms: BTreeSet<String> = clean
-            .iter()
-            .map(|&i| audits[i].firm.trim().to_lowercase())
-            .collect();
-        used.extend(clean.iter().copied());
-        if weakest.is_none_or(|(n, _)| firms.len() < n) {
-            weakest = Some((firms.len(), c.name.as_str()));
-        }
-    }
-    let (n, name) = weakest.unwrap_or((0, ""));
+    let (n, name, used) = weakest_firms(ctx, |_| true);
     audits_measurement(ctx, Value::Number(n as f64), &used)
         .noting_with(|| format!("fewest independent firms: {n}, on `{name}`"))
 }
@@ -589,25 +730,7 @@ fn min_reputable_firms(ctx: &Context) -> Measurement {
     if !ctx.audits.known || !ctx.has_core() {
         return ctx.unknown();
     }
-    let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
-    let mut used = BTreeSet::new();
-    let mut weakest: Option<(usize, &str)> = None;
-    for (c, clean) in ctx.core().zip(&ctx.audits.clean) {
-        let trusted: Vec<usize> = clean
-            .iter()
-            .copied()
-            .filter(|&i| reputable(ctx, &audits[i].firm))
-            .collect();
-        let firms: BTreeSet<String> = trusted
-            .iter()
-            .map(|&i| audits[i].firm.trim().to_lowercase())
-            .collect();
-        used.extend(trusted);
-        if weakest.is_none_or(|(n, _)| firms.len() < n) {
-            weakest = Some((firms.len(), c.name.as_str()));
-        }
-    }
-    let (n, name) = weakest.unwrap_or((0, ""));
+    let (n, name, used) = weakest_firms(ctx, |firm| reputable(ctx, firm));
     audits_measurement(ctx, Value::Number(n as f64), &used)
         .noting_with(|| format!("fewest reputable firms: {n}, on `{name}`"))
 }
@@ -631,22 +754,42 @@ fn uncovered_core_components(ctx: &Context) -> Measurement {
     }
 }
 
+/// Days the deployed core code has run since it was last reviewed: from its newest clean
+/// covering review, or from its go-live when that came later (the audit's own age then says
+/// nothing about the code; how long the reviewed code has run does).
 fn newest_covering_age_days(ctx: &Context) -> Measurement {
     if !ctx.audits.known || !ctx.has_core() {
         return ctx.unknown();
     }
-    let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
-    let newest = ctx
-        .audits
-        .clean
-        .iter()
-        .flatten()
-        .copied()
-        .max_by_key(|&i| (audits[i].date, std::cmp::Reverse(i)));
+    // Per component: its newest clean review, and its go-live when that is later.
+    let mut newest: Option<(Date, Review, Option<&Component>)> = None;
+    for (c, clean) in ctx.core().zip(&ctx.audits.clean) {
+        let Some((reviewed, r)) = clean
+            .iter()
+            .map(|&r| (ctx.reviewed_on(r, c), r))
+            .max_by_key(|&(d, r)| (d, std::cmp::Reverse(r)))
+        else {
+            continue;
+        };
+        let (date, went_live) = match c.deployed.filter(|d| *d > reviewed && *d <= ctx.as_of) {
+            Some(d) => (d, Some(c)),
+            None => (reviewed, None),
+        };
+        if newest.is_none_or(|(best, r0, _)| {
+            (date, std::cmp::Reverse(r)) > (best, std::cmp::Reverse(r0))
+        }) {
+            newest = Some((date, r, went_live));
+        }
+    }
     match newest {
-        Some(i) => {
-            let age = audits[i].date.days_until(ctx.as_of);
-            audits_measurement(ctx, Value::Number(age as f64), &BTreeSet::from([i]))
+        Some((date, r, went_live)) => {
+            let age = date.days_until(ctx.as_of);
+            let m = audits_measurement(ctx, Value::Number(age as f64), &BTreeSet::from([r]));
+            match went_live {
+                Some(c) => m.using_with(|| format!("components `{}` deployed {date}", c.name), c.source.as_deref())
+                    .noting_with(|| format!("`{}` {} went live {date}, after its newest review: its age counts from then", c.name, c.version)),
+                None => m,
+            }
         }
         None => audits_measurement(ctx, Value::None, &BTreeSet::new())
             .noting("no audit covers the deployed core code"),
@@ -689,10 +832,13 @@ fn unresolved_critical(ctx: &Context) -> Measurement {
         return ctx.unknown();
     }
     let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
-    let covering: BTreeSet<usize> = ctx.audits.covering.iter().flatten().copied().collect();
+    let covering: BTreeSet<Review> = ctx.audits.covering.iter().flatten().copied().collect();
     let open: u32 = covering
         .iter()
-        .map(|&i| audits[i].unresolved.map_or(0, |u| u.critical))
+        .map(|r| match r {
+            Review::Audit(i) => audits[*i].unresolved.map_or(0, |u| u.critical),
+            Review::Engagement(_) => 0,
+        })
         .sum();
     audits_measurement(ctx, Value::Number(f64::from(open)), &covering)
 }
@@ -1447,7 +1593,7 @@ pub static CATALOGUE: &[MetricDef] = &[
         "audits.min_firms_per_core_component",
         Number(Unit::Count),
         min_firms_per_core_component,
-        "Fewest independent audit firms covering any core component at its deployed version, counting only audits dated by the evaluation date with no unresolved critical or high finding."
+        "Fewest independent firms covering any core component at its deployed version (audits, incremental reviews whose base is covered, and firms retained while that version went live), counting only reviews dated by the evaluation date with no unresolved critical or high finding."
     ),
     metric!(
         "audits.reputable_firms_covering",
@@ -1465,7 +1611,7 @@ pub static CATALOGUE: &[MetricDef] = &[
         "audits.newest_covering_age_days",
         Number(Unit::Days),
         newest_covering_age_days,
-        "Age at the evaluation date of the newest code audit covering deployed core code; `none` when no audit covers it."
+        "Days the deployed core code has run since its newest covering review (or since its go-live, when that came later) at the evaluation date; `none` when no review covers it."
     ),
     metric!(
         "audits.review_age_days",
