@@ -40,7 +40,7 @@ pub struct OutputArgs {
     pub output: Option<PathBuf>,
 }
 
-pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(s: &str) -> Result<Date, crate::core::date::DateError> {
     s.parse()
 }
 

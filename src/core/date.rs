@@ -5,16 +5,41 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
+/// Why a text or a triple of numbers is not a date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    /// Not written YYYY-MM-DD.
+    #[error("`{0}` is not a date: expected YYYY-MM-DD, e.g. 2025-11-02")]
+    Format(String),
+    /// Written as a date, but no such day exists (a 30th of February).
+    #[error("{year:04}-{month:02}-{day:02} is not a calendar date: {why}")]
+    NoSuchDay {
+        /// The year as written.
+        year: i16,
+        /// The month as written.
+        month: i8,
+        /// The day as written.
+        day: i8,
+        /// What the calendar says is wrong with it.
+        why: String,
+    },
+}
+
 /// A calendar day. Posture reasons in whole days, so a date never carries a time or zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(jiff::civil::Date);
 
 impl Date {
     /// Builds a date, or says why the parts are not a real day.
-    pub fn new(year: i16, month: i8, day: i8) -> Result<Self, String> {
+    pub fn new(year: i16, month: i8, day: i8) -> Result<Self, DateError> {
         jiff::civil::Date::new(year, month, day)
             .map(Date)
-            .map_err(|e| format!("{year:04}-{month:02}-{day:02} is not a calendar date: {e}"))
+            .map_err(|e| DateError::NoSuchDay {
+                year,
+                month,
+                day,
+                why: e.to_string(),
+            })
     }
 
     /// Whole days from `self` to `later` (negative when `later` is earlier).
@@ -37,10 +62,10 @@ impl Date {
 }
 
 impl std::str::FromStr for Date {
-    type Err = String;
+    type Err = DateError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("`{s}` is not a date: expected YYYY-MM-DD, e.g. 2025-11-02");
+        let bad = || DateError::Format(s.to_string());
         // Digits only, as a schema's `date` format reads it: no spaces, no signs.
         let mut parts = s.splitn(3, '-');
         let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {

@@ -342,10 +342,10 @@ impl Upstreams {
 }
 
 /// A report that failed to be made: a what-if that does not fit one manifest.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Refused {
     pub file: String,
-    pub reason: String,
+    pub reason: whatif::WhatIfError,
 }
 
 /// How many files are read and graded at once: enough to keep every core busy, few enough that
@@ -586,7 +586,7 @@ pub fn row_of(
     l: &Loaded,
     upstream: &UpstreamFile,
     opts: &Options,
-) -> Result<LeagueRow, String> {
+) -> Result<LeagueRow, whatif::WhatIfError> {
     let as_of = opts.as_of.unwrap_or(l.manifest.protocol.as_of);
     let plain = engine::Overrides::default();
     let before = engine::summarise(rubric, &l.manifest, as_of, upstream.metric(), &plain);
@@ -629,7 +629,7 @@ pub fn evaluate_what_if(
     l: &Loaded,
     upstream: &UpstreamFile,
     opts: &Options,
-) -> Result<Report, String> {
+) -> Result<Report, whatif::WhatIfError> {
     let before = evaluate_one(rubric, l, upstream, opts.as_of);
     if opts.edits.is_empty() {
         return Ok(before);

@@ -13,6 +13,51 @@ use crate::core::rubric::Rubric;
 use crate::load::{self, Source};
 use crate::pipeline::{self, Loaded, Options, UpstreamFile};
 
+/// Why a report cannot be checked against its inputs.
+#[derive(Debug, thiserror::Error)]
+pub enum Unverifiable {
+    /// The document lacks something every posture report has.
+    #[error("{0}")]
+    Lacks(&'static str),
+    /// The document has a shape posture never writes.
+    #[error("{0}")]
+    Malformed(String),
+    /// An input the report names cannot be read.
+    #[error("{0}")]
+    Unreadable(String),
+    /// An input the report names was read but no longer loads as a manifest.
+    #[error("{name} no longer loads: {why}")]
+    NoLongerLoads {
+        /// The input's stamped path.
+        name: String,
+        /// The first problem found in it.
+        why: String,
+    },
+    /// The report names a rubric that is not built in, and no `--rubric` file was given.
+    #[error(
+        "the report was made with rubric `{0}`, which is not built in: pass the rubric file with --rubric FILE"
+    )]
+    RubricNotBuiltIn(String),
+    /// The rubric to check with does not load.
+    #[error("{0}")]
+    Rubric(String),
+    /// The stamped evaluation date is not a date.
+    #[error(transparent)]
+    Date(#[from] crate::core::date::DateError),
+    /// The stamped what-ifs no longer apply.
+    #[error(transparent)]
+    WhatIf(#[from] crate::core::analysis::whatif::WhatIfError),
+    /// A recomputed result could not be written as JSON to compare.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+impl From<&'static str> for Unverifiable {
+    fn from(what: &'static str) -> Self {
+        Unverifiable::Lacks(what)
+    }
+}
+
 /// What verifying one report found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -149,7 +194,7 @@ fn read_stamped(
     stamp: &J,
     protocols: Option<&Path>,
     notes: &mut Vec<String>,
-) -> Result<(Source, Option<String>), String> {
+) -> Result<(Source, Option<String>), Unverifiable> {
     let path = text(stamp, &["path"]).ok_or("the stamp names no manifest path")?;
     let want = text(stamp, &["sha256"]).ok_or("the stamp has no sha256")?;
     let stamped = Path::new(&path);
@@ -164,7 +209,7 @@ fn read_stamped(
     }
     let file = locate(&path, protocols);
     let read = load::read(&file, load::DEFAULT_MAX_BYTES).map_err(|d| {
-        if file.exists() {
+        Unverifiable::Unreadable(if file.exists() {
             d.message
         } else {
             format!(
@@ -172,7 +217,7 @@ fn read_stamped(
                 file.display(),
                 if leaves { " (outside the current folder)" } else { "" }
             )
-        }
+        })
     })?;
     let source = read.renamed(path.clone());
     let got = source.sha256();
@@ -181,15 +226,13 @@ fn read_stamped(
     Ok((source, changed))
 }
 
-fn loaded(source: Source) -> Result<Loaded, String> {
+fn loaded(source: Source) -> Result<Loaded, Unverifiable> {
     let name = source.name.clone();
     load::manifest(&source)
         .map(|manifest| Loaded { source, manifest })
-        .map_err(|d| {
-            format!(
-                "{name} no longer loads: {}",
-                d.first().map(|d| d.message.as_str()).unwrap_or("")
-            )
+        .map_err(|d| Unverifiable::NoLongerLoads {
+            name,
+            why: d.first().map(|d| d.message.clone()).unwrap_or_default(),
         })
 }
 
@@ -266,18 +309,16 @@ fn row_differences(old: &J, new: &J) -> Vec<String> {
 fn load_rubric(
     id: &str,
     given: Option<&str>,
-) -> Result<(crate::core::rubric::Rubric, Source), String> {
+) -> Result<(crate::core::rubric::Rubric, Source), Unverifiable> {
     let first = |d: Vec<crate::load::diagnostics::Diagnostic>| {
-        d.first().map(|d| d.message.clone()).unwrap_or_default()
+        Unverifiable::Rubric(d.first().map(|d| d.message.clone()).unwrap_or_default())
     };
     match given {
         Some(name) => load::rubric_by_name(name).map_err(first),
         None if crate::core::rubric::BUILTIN.iter().any(|(b, _)| *b == id) => {
             load::rubric_by_name(id).map_err(first)
         }
-        None => Err(format!(
-            "the report was made with rubric `{id}`, which is not built in: pass the rubric file with --rubric FILE"
-        )),
+        None => Err(Unverifiable::RubricNotBuiltIn(id.to_string())),
     }
 }
 
@@ -295,7 +336,7 @@ fn verify(subject: Subject, protocols: Option<&Path>, rubric: &Rubric) -> Outcom
         .unwrap_or_else(|| "?".into());
     let (verdict, row, notes) = match check(subject, protocols, rubric) {
         Ok((v, row, notes)) => (v, Some(row), notes),
-        Err(why) => (Verdict::Unverifiable(why), None, Vec::new()),
+        Err(why) => (Verdict::Unverifiable(why.to_string()), None, Vec::new()),
     };
     Outcome {
         protocol,
@@ -310,7 +351,7 @@ fn check(
     subject: Subject,
     protocols: Option<&Path>,
     rubric: &Rubric,
-) -> Result<(Verdict, LeagueRow, Vec<String>), String> {
+) -> Result<(Verdict, LeagueRow, Vec<String>), Unverifiable> {
     let inputs = subject.inputs();
     let mut changed = Vec::new();
 
@@ -396,14 +437,14 @@ fn check(
         let mut r = LeagueRow::of(&again);
         r.rank = row.get("rank").and_then(J::as_u64).unwrap_or(0) as usize;
         r.report = row.get("report").and_then(J::as_u64).map(|i| i as usize);
-        serde_json::to_value(&r).map_err(|e| e.to_string())
+        serde_json::to_value(&r)
     };
     let (report, row) = match subject {
         Subject::Report { report, row } => (Some(report), row),
         Subject::Row { row, .. } => (None, Some(row)),
     };
     if let Some(given) = report {
-        let again = serde_json::to_value(&again).map_err(|e| e.to_string())?;
+        let again = serde_json::to_value(&again)?;
         if again != *given {
             changed.extend(differences(given, &again));
         }
@@ -435,13 +476,13 @@ pub fn verify_document(
     doc: &J,
     protocols: Option<&Path>,
     rubric: Option<&str>,
-) -> Result<Vec<Outcome>, String> {
+) -> Result<Vec<Outcome>, Unverifiable> {
     let format = doc.get("report_format").and_then(J::as_u64);
     if format != Some(u64::from(crate::core::report::REPORT_FORMAT)) || doc.get("stamp").is_none() {
-        return Err(format!(
+        return Err(Unverifiable::Malformed(format!(
             "not a posture report: a report has `report_format = {}` and a `stamp`",
             crate::core::report::REPORT_FORMAT
-        ));
+        )));
     }
     let id = text(doc, &["stamp", "rubric", "id"]).ok_or("the stamp names no rubric")?;
     let (rubric, _) = load_rubric(&id, rubric)?;
@@ -461,9 +502,9 @@ pub fn verify_document(
         .flat_map(|o| o.keys())
         .find(|k| !LEAGUE_FIELDS.contains(&k.as_str()))
     {
-        return Err(format!(
+        return Err(Unverifiable::Malformed(format!(
             "the league has a field `{unknown}` that posture does not write, so it cannot be checked"
-        ));
+        )));
     }
     let rows = league
         .as_array()
@@ -478,14 +519,14 @@ pub fn verify_document(
     if let Some(derived) = derived {
         let mut changed = Vec::new();
         let again = crate::core::analysis::league::League::new(&rubric, derived);
-        let stamp = serde_json::to_value(&again.stamp).map_err(|e| e.to_string())?;
+        let stamp = serde_json::to_value(&again.stamp)?;
         if doc.get("stamp") != Some(&stamp) {
             changed.push(format!(
                 "stamp: {} -> {stamp}",
                 doc.get("stamp").unwrap_or(&J::Null)
             ));
         }
-        let portfolio = serde_json::to_value(&again.portfolio).map_err(|e| e.to_string())?;
+        let portfolio = serde_json::to_value(&again.portfolio)?;
         if doc.get("portfolio") != Some(&portfolio) {
             changed.push("portfolio: it is not what the rows add up to".into());
         }
@@ -498,7 +539,7 @@ pub fn verify_document(
             row
         };
         for (i, (given, want)) in rows.iter().zip(&again.rows).enumerate() {
-            let want = placed(&serde_json::to_value(want).map_err(|e| e.to_string())?);
+            let want = placed(&serde_json::to_value(want)?);
             let given = placed(given);
             if given != want && given.get("id") == want.get("id") {
                 changed.extend(row_differences(&given, &want));
@@ -526,26 +567,26 @@ pub fn verify_document(
 
 /// A league's rows and full reports point at each other one to one: each row's `report` names
 /// the report of its own manifest, date and what-if, and every report is named once.
-fn links(doc: &J, rows: &[J]) -> Result<(), String> {
+fn links(doc: &J, rows: &[J]) -> Result<(), Unverifiable> {
     fn index(row: &J) -> Option<&J> {
         row.get("report").filter(|r| !r.is_null())
     }
     let Some(reports) = doc.get("reports") else {
         return match rows.iter().find(|r| index(r).is_some()) {
-            Some(row) => Err(format!(
+            Some(row) => Err(Unverifiable::Malformed(format!(
                 "row {} points at a full report, but the league carries none",
                 row.get("id").unwrap_or(&J::Null)
-            )),
+            ))),
             None => Ok(()),
         };
     };
     let reports = reports.as_array().ok_or("`reports` is not a list")?;
     if reports.len() != rows.len() {
-        return Err(format!(
+        return Err(Unverifiable::Malformed(format!(
             "the league has {} rows and {} full reports: with --full there is one report per row",
             rows.len(),
             reports.len()
-        ));
+        )));
     }
     let mut named = vec![false; reports.len()];
     for row in rows {
@@ -554,11 +595,13 @@ fn links(doc: &J, rows: &[J]) -> Result<(), String> {
             .and_then(J::as_u64)
             .and_then(|i| usize::try_from(i).ok())
             .filter(|&i| i < reports.len())
-            .ok_or_else(|| format!("row {id} names no full report in `reports`"))?;
+            .ok_or_else(|| {
+                Unverifiable::Malformed(format!("row {id} names no full report in `reports`"))
+            })?;
         if std::mem::replace(&mut named[at], true) {
-            return Err(format!(
+            return Err(Unverifiable::Malformed(format!(
                 "row {id} names report {at}, which another row names"
-            ));
+            )));
         }
         let r = &reports[at];
         let stamp = r.get("stamp");
@@ -566,9 +609,9 @@ fn links(doc: &J, rows: &[J]) -> Result<(), String> {
             && stamp.and_then(|s| s.get("evaluated_as_of")) == row.get("as_of")
             && r.get("what_if").unwrap_or(&J::Null) == row.get("what_if").unwrap_or(&J::Null);
         if !same {
-            return Err(format!(
+            return Err(Unverifiable::Malformed(format!(
                 "row {id} names report {at}, which is the report of another manifest, date or what-if"
-            ));
+            )));
         }
     }
     Ok(())

@@ -9,6 +9,86 @@ use crate::core::problem::did_you_mean;
 use crate::core::schema::{self, Kind};
 use crate::core::validate;
 
+/// Why a `--set` cannot be applied: the user's argument, not the manifest, is at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum WhatIfError {
+    /// No `=` in the argument.
+    #[error("`--set {0}` needs NAME=VALUE, e.g. --set timelock.delay_hours=48")]
+    NotNameValue(String),
+    /// The name is neither a manifest field nor a metric; `help` suggests the nearest one.
+    #[error("`{name}` is neither a manifest field nor a metric{}", help.as_ref().map(|h| format!(": {h}")).unwrap_or_default())]
+    UnknownName {
+        /// The name as given.
+        name: String,
+        /// "did you mean ..." when a known name is close.
+        help: Option<String>,
+    },
+    /// A number metric given something else.
+    #[error("`{metric}` takes a number, not `{raw}`")]
+    NotANumber {
+        /// The metric's name.
+        metric: &'static str,
+        /// The value as given.
+        raw: String,
+    },
+    /// A yes/no metric given something else.
+    #[error("`{metric}` takes true or false, not `{raw}`")]
+    NotABool {
+        /// The metric's name.
+        metric: &'static str,
+        /// The value as given.
+        raw: String,
+    },
+    /// A level metric given a level it does not have.
+    #[error("`{raw}` is not a level of `{metric}`{}", help.as_ref().map(|h| format!(": {h}")).unwrap_or_default())]
+    NotALevel {
+        /// The metric's name.
+        metric: &'static str,
+        /// The value as given.
+        raw: String,
+        /// "did you mean ..." when a level is close.
+        help: Option<String>,
+    },
+    /// The field path does not lead anywhere in the manifest.
+    #[error("--set {name}: {why}")]
+    Path {
+        /// The field as given.
+        name: String,
+        /// Where the path breaks.
+        why: PathError,
+    },
+    /// The edited manifest no longer has the manifest's shape.
+    #[error("--set does not fit the manifest: {0}")]
+    DoesNotFit(serde_json::Error),
+    /// The edited manifest breaks a rule of the format.
+    #[error("--set makes the manifest invalid: {path}: {message}")]
+    Invalid {
+        /// Where in the manifest.
+        path: String,
+        /// What rule it breaks.
+        message: String,
+    },
+}
+
+/// Where a `--set` field path breaks.
+#[derive(Debug, thiserror::Error)]
+pub enum PathError {
+    /// A list index that is not a number.
+    #[error("`{0}` is not an index")]
+    NotAnIndex(String),
+    /// A list index past the end of the list.
+    #[error("index {index} is past the {len} entries")]
+    PastTheEnd {
+        /// The index given.
+        index: usize,
+        /// How many entries the list has.
+        len: usize,
+    },
+    /// A path that goes inside a value that is not a table.
+    #[error("`{0}` is not a table")]
+    NotATable(String),
+}
+
 /// One parsed `--set`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edit {
@@ -54,11 +134,9 @@ fn known_field(path: &[String]) -> bool {
 
 impl Edit {
     /// Parses `NAME=VALUE`. Field names win over metric names that spell the same.
-    pub fn parse(arg: &str) -> Result<Edit, String> {
+    pub fn parse(arg: &str) -> Result<Edit, WhatIfError> {
         let Some((name, value)) = arg.split_once('=') else {
-            return Err(format!(
-                "`--set {arg}` needs NAME=VALUE, e.g. --set timelock.delay_hours=48"
-            ));
+            return Err(WhatIfError::NotNameValue(arg.to_string()));
         };
         let (name, value) = (name.trim(), value.trim());
         let target = match segments(name) {
@@ -74,10 +152,10 @@ impl Edit {
                     names.extend(field_names());
                     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
                     let help = did_you_mean(name, &refs, "names").filter(|h| h.starts_with("did"));
-                    return Err(format!(
-                        "`{name}` is neither a manifest field nor a metric{}",
-                        help.map(|h| format!(": {h}")).unwrap_or_default()
-                    ));
+                    return Err(WhatIfError::UnknownName {
+                        name: name.to_string(),
+                        help,
+                    });
                 }
             },
         };
@@ -114,7 +192,7 @@ fn field_names() -> Vec<String> {
 }
 
 /// Parses a metric value by the metric's kind.
-pub fn parse_metric_value(id: MetricId, raw: &str) -> Result<Value, String> {
+pub fn parse_metric_value(id: MetricId, raw: &str) -> Result<Value, WhatIfError> {
     let def = metrics::def(id);
     match def.kind {
         MetricKind::Number(_) => raw
@@ -122,23 +200,26 @@ pub fn parse_metric_value(id: MetricId, raw: &str) -> Result<Value, String> {
             .ok()
             .filter(|x| x.is_finite())
             .map(Value::Number)
-            .ok_or_else(|| format!("`{}` takes a number, not `{raw}`", def.name)),
-        MetricKind::Bool => raw
-            .parse::<bool>()
-            .map(Value::Bool)
-            .map_err(|_| format!("`{}` takes true or false, not `{raw}`", def.name)),
+            .ok_or_else(|| WhatIfError::NotANumber {
+                metric: def.name,
+                raw: raw.to_string(),
+            }),
+        MetricKind::Bool => {
+            raw.parse::<bool>()
+                .map(Value::Bool)
+                .map_err(|_| WhatIfError::NotABool {
+                    metric: def.name,
+                    raw: raw.to_string(),
+                })
+        }
         MetricKind::Level(levels) => levels
             .iter()
             .find(|l| **l == raw)
             .map(|l| Value::Level(l))
-            .ok_or_else(|| {
-                format!(
-                    "`{raw}` is not a level of `{}`{}",
-                    def.name,
-                    did_you_mean(raw, levels, "levels")
-                        .map(|h| format!(": {h}"))
-                        .unwrap_or_default()
-                )
+            .ok_or_else(|| WhatIfError::NotALevel {
+                metric: def.name,
+                raw: raw.to_string(),
+                help: did_you_mean(raw, levels, "levels"),
             }),
     }
 }
@@ -164,16 +245,18 @@ fn guess(raw: &str) -> serde_json::Value {
 /// Applies the edits: field edits change the manifest, metric edits become overrides.
 /// A table created or edited without a source is marked `source = "what-if"`, so the
 /// hypothetical fact is not also discounted as self-attested.
-pub fn apply(manifest: &Manifest, edits: &[Edit]) -> Result<(Manifest, Overrides), String> {
+pub fn apply(manifest: &Manifest, edits: &[Edit]) -> Result<(Manifest, Overrides), WhatIfError> {
     let mut overrides = Overrides::default();
-    let mut doc = serde_json::to_value(manifest).map_err(|e| e.to_string())?;
+    let mut doc = serde_json::to_value(manifest).map_err(WhatIfError::DoesNotFit)?;
     let mut touched = false;
     for e in edits {
         match &e.target {
             Target::Metric(id) => overrides.set(*id, parse_metric_value(*id, &e.value)?),
             Target::Field(path) => {
-                set_field(&mut doc, path, guess(&e.value))
-                    .map_err(|why| format!("--set {}: {why}", e.name))?;
+                set_field(&mut doc, path, guess(&e.value)).map_err(|why| WhatIfError::Path {
+                    name: e.name.clone(),
+                    why,
+                })?;
                 touched = true;
             }
         }
@@ -191,8 +274,7 @@ pub fn apply(manifest: &Manifest, edits: &[Edit]) -> Result<(Manifest, Overrides
                     set_field(&mut retry, path, serde_json::Value::String(e.value.clone())).ok();
                 }
             }
-            serde_json::from_value(retry)
-                .map_err(|_| format!("--set does not fit the manifest: {first}"))?
+            serde_json::from_value(retry).map_err(|_| WhatIfError::DoesNotFit(first))?
         }
     };
     // A what-if that states a table researched as not found replaces that finding.
@@ -209,10 +291,10 @@ pub fn apply(manifest: &Manifest, edits: &[Edit]) -> Result<(Manifest, Overrides
         .iter()
         .find(|p| p.severity == crate::core::problem::Severity::Error)
     {
-        return Err(format!(
-            "--set makes the manifest invalid: {}: {}",
-            p.path, p.message
-        ));
+        return Err(WhatIfError::Invalid {
+            path: p.path.to_string(),
+            message: p.message.clone(),
+        });
     }
     Ok((edited, overrides))
 }
@@ -221,7 +303,7 @@ fn set_field(
     doc: &mut serde_json::Value,
     path: &[String],
     value: serde_json::Value,
-) -> Result<(), String> {
+) -> Result<(), PathError> {
     use serde_json::Value as J;
     let mut node = &mut *doc;
     for (i, seg) in path.iter().enumerate() {
@@ -232,15 +314,15 @@ fn set_field(
         node = match node {
             J::Object(map) => map.entry(seg.clone()).or_insert(J::Null),
             J::Array(items) => {
-                let idx: usize = seg
+                let index: usize = seg
                     .parse()
-                    .map_err(|_| format!("`{seg}` is not an index"))?;
+                    .map_err(|_| PathError::NotAnIndex(seg.clone()))?;
                 let len = items.len();
                 items
-                    .get_mut(idx)
-                    .ok_or_else(|| format!("index {idx} is past the {len} entries"))?
+                    .get_mut(index)
+                    .ok_or(PathError::PastTheEnd { index, len })?
             }
-            _ => return Err(format!("`{}` is not a table", path[..i].join("."))),
+            _ => return Err(PathError::NotATable(path[..i].join("."))),
         };
         if last {
             *node = value.clone();
@@ -256,10 +338,15 @@ fn set_field(
         let mut t = &mut *doc;
         for seg in table_path {
             t = match t {
-                J::Object(map) => map.get_mut(seg.as_str()).ok_or("missing table")?,
-                J::Array(items) => items
-                    .get_mut(seg.parse::<usize>().map_err(|e| e.to_string())?)
-                    .ok_or("missing entry")?,
+                // The path was just written, so each step exists; stop quietly if not.
+                J::Object(map) => match map.get_mut(seg.as_str()) {
+                    Some(t) => t,
+                    None => return Ok(()),
+                },
+                J::Array(items) => match seg.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                    Some(t) => t,
+                    None => return Ok(()),
+                },
                 _ => return Ok(()),
             };
         }
@@ -303,11 +390,15 @@ mod tests {
 
     #[test]
     fn unknown_names_and_values_are_explained() {
-        let e = Edit::parse("timelock.delay_hour=48").unwrap_err();
+        let e = Edit::parse("timelock.delay_hour=48")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("did you mean `timelock.delay_hours`?"), "{e}");
-        let e = Edit::parse("monitoring.level_rank=high").unwrap_err();
+        let e = Edit::parse("monitoring.level_rank=high")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("takes a number"), "{e}");
-        let e = Edit::parse("pause.state=drilld").unwrap_err();
+        let e = Edit::parse("pause.state=drilld").unwrap_err().to_string();
         assert!(e.contains("did you mean `drilled`?"), "{e}");
         assert!(Edit::parse("no-equals-sign").is_err());
     }
