@@ -183,3 +183,79 @@ fn unknown_tables_hold_at_most_a_tenth_of_any_reference_manifests_weight() {
     assert!(references >= 90, "{references} reference manifests");
     assert!(over.is_empty(), "over the bound:\n{}", over.join("\n"));
 }
+
+/// The one TVL definition every reference manifest states its TVL by (DATA.md): the comment
+/// block right above `tvl_usd` in `[protocol]` names it with the figure's date and source.
+const TVL_LINE: &str = "# TVL: DefiLlama-style (deposits, borrows excluded), ";
+
+/// Whether a `# TVL: ...` line says when the figure is from and where it was read:
+/// `as of YYYY-MM-DD, URL` or `page read YYYY-MM, undated, URL`.
+fn dated_and_sourced(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix(TVL_LINE) else {
+        return false;
+    };
+    let rest = if let Some(r) = rest.strip_prefix("as of ") {
+        r.get(10..).filter(|_| {
+            r.get(..10)
+                .is_some_and(|d| d.parse::<posture::core::date::Date>().is_ok())
+        })
+    } else {
+        rest.strip_prefix("page read ")
+            .and_then(|r| r.split_once(", undated"))
+            .map(|(_, r)| r)
+    };
+    rest.and_then(|r| r.strip_prefix(", "))
+        .is_some_and(|url| url.starts_with("https://") || url.starts_with("http://"))
+}
+
+#[test]
+fn every_reference_tvl_is_stated_by_one_definition_or_its_absence_explained() {
+    let mut wrong = Vec::new();
+    for (name, text) in shipped().iter().filter(|(n, _)| !n.contains('@')) {
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines.iter().position(|l| l.trim() == "[protocol]").unwrap();
+        let end = lines[start + 1..]
+            .iter()
+            .position(|l| l.starts_with('['))
+            .map_or(lines.len(), |i| start + 1 + i);
+        let block = &lines[start + 1..end];
+        match block.iter().position(|l| l.starts_with("tvl_usd")) {
+            Some(at) => {
+                let comments = block[..at].iter().rev().take_while(|l| l.starts_with('#'));
+                if !comments.clone().any(|l| dated_and_sourced(l)) {
+                    wrong.push(format!(
+                        "{name}: no `{TVL_LINE}as of DATE, URL` line above tvl_usd"
+                    ));
+                }
+            }
+            None => {
+                if !block.iter().any(|l| {
+                    l.starts_with('#')
+                        && (l.contains("tvl_usd left out") || l.contains("tvl_usd still left out"))
+                }) {
+                    wrong.push(format!(
+                        "{name}: no tvl_usd and no comment saying why it is left out"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_tvl_line_check_tells_a_dated_sourced_line_from_others() {
+    assert!(dated_and_sourced(&format!(
+        "{TVL_LINE}as of 2026-05-12, https://example.org/x"
+    )));
+    assert!(dated_and_sourced(&format!(
+        "{TVL_LINE}page read 2026-12, undated, https://example.org/x"
+    )));
+    assert!(!dated_and_sourced(&format!(
+        "{TVL_LINE}as of 2026-13-12, https://example.org/x"
+    )));
+    assert!(!dated_and_sourced(&format!("{TVL_LINE}as of 2026-05-12")));
+    assert!(!dated_and_sourced(
+        "# TVL: total value secured, as of 2026-05-12, https://example.org/x"
+    ));
+}
