@@ -6,6 +6,7 @@ mod backtest;
 mod common;
 mod diff;
 mod gaps;
+mod import;
 mod init;
 mod rubric;
 mod schema;
@@ -21,6 +22,7 @@ pub use backtest::BacktestArgs;
 pub use common::{EvalArgs, OutputArgs};
 pub use diff::DiffArgs;
 pub use gaps::GapsArgs;
+pub use import::{DefillamaArgs, ImportSource};
 pub use init::TEMPLATE;
 pub use rubric::{RubricAction, metrics_markdown};
 pub use schema::SchemaKind;
@@ -61,6 +63,12 @@ pub enum Command {
     /// Re-compute a JSON report from the inputs it names, check their hashes, and say whether
     /// it still holds (exit 0) or what changed (exit 1).
     Verify(VerifyArgs),
+    /// Draft manifests and refresh TVL figures from a saved export of another source
+    /// (no network: the file is read, never fetched).
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+    },
     /// Print a commented manifest template for self-assessment.
     Init {
         /// Write the template to this file (refuses to overwrite).
@@ -93,6 +101,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Diff(args) => diff::run(&args, out, err),
         Command::Backtest(args) => backtest::run(&args, out, err),
         Command::Verify(args) => verify::run(&args, out, err),
+        Command::Import { source } => import::run(&source, out, err),
         Command::Init { output } => init::run(output.as_deref(), out, err),
         Command::Validate { paths } => validate::run(&paths, out, err),
         Command::Schema { kind } => schema::run(kind, out),

@@ -42,6 +42,21 @@ impl Date {
             })
     }
 
+    /// The year, for writing the date in another format (a TOML date).
+    pub fn year(self) -> u16 {
+        u16::try_from(self.0.year()).unwrap_or(0)
+    }
+
+    /// The month, 1 to 12.
+    pub fn month(self) -> u8 {
+        u8::try_from(self.0.month()).unwrap_or(1)
+    }
+
+    /// The day of the month, 1 to 31.
+    pub fn day(self) -> u8 {
+        u8::try_from(self.0.day()).unwrap_or(1)
+    }
+
     /// Whole days from `self` to `later` (negative when `later` is earlier).
     pub fn days_until(self, later: Date) -> i64 {
         // A span between two civil dates in days cannot overflow jiff's range.

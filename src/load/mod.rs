@@ -2,6 +2,7 @@
 //! reported against the file's lines. The only module (with the CLI) that touches files.
 
 pub mod conformance;
+pub mod defillama;
 pub mod diagnostics;
 
 use std::ops::Range;
