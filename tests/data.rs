@@ -259,3 +259,82 @@ fn the_tvl_line_check_tells_a_dated_sourced_line_from_others() {
         "# TVL: total value secured, as of 2026-05-12, https://example.org/x"
     ));
 }
+
+/// The dated facts of a manifest that must not postdate its `as_of`: what a snapshot holds
+/// was public on its date (DATA.md "Snapshots and names").
+fn dated_facts(m: &Manifest) -> Vec<(String, posture::core::date::Date)> {
+    let mut out = Vec::new();
+    for (i, a) in m.audits.iter().flatten().enumerate() {
+        out.push((format!("audits[{i}] {}", a.firm), a.date));
+    }
+    for (i, p) in m.formal_verification.iter().flatten().enumerate() {
+        out.push((format!("formal_verification[{i}] {}", p.provider), p.date));
+    }
+    for (i, n) in m.not_found.iter().enumerate() {
+        out.push((format!("not_found[{i}] {:?}", n.table), n.date));
+    }
+    for (i, inc) in m.incidents.iter().flatten().enumerate() {
+        out.push((format!("incidents[{i}]"), inc.date));
+    }
+    out
+}
+
+#[test]
+fn no_snapshot_holds_an_audit_proof_search_or_incident_dated_after_its_as_of() {
+    let mut later = Vec::new();
+    for (name, text) in shipped() {
+        let m = load::manifest(&Source::new(name.clone(), text)).unwrap();
+        for (fact, date) in dated_facts(&m) {
+            if date > m.protocol.as_of {
+                later.push(format!(
+                    "{name}: {fact} is dated {date}, after {}",
+                    m.protocol.as_of
+                ));
+            }
+        }
+    }
+    assert!(later.is_empty(), "hindsight:\n{}", later.join("\n"));
+}
+
+#[test]
+fn the_hindsight_check_sees_a_search_made_after_the_date() {
+    let src = Source::new(
+        "x.toml",
+        include_str!("fixtures/best-practice.toml").to_string(),
+    );
+    let mut m = load::manifest(&src).unwrap();
+    let as_of = m.protocol.as_of;
+    m.audits.as_mut().unwrap()[0].date = as_of.minus_days(-1);
+    assert!(dated_facts(&m).iter().any(|(_, d)| *d > as_of));
+}
+
+#[test]
+fn at_least_30_incidents_meet_two_time_matched_controls_researched_alike() {
+    let out = assert_cmd::Command::cargo_bin("posture")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["backtest", "protocols/", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let graded: Vec<&serde_json::Value> = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["before"].is_null())
+        .collect();
+    let matched = graded
+        .iter()
+        .filter(|c| c["matched"].as_array().is_some_and(|m| m.len() >= 2))
+        .count();
+    assert!(
+        matched >= 30,
+        "{matched} incidents with two or more matched controls"
+    );
+    let gap =
+        doc["control_confidence"].as_f64().unwrap() - doc["case_confidence"].as_f64().unwrap();
+    assert!(
+        gap.abs() < 0.10,
+        "cases and controls differ in confidence by {gap:.3}"
+    );
+}

@@ -324,7 +324,12 @@ fn edited(from: &str, to: &str) -> (tempfile::TempDir, PathBuf) {
 
 #[test]
 fn money_beyond_any_real_amount_is_refused_at_its_line() {
-    let (_dir, path) = edited("tvl_usd = 54_589_000_000", "tvl_usd = 1e308");
+    let text = String::from_utf8(original("aave-v3.toml")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("tvl_usd = "))
+        .expect("the protocol states its TVL");
+    let (_dir, path) = edited(&format!("\n{line}\n"), "\ntvl_usd = 1e308\n");
     let out = posture().arg("score").arg(&path).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
