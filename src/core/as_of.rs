@@ -17,6 +17,7 @@ pub const STALE_AFTER_DAYS: i64 = 365;
 /// A manifest as of a date, and what the evaluation should warn about.
 #[derive(Debug)]
 pub struct AsOf<'a> {
+    /// The manifest as it stood on the evaluation date (borrowed when nothing had to change).
     pub manifest: Cow<'a, Manifest>,
     /// Why the result may not describe the protocol on that date, in words for the report.
     pub warnings: Vec<String>,

@@ -147,13 +147,19 @@ pub fn evaluate(
 /// report adds the words (evidence, titles, remediation); a league table needs only this.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
+    /// The weighted total score, out of 100.
     pub score: Score,
+    /// The grade after gates.
     pub grade: Grade,
+    /// The grade the score alone earns, before any gate caps it.
     pub grade_before_caps: Grade,
+    /// The failing gate that sets the grade, if a gate does.
     pub capped_by: Option<GateId>,
+    /// Share of applicable weight backed by known, sourced facts, 0 to 1.
     pub confidence: Ratio,
     /// Score and grade if every unknown control were at full marks.
     pub high: Bound,
+    /// True when unknown controls hold more than a fifth of the applicable weight.
     pub provisional: bool,
 }
 

@@ -27,14 +27,20 @@ pub const BOUNTY_BENCHMARK_USD: f64 = 1_000_000.0;
 /// The unit of a numeric metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
+    /// A number of things, e.g. audits.
     Count,
+    /// A number of days, e.g. the age of the newest audit.
     Days,
+    /// A number of hours, e.g. a timelock delay.
     Hours,
+    /// An amount of money in US dollars.
     Usd,
+    /// A share from 0 to 1, e.g. the share of core code covered.
     Ratio,
 }
 
 impl Unit {
+    /// The unit as a report writes it, e.g. `USD`.
     pub fn as_str(self) -> &'static str {
         match self {
             Unit::Count => "count",
@@ -49,12 +55,16 @@ impl Unit {
 /// What values a metric takes; rubrics are checked against it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricKind {
+    /// A number, in the given unit.
     Number(Unit),
+    /// Yes or no.
     Bool,
+    /// One of a fixed list of level names.
     Level(&'static [&'static str]),
 }
 
 impl MetricKind {
+    /// The kind in words, for `posture rubric metrics` and error messages.
     pub fn describe(&self) -> String {
         match self {
             MetricKind::Number(u) => format!("a number ({})", u.as_str()),
@@ -77,8 +87,11 @@ impl MetricId {
 
 /// One catalogue entry.
 pub struct MetricDef {
+    /// The metric's name, e.g. `timelock.delay_hours`; rubrics refer to it by this name.
     pub name: &'static str,
+    /// What values the metric takes.
     pub kind: MetricKind,
+    /// What the metric measures, in a sentence for a reader of the report.
     pub description: &'static str,
     measure: fn(&Context) -> Measurement,
 }
@@ -101,9 +114,13 @@ impl std::fmt::Debug for MetricDef {
 /// A metric's value. `None` is a known absence (no qualifying audit at all), unlike unknown.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// A number, in the metric's unit.
     Number(f64),
+    /// Yes or no.
     Bool(bool),
+    /// A level name, e.g. `realtime`.
     Level(&'static str),
+    /// Known absence: nothing qualifies (e.g. no qualifying audit at all).
     None,
 }
 
@@ -112,14 +129,18 @@ pub enum Value {
 pub struct Evidence {
     /// Where in the manifest, with a label: `audits[2] Trail of Bits, 2022-09-02`.
     pub fact: String,
+    /// Where the fact can be checked, as the manifest gives it; none means self-attested.
     pub source: Option<String>,
 }
 
 /// A fact a metric set aside, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Disregarded {
+    /// Where in the manifest, with a label: `audits[2] Trail of Bits, 2022-09-02`.
     pub fact: String,
+    /// Why the fact was not counted, e.g. an audit of another version.
     pub reason: String,
+    /// Where the fact can be checked, as the manifest gives it.
     pub source: Option<String>,
 }
 
@@ -128,7 +149,9 @@ pub struct Disregarded {
 pub struct Measurement {
     /// `None` when the manifest does not say: unknown, never a pass.
     pub value: Option<Value>,
+    /// The facts the value rests on, each with its source.
     pub used: Vec<Evidence>,
+    /// Facts that were found but not counted, each with the reason.
     pub disregarded: Vec<Disregarded>,
     /// One line a reader needs to understand the value (uncovered chains, inherited incidents).
     pub note: Option<String>,
@@ -232,7 +255,9 @@ impl Measurement {
 /// The upstream of a fork, as far as the scored set knows it.
 #[derive(Debug, Clone, Copy)]
 pub enum Upstream<'a> {
+    /// The protocol is not a fork.
     NotAFork,
+    /// It is a fork, but its upstream's manifest is not in the set scored.
     Missing,
     /// The upstream's recorded incidents: all a fork can inherit from it.
     Found(&'a [crate::core::manifest::Incident]),
@@ -240,8 +265,11 @@ pub enum Upstream<'a> {
 
 /// Everything metrics may look at: the manifest, the evaluation date, the fork's upstream.
 pub struct Context<'a> {
+    /// The manifest, as of the evaluation date.
     pub manifest: &'a Manifest,
+    /// The evaluation date.
     pub as_of: Date,
+    /// The fork's upstream, as far as the scored set knows it.
     pub upstream: Upstream<'a>,
     /// The rubric's trusted audit firms; empty means every firm counts.
     pub reputable_firms: &'a [String],
@@ -252,6 +280,7 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// A context for measuring `manifest` as of `as_of`; `words` says whether to write the working.
     pub fn new(
         manifest: &'a Manifest,
         as_of: Date,
@@ -1771,14 +1800,17 @@ pub static CATALOGUE: &[MetricDef] = &[
     ),
 ];
 
+/// The metric with this name, if the catalogue has one.
 pub fn lookup(name: &str) -> Option<MetricId> {
     CATALOGUE.iter().position(|m| m.name == name).map(MetricId)
 }
 
+/// The catalogue entry of a metric.
 pub fn def(id: MetricId) -> &'static MetricDef {
     &CATALOGUE[id.0]
 }
 
+/// Every metric name, in catalogue order.
 pub fn names() -> Vec<&'static str> {
     CATALOGUE.iter().map(|m| m.name).collect()
 }

@@ -7,7 +7,9 @@ use std::fmt;
 /// One step of a path into a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
+    /// A named field, e.g. `audits`.
     Key(String),
+    /// A position in a list, from 0.
     Index(usize),
 }
 
@@ -16,16 +18,19 @@ pub enum Segment {
 pub struct FieldPath(pub Vec<Segment>);
 
 impl FieldPath {
+    /// The empty path: the whole document.
     pub fn root() -> Self {
         Self::default()
     }
 
+    /// This path followed by a named field.
     pub fn key(&self, key: &str) -> Self {
         let mut p = self.clone();
         p.0.push(Segment::Key(key.to_string()));
         p
     }
 
+    /// This path followed by a position in a list.
     pub fn index(&self, i: usize) -> Self {
         let mut p = self.clone();
         p.0.push(Segment::Index(i));
@@ -46,22 +51,30 @@ impl fmt::Display for FieldPath {
     }
 }
 
+/// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// The document cannot be used as it is.
     Error,
+    /// The document can be used, but something in it looks wrong.
     Warning,
 }
 
 /// A problem found by a semantic check, located by field path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
+    /// Whether the problem stops the document being used.
     pub severity: Severity,
+    /// Where the problem is, e.g. `controls[3].metric`.
     pub path: FieldPath,
+    /// What is wrong, in one sentence.
     pub message: String,
+    /// How to fix it, when a hint is known (e.g. a did-you-mean).
     pub help: Option<String>,
 }
 
 impl Problem {
+    /// An error at `path`.
     pub fn error(path: FieldPath, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Error,
@@ -71,6 +84,7 @@ impl Problem {
         }
     }
 
+    /// A warning at `path`.
     pub fn warning(path: FieldPath, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Warning,
@@ -78,6 +92,7 @@ impl Problem {
         }
     }
 
+    /// The same problem with a hint on how to fix it.
     pub fn with_help(mut self, help: Option<String>) -> Self {
         self.help = help;
         self

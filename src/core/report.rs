@@ -17,6 +17,7 @@ pub const REPORT_FORMAT: u32 = 1;
 pub struct Score(pub f64);
 
 impl Score {
+    /// The score rounded to one decimal, as reports show it.
     pub fn rounded(self) -> f64 {
         round_to(self.0, 1)
     }
@@ -106,7 +107,9 @@ impl JsonSchema for GateId {
 pub struct Stamp {
     /// `posture <version>`.
     pub tool: String,
+    /// The rubric the report was graded with: id, version and the sha256 of its text.
     pub rubric: RubricStamp,
+    /// The manifest the report was graded from: its path and the sha256 of its text.
     pub manifest: ManifestStamp,
     /// For a fork: the upstream manifest whose incidents it may inherit.
     pub upstream: Option<ManifestStamp>,
@@ -114,24 +117,34 @@ pub struct Stamp {
     pub evaluated_as_of: Date,
 }
 
+/// Which rubric produced a report, so a reader can check it was the one they expect.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RubricStamp {
+    /// The rubric's id, e.g. `defi-baseline`.
     pub id: String,
+    /// The rubric's version (semver).
     pub version: String,
+    /// sha256 of the rubric text (chained with its base's), so any change to it shows.
     pub sha256: String,
 }
 
+/// Which manifest a report was graded from, so anyone can re-run it on the same file.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ManifestStamp {
     /// The path as given on the command line.
     pub path: String,
+    /// sha256 of the manifest file, so any change to it shows.
     pub sha256: String,
 }
 
+/// Who the protocol is, as a report's heading shows it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ProtocolSummary {
+    /// The protocol's id (kebab-case), as the manifest gives it.
     pub id: String,
+    /// The protocol's display name.
     pub name: String,
+    /// What the protocol does (a DEX, a lending market...).
     pub kind: ProtocolKind,
     /// The date the manifest's facts describe.
     pub as_of: Date,
@@ -155,11 +168,15 @@ impl ProtocolSummary {
     }
 }
 
+/// A control's outcome, as a report's findings table shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// The control earns full marks.
     Pass,
+    /// The control earns some but not all of its marks.
     Partial,
+    /// The control earns nothing on known facts.
     Fail,
     /// The manifest does not say: scores 0, never a pass.
     Unknown,
@@ -170,6 +187,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The word a report shows, e.g. `not-found` or `n/a`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
@@ -185,87 +203,126 @@ impl Status {
 /// One control's result for one manifest.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Finding {
+    /// The control's id, e.g. `timelock`.
     pub control: ControlId,
+    /// The id of the category the control counts towards.
     pub category: String,
+    /// The control's name.
     pub title: String,
+    /// The outcome: pass, partial, fail, unknown, not found or not applicable.
     pub status: Status,
+    /// The credit earned, from 0 (nothing) to 1 (full marks).
     pub score: Ratio,
     /// The metric's value: a number, yes/no, a level, "none", or null when unknown.
     pub metric: &'static str,
+    /// The metric's value as the control saw it: a number, yes/no, a level, "none", or null when
+    /// unknown.
     pub value: serde_json::Value,
     /// This control's share of the total, in points (0 when not applicable).
     #[serde(serialize_with = "rounded2")]
     pub max_points: f64,
+    /// Points of the total score this control lost (out of 100).
     #[serde(serialize_with = "rounded2")]
     pub points_lost: f64,
     /// Every fact used carries a source.
     pub sourced: bool,
+    /// The facts the score rests on, each with its source.
     pub evidence: Vec<Evidence>,
+    /// Facts that were found but not counted, each with the reason.
     pub disregarded: Vec<Disregarded>,
+    /// A remark on how the control was scored, when there is one.
     pub note: Option<String>,
+    /// How hard the remediation is: low, medium or high.
     pub effort: Effort,
+    /// What to do to pass the control.
     pub remediation: String,
 }
 
+/// One category's part of a report: its weight and its score.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CategoryResult {
+    /// The category's id, e.g. `verification`.
     pub id: String,
+    /// The category's name.
     pub title: String,
+    /// The category's share of the total score, relative to the other categories' weights.
     pub weight: f64,
     /// 0 to 100; null when no control of the category applies.
     pub score: Option<Score>,
 }
 
+/// Whether a gate caps the grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum GateStatus {
+    /// The gate's conditions do not hold: it does not cap the grade.
     Passes,
+    /// A condition holds: the grade is capped at the gate's cap.
     Fails,
 }
 
+/// One gate's outcome in a report: whether it caps the grade, at what and why.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GateResult {
+    /// The gate's id, e.g. `three-pillars`.
     pub id: GateId,
+    /// The gate's name.
     pub title: String,
+    /// The best grade a protocol failing this gate can get.
     pub cap: Grade,
+    /// Whether the gate passes or fails.
     pub status: GateStatus,
     /// The conditions that held, with the values that made them hold.
     pub triggered_by: Vec<String>,
+    /// Why a protocol that fails the gate is capped.
     pub reason: String,
 }
 
+/// What a gap is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum GapKind {
+    /// A gate that caps the grade.
     Gate,
+    /// A control that loses points.
     Control,
 }
 
 /// One thing to fix, in the order to fix it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Gap {
+    /// Whether the gap is a failing gate or a control that loses points.
     pub kind: GapKind,
+    /// The id of the gate or control.
     pub id: String,
+    /// The gate's or control's name.
     pub title: String,
+    /// Points of the total score this gap costs (out of 100).
     #[serde(serialize_with = "rounded2")]
     pub points_lost: f64,
     /// For a gate: the grade it holds the protocol to.
     pub caps_at: Option<Grade>,
+    /// How hard the fix is: low, medium or high (none for a gate).
     pub effort: Option<Effort>,
+    /// What to do to close the gap.
     pub action: String,
 }
 
 /// A score and the grade it earns after gates.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Bound {
+    /// The score, out of 100.
     pub score: Score,
+    /// The grade that score earns after gates.
     pub grade: Grade,
 }
 
 /// The grade the known facts give (`low`, the headline) and the best the unknown ones allow.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Range {
+    /// The grade the known facts give: the report's headline.
     pub low: Bound,
+    /// The best grade possible if every unknown control were at full marks.
     pub high: Bound,
 }
 
@@ -275,12 +332,16 @@ pub const PROVISIONAL_UNKNOWN_SHARE: f64 = 0.2;
 /// Score, grade and caps at one point of a plan.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Standing {
+    /// The total score, out of 100.
     pub score: Score,
+    /// The grade after gates.
     pub grade: Grade,
+    /// The failing gate that sets the grade, if a gate does.
     pub capped_by: Option<GateId>,
 }
 
 impl Standing {
+    /// The standing a report states.
     pub fn of(r: &Report) -> Self {
         Self {
             score: r.score,
@@ -293,18 +354,26 @@ impl Standing {
 /// What a `--set` changed: the edits, and the standing without them.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct WhatIf {
+    /// The `--set` edits applied, as written (`table.field=value`).
     pub sets: Vec<String>,
+    /// The score, grade and cap without the edits.
     pub before: Standing,
 }
 
 /// The whole result for one manifest under one rubric at one date.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Report {
+    /// The report layout's version; it changes when the JSON form does.
     pub report_format: u32,
+    /// What produced the report (tool, rubric, manifest, date), so it can be re-verified.
     pub stamp: Stamp,
+    /// Who the protocol is.
     pub protocol: ProtocolSummary,
+    /// The weighted total score, out of 100; gates cap the grade, not the score.
     pub score: Score,
+    /// The grade after gates: the report's headline grade.
     pub grade: Grade,
+    /// The grade the score alone earns, before any gate caps it.
     pub grade_before_caps: Grade,
     /// The failing gate that sets the grade, if a gate does.
     pub capped_by: Option<GateId>,
@@ -317,9 +386,13 @@ pub struct Report {
     pub provisional: bool,
     /// Why the result may not describe the protocol on the evaluation date.
     pub warnings: Vec<String>,
+    /// Each category's weight and score.
     pub categories: Vec<CategoryResult>,
+    /// Each control's result, with the evidence behind it.
     pub findings: Vec<Finding>,
+    /// Each gate's outcome.
     pub gates: Vec<GateResult>,
+    /// What to fix, in the order to fix it.
     pub gaps: Vec<Gap>,
     /// Present when the report is a what-if (`--set`).
     pub what_if: Option<WhatIf>,

@@ -36,12 +36,19 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// A rubric after `extends` is resolved: every field present. Compiled into a [`Rubric`].
 #[derive(Debug, Clone)]
 pub struct RubricFile {
+    /// The rubric's id, version, title and description.
     pub rubric: RubricMeta,
+    /// Audit firms the policy trusts; empty means every firm counts.
     pub reputable_firms: Vec<String>,
+    /// The grade scale: labels with their minimum score.
     pub grades: Grades,
+    /// How much credit a fact without a source earns.
     pub evidence: EvidencePolicy,
+    /// The categories controls are grouped into, with their weights.
     pub categories: Vec<CategoryDef>,
+    /// The controls: each scores one metric, with a weight, rationale and remediation.
     pub controls: Vec<ControlDef>,
+    /// The gates: rules that cap the grade whatever the weighted score says.
     pub gates: Vec<GateDef>,
 }
 
@@ -51,67 +58,100 @@ pub struct RubricFile {
 #[serde(deny_unknown_fields)]
 #[schemars(title = "posture rubric", extend("$id" = "https://posture.invalid/rubric.schema.json"))]
 pub struct RubricSource {
+    /// The rubric's id, version, title and description, and the rubric it extends, if any.
     pub rubric: RubricMeta,
     /// Audit firms this rubric's policy trusts (`audits.reputable_firms_covering`).
     pub reputable_firms: Option<Vec<String>>,
+    /// The grade scale: labels with their minimum score (0 to 100), best first.
     pub grades: Option<Grades>,
+    /// How much credit a fact without a source earns.
     pub evidence: Option<EvidencePolicy>,
+    /// The categories controls are grouped into, with their weights.
     #[serde(default)]
     pub categories: Vec<CategoryPatch>,
+    /// The controls: each scores one metric, with a weight, rationale and remediation.
     #[serde(default)]
     pub controls: Vec<ControlPatch>,
+    /// The gates: rules that cap the grade whatever the weighted score says.
     #[serde(default)]
     pub gates: Vec<GatePatch>,
 }
 
+/// Who a rubric is: its id, version and title, as a report's stamp names it.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RubricMeta {
+    /// kebab-case, e.g. `defi-baseline`: the name reports and `extends` use for the rubric.
     #[schemars(regex(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"))]
     pub id: String,
+    /// A semver version, e.g. 2.0.0; a change of policy changes the version.
     pub version: crate::core::manifest::Version,
+    /// A one-line title, e.g. "DeFi security posture baseline".
     pub title: String,
+    /// What the rubric is for and who it suits, in a few sentences.
     #[serde(default)]
     pub description: String,
     /// A built-in rubric id, or a rubric file in the same folder, to start from.
     pub extends: Option<String>,
 }
 
+/// A category as a rubric file writes it; with `extends`, it overrides the base's category of the
+/// same id field by field.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryPatch {
+    /// The category's id, e.g. `verification`.
     pub id: String,
+    /// The name a report shows for the category.
     pub title: Option<String>,
+    /// The category's share of the total score, relative to the other categories' weights.
     pub weight: Option<f64>,
 }
 
+/// A control as a rubric file writes it; with `extends`, it overrides the base's control of the
+/// same id field by field.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ControlPatch {
+    /// The control's id (kebab-case), stable across rubric versions, e.g. `timelock`.
     pub id: String,
+    /// The id of the category the control counts towards.
     pub category: Option<String>,
+    /// The name a report shows for the control.
     pub title: Option<String>,
+    /// The control's share of its category's score, relative to the other controls' weights.
     pub weight: Option<f64>,
     /// A metric name from the catalogue (`posture rubric metrics`).
     pub metric: Option<String>,
+    /// How the metric's value becomes a score from 0 to 1: `tiers`, `linear`, `boolean` or
+    /// `levels`.
     pub scoring: Option<Scoring>,
     /// A yes/no metric; when it is true the control leaves the denominator.
     pub not_applicable_when: Option<String>,
+    /// How hard the remediation is (`low`, `medium` or `high`); orders a gap plan.
     pub effort: Option<Effort>,
+    /// Why the control matters, for a reader of the report.
     pub rationale: Option<String>,
+    /// What to do to pass the control.
     pub remediation: Option<String>,
+    /// Links to standards or write-ups behind the control.
     pub references: Option<Vec<String>>,
 }
 
+/// A gate as a rubric file writes it; with `extends`, it overrides the base's gate of the same id
+/// field by field.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GatePatch {
+    /// The gate's id (kebab-case), e.g. `three-pillars`.
     pub id: String,
+    /// The name a report shows for the gate.
     pub title: Option<String>,
     /// The gate fails when any condition holds.
     pub when_any: Option<Vec<Condition>>,
     /// Best grade a protocol failing this gate can get.
     pub cap: Option<String>,
+    /// Why a protocol that fails the gate is capped, for a reader of the report.
     pub reason: Option<String>,
     /// What an unknown metric does to this gate (`fails` by default).
     pub unknown: Option<UnknownPolicy>,
@@ -129,11 +169,15 @@ pub enum Origin {
 /// The origins of each resolved list's entries.
 #[derive(Debug, Clone, Default)]
 pub struct Origins {
+    /// Where each category came from.
     pub categories: Vec<Origin>,
+    /// Where each control came from.
     pub controls: Vec<Origin>,
+    /// Where each gate came from.
     pub gates: Vec<Origin>,
 }
 
+/// The grade scale as a rubric file writes it.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Grades {
@@ -141,14 +185,18 @@ pub struct Grades {
     pub scale: Vec<GradeStep>,
 }
 
+/// One grade of the scale and the least score that earns it.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GradeStep {
+    /// The grade's label, e.g. `A`.
     pub grade: String,
+    /// The minimum score for this grade, from 0 to 100.
     #[schemars(range(min = 0, max = 100))]
     pub min: f64,
 }
 
+/// How much credit evidence earns according to whether it is sourced.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvidencePolicy {
@@ -163,10 +211,14 @@ impl Default for EvidencePolicy {
     }
 }
 
+/// A category of a resolved rubric, before it is checked.
 #[derive(Debug, Clone)]
 pub struct CategoryDef {
+    /// The category's id, e.g. `verification`.
     pub id: String,
+    /// The name a report shows for the category.
     pub title: String,
+    /// The category's share of the total score, relative to the other categories' weights.
     pub weight: f64,
 }
 
@@ -181,20 +233,30 @@ pub enum Effort {
     High,
 }
 
+/// A control of a resolved rubric, before it is checked against the catalogue.
 #[derive(Debug, Clone)]
 pub struct ControlDef {
+    /// The control's id (kebab-case), stable across rubric versions, e.g. `timelock`.
     pub id: String,
+    /// The id of the category the control counts towards.
     pub category: String,
+    /// The name a report shows for the control.
     pub title: String,
+    /// The control's share of its category's score, relative to the other controls' weights.
     pub weight: f64,
     /// A metric name from the catalogue (`posture rubric show`).
     pub metric: String,
+    /// How the metric's value becomes a score from 0 to 1.
     pub scoring: Scoring,
     /// A boolean metric; when it is true the control leaves the denominator.
     pub not_applicable_when: Option<String>,
+    /// How hard the remediation is; orders a gap plan.
     pub effort: Effort,
+    /// Why the control matters, for a reader of the report.
     pub rationale: String,
+    /// What to do to pass the control.
     pub remediation: String,
+    /// Links to standards or write-ups behind the control.
     pub references: Vec<String>,
 }
 
@@ -205,7 +267,12 @@ pub enum Scoring {
     /// First tier the value reaches scores; below all tiers scores 0.
     Tiers(Vec<Tier>),
     /// 0 at `from`, 1 at `to`, straight line between, clamped.
-    Linear { from: f64, to: f64 },
+    Linear {
+        /// The metric value that scores 0.
+        from: f64,
+        /// The metric value that scores 1.
+        to: f64,
+    },
     /// Scores 1 when the metric equals this value, else 0.
     Boolean(bool),
     /// Level name -> score; a level not listed scores 0.
@@ -216,20 +283,28 @@ pub enum Scoring {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
+    /// The least value that earns this tier's score (for metrics where more is better).
     pub min: Option<f64>,
+    /// The largest value that earns this tier's score (for metrics where less is better, e.g. ages
+    /// in days).
     pub max: Option<f64>,
+    /// The score this tier gives, from 0 to 1.
     #[schemars(range(min = 0, max = 1))]
     pub score: f64,
 }
 
+/// A gate of a resolved rubric, before it is checked against the catalogue.
 #[derive(Debug, Clone)]
 pub struct GateDef {
+    /// The gate's id (kebab-case), e.g. `three-pillars`.
     pub id: String,
+    /// The name a report shows for the gate.
     pub title: String,
     /// The gate fails when any condition holds.
     pub when_any: Vec<Condition>,
     /// Best grade a protocol failing this gate can get.
     pub cap: String,
+    /// Why a protocol that fails the gate is capped, for a reader of the report.
     pub reason: String,
     /// What an unknown metric does to this gate.
     pub unknown: UnknownPolicy,
@@ -244,20 +319,29 @@ pub enum UnknownPolicy {
     Passes,
 }
 
+/// One test of a gate on one metric: it holds when the metric is below, above or equal to a value.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
+    /// A metric name from the catalogue, e.g. `monitoring.level_rank`.
     pub metric: String,
+    /// The condition holds when the metric is less than this number.
     pub below: Option<f64>,
+    /// The condition holds when the metric is more than this number.
     pub above: Option<f64>,
+    /// The condition holds when the metric equals this value (yes/no, number or level name).
     pub equals: Option<Literal>,
 }
 
+/// A value a gate compares a metric with.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Literal {
+    /// A yes/no value.
     Bool(bool),
+    /// A number.
     Number(f64),
+    /// A level name, e.g. `realtime`.
     Text(String),
 }
 
@@ -274,7 +358,9 @@ impl fmt::Display for Literal {
 /// A letter (or any label) from a rubric's scale. `rank` 0 is the best grade.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Grade {
+    /// The grade's label, e.g. `A`.
     pub label: String,
+    /// Its place on the scale: 0 is the best grade.
     pub rank: usize,
 }
 
@@ -305,6 +391,7 @@ impl GradeScale {
         self.grade(rank)
     }
 
+    /// The grade at a place on the scale (0 is the best).
     pub fn grade(&self, rank: usize) -> Grade {
         Grade {
             label: self.0[rank].grade.clone(),
@@ -320,6 +407,7 @@ impl GradeScale {
             .map(|rank| self.grade(rank))
     }
 
+    /// The least score that earns a grade.
     pub fn min_of(&self, grade: &Grade) -> f64 {
         self.0[grade.rank].min
     }
@@ -329,6 +417,7 @@ impl GradeScale {
         (0..self.0.len()).map(|rank| self.grade(rank))
     }
 
+    /// Every label, best first.
     pub fn labels(&self) -> Vec<&str> {
         self.0.iter().map(|s| s.grade.as_str()).collect()
     }
@@ -357,11 +446,17 @@ impl fmt::Display for GateId {
 /// A rubric checked and resolved against the metric catalogue, ready to score with.
 #[derive(Debug, Clone)]
 pub struct Rubric {
+    /// The rubric's id, version, title and description.
     pub meta: RubricMeta,
+    /// The grade scale.
     pub scale: GradeScale,
+    /// Credit multiplier (0 to 1) for a fact with no source.
     pub self_attested: f64,
+    /// The categories, with their weights.
     pub categories: Vec<Category>,
+    /// The controls, each tied to a metric of the catalogue.
     pub controls: Vec<Control>,
+    /// The gates that cap the grade.
     pub gates: Vec<Gate>,
     /// Audit firms the policy trusts; empty means every firm counts.
     pub reputable_firms: Vec<String>,
@@ -369,49 +464,78 @@ pub struct Rubric {
     pub sha256: String,
 }
 
+/// A category of a checked rubric: controls are grouped under it.
 #[derive(Debug, Clone)]
 pub struct Category {
+    /// The category's id, e.g. `verification`.
     pub id: String,
+    /// The name a report shows for the category.
     pub title: String,
+    /// The category's share of the total score, relative to the other categories' weights.
     pub weight: f64,
 }
 
+/// A control of a checked rubric: it scores one metric of the catalogue.
 #[derive(Debug, Clone)]
 pub struct Control {
+    /// The control's id, stable across rubric versions, e.g. `timelock`.
     pub id: ControlId,
     /// Index into `Rubric::categories`.
     pub category: usize,
+    /// The name a report shows for the control.
     pub title: String,
+    /// The control's share of its category's score, relative to the other controls' weights.
     pub weight: f64,
+    /// The metric the control scores.
     pub metric: MetricId,
+    /// How the metric's value becomes a score from 0 to 1.
     pub scoring: Scoring,
+    /// A yes/no metric; when it is true the control does not apply and leaves the denominator.
     pub not_applicable_when: Option<MetricId>,
+    /// How hard the remediation is; orders a gap plan.
     pub effort: Effort,
+    /// Why the control matters, for a reader of the report.
     pub rationale: String,
+    /// What to do to pass the control.
     pub remediation: String,
+    /// Links to standards or write-ups behind the control.
     pub references: Vec<String>,
 }
 
+/// A gate of a checked rubric: it caps the grade when any of its conditions holds.
 #[derive(Debug, Clone)]
 pub struct Gate {
+    /// The gate's id, e.g. `three-pillars`.
     pub id: GateId,
+    /// The name a report shows for the gate.
     pub title: String,
+    /// The conditions; the gate fails when any holds.
     pub when_any: Vec<GateCondition>,
+    /// The best grade a protocol failing this gate can get.
     pub cap: Grade,
+    /// Why a protocol that fails the gate is capped, for a reader of the report.
     pub reason: String,
+    /// What an unknown metric does to this gate.
     pub unknown: UnknownPolicy,
 }
 
+/// One condition of a checked gate: a metric and the test it must meet.
 #[derive(Debug, Clone)]
 pub struct GateCondition {
+    /// The metric tested.
     pub metric: MetricId,
+    /// The comparison that makes the condition hold.
     pub test: Test,
 }
 
+/// How a gate condition compares its metric with a value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Test {
+    /// Holds when the metric is less than this number.
     Below(f64),
+    /// Holds when the metric is more than this number.
     Above(f64),
+    /// Holds when the metric equals this value.
     Equals(Literal),
 }
 
@@ -607,6 +731,7 @@ impl Rubric {
         }
     }
 
+    /// The control with this id, if the rubric has one.
     pub fn control(&self, id: &str) -> Option<&Control> {
         self.controls.iter().find(|c| c.id.0 == id)
     }

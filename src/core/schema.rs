@@ -14,8 +14,11 @@ use crate::core::rubric::RubricSource;
 /// Which schema `posture schema` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// The manifest format (`schemas/manifest.schema.json`).
     Manifest,
+    /// The rubric format (`schemas/rubric.schema.json`).
     Rubric,
+    /// The JSON report format (`schemas/report.schema.json`).
     Report,
 }
 
@@ -57,6 +60,7 @@ fn strip_null(v: &mut serde_json::Value) {
     }
 }
 
+/// The JSON Schema of one document kind, as `posture schema` prints it.
 pub fn json(kind: Kind) -> serde_json::Value {
     let mut schema = match kind {
         Kind::Manifest => generate::<Manifest>(),

@@ -34,6 +34,7 @@ pub const BOOTSTRAP_SEED: u64 = 16;
 /// What the study needs of one graded snapshot; made from a [`Report`] by [`Graded::of`].
 #[derive(Debug, Clone)]
 pub struct Graded {
+    /// Score, grade and cap the snapshot got.
     pub standing: Standing,
     /// Share of applicable weight backed by known, sourced facts, 0 to 1.
     pub confidence: f64,
@@ -45,6 +46,7 @@ pub struct Graded {
 }
 
 impl Graded {
+    /// What the study keeps of a report.
     pub fn of(r: &Report) -> Self {
         let known = |s: Status| !matches!(s, Status::Unknown | Status::NotApplicable);
         let (earned, possible) = r
@@ -85,8 +87,10 @@ fn rounded3_opt<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error>
 /// A range of an AUC: a bootstrap interval or the leave-one-out extremes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct Interval {
+    /// The lower end of the range.
     #[serde(serialize_with = "rounded3")]
     pub low: f64,
+    /// The upper end of the range.
     #[serde(serialize_with = "rounded3")]
     pub high: f64,
 }
@@ -101,7 +105,9 @@ impl Interval {
 /// How the interval was resampled, so anyone can run it again.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Bootstrap {
+    /// How many resamples were drawn.
     pub resamples: usize,
+    /// The random seed, fixed so the same inputs give the same interval.
     pub seed: u64,
     /// Percentiles of the resampled AUCs: 2.5 and 97.5.
     pub level: f64,
@@ -110,10 +116,15 @@ pub struct Bootstrap {
 /// A protocol graded as of a case's day before, from its own snapshot of the year before.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct MatchedControl {
+    /// The id of the protocol that lost nothing.
     pub protocol: String,
+    /// The file name of the snapshot it was graded from.
     pub snapshot: String,
+    /// The date that snapshot's facts describe.
     pub snapshot_as_of: Date,
+    /// Score, grade and cap it got as of the case's day before.
     pub standing: Standing,
+    /// Share of its applicable weight backed by known, sourced facts, 0 to 1.
     #[serde(serialize_with = "rounded3")]
     pub confidence: f64,
 }
@@ -121,20 +132,27 @@ pub struct MatchedControl {
 /// One incident, and the grade its protocol had the day before.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Case {
+    /// The id of the protocol that lost money.
     pub protocol: String,
+    /// The day of the incident.
     pub incident_date: Date,
+    /// Funds lost, USD.
     pub loss_usd: f64,
+    /// The cause, as the manifest states it in short free text.
     pub cause: String,
     /// The snapshot graded: the latest one dated before the incident, at most a year before.
     pub snapshot: Option<String>,
+    /// The date the graded snapshot's facts describe.
     pub snapshot_as_of: Option<Date>,
     /// Grade, score and cap as of the day before; absent when no earlier snapshot exists.
     pub before: Option<Standing>,
+    /// Share of applicable weight backed by known, sourced facts in that grading, 0 to 1.
     #[serde(serialize_with = "rounded3_opt")]
     pub confidence: Option<f64>,
     /// The ids of its time-matched controls (empty for an incident the matched study leaves
     /// out: no loss, no snapshot, a repeat of the same day, or no control).
     pub matched: Vec<String>,
+    /// Its time-matched controls, each with its grade as of the same day.
     pub controls: Vec<MatchedControl>,
     /// Share of its controls that scored above it, ties half: this case's own AUC.
     #[serde(serialize_with = "rounded3_opt")]
@@ -144,44 +162,64 @@ pub struct Case {
 /// An incident the matched figure leaves out, and why.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Unmatched {
+    /// The id of the protocol that lost money.
     pub protocol: String,
+    /// The day of the incident.
     pub incident_date: Date,
+    /// Why the incident is left out, e.g. no snapshot before it.
     pub reason: String,
 }
 
 /// A protocol with no recorded loss, graded at its latest snapshot (the pooled 1.x study).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Clean {
+    /// The id of the protocol.
     pub protocol: String,
+    /// The file name of the snapshot it was graded from.
     pub snapshot: String,
+    /// The date that snapshot's facts describe.
     pub as_of: Date,
+    /// Score, grade and cap it got.
     pub standing: Standing,
 }
 
+/// How many protocols got one grade: before a loss, and among those with no loss (pooled 1.x
+/// study).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GradeCount {
+    /// The grade.
     pub grade: Grade,
+    /// Incidents whose protocol had this grade the day before.
     pub before_loss: usize,
+    /// Protocols with no recorded loss that have this grade at their latest snapshot.
     pub no_loss: usize,
 }
 
 /// One control's own signal: its AUC over the matched pairs where it is known on both sides.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ControlSignal {
+    /// The rubric control's id, e.g. `timelock`.
     pub control: ControlId,
+    /// P(a time-matched control scores above the case on this rubric control alone, ties half).
     #[serde(serialize_with = "rounded3_opt")]
     pub auc: Option<f64>,
     /// Cases with at least one such pair, and the control rows in those pairs.
     pub known_cases: usize,
+    /// Control rows in those pairs: protocols with no loss where the rubric control is known.
     pub known_clean: usize,
+    /// Case-control pairs where the rubric control is known on both sides.
     pub pairs: usize,
     /// The control scored the later-exploited protocols higher than their controls (AUC < 0.5).
     pub wrong_way: bool,
 }
 
+/// The backtest study: does the grade the day before a loss rank the protocols that lost money
+/// below those that did not?
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Backtest {
+    /// The report layout's version; it changes when the JSON form does.
     pub report_format: u32,
+    /// The rubric graded with, as `id@version`.
     pub rubric: String,
     /// Every incident once, with its matched controls.
     pub cases: Vec<Case>,
@@ -190,7 +228,9 @@ pub struct Backtest {
     /// Cases in the matched figure, the distinct protocols among their controls, and the
     /// case-control pairs (one per control row).
     pub matched_cases: usize,
+    /// Distinct protocols among the cases' time-matched controls.
     pub matched_controls: usize,
+    /// Case-control pairs in the matched figure (one per control row).
     pub pairs: usize,
     /// P(a time-matched control scores above the case, ties half), pooled over each case's
     /// own pairs (sum of wins / sum of pairs). Absent without a matched case.
@@ -198,6 +238,7 @@ pub struct Backtest {
     pub auc: Option<f64>,
     /// Bootstrap 95% interval of `auc`, resampling cases (each keeps its controls).
     pub auc_interval: Option<Interval>,
+    /// How the bootstrap interval was resampled, so anyone can run it again.
     pub bootstrap: Bootstrap,
     /// The lowest and highest `auc` with one case left out (two matched cases or more).
     pub leave_one_out: Option<Interval>,
@@ -215,6 +256,7 @@ pub struct Backtest {
     /// Mean confidence of the matched cases, and of their control rows.
     #[serde(serialize_with = "rounded3_opt")]
     pub case_confidence: Option<f64>,
+    /// Mean confidence of the matched cases' time-matched controls.
     #[serde(serialize_with = "rounded3_opt")]
     pub control_confidence: Option<f64>,
     /// Per-control signal, in rubric order.
@@ -223,9 +265,13 @@ pub struct Backtest {
     /// money at its latest snapshot, whatever the years between them.
     #[serde(serialize_with = "rounded3_opt")]
     pub pooled_auc: Option<f64>,
+    /// Protocols with no recorded loss, at their latest snapshot (the pooled 1.x study).
     pub clean: Vec<Clean>,
+    /// How many protocols got each grade, before a loss and with no loss (pooled 1.x study).
     pub distribution: Vec<GradeCount>,
+    /// Incidents graded the day before (the pooled 1.x study's positives).
     pub before_loss_count: usize,
+    /// Protocols with no recorded loss (the pooled 1.x study's negatives).
     pub no_loss_count: usize,
 }
 
@@ -259,8 +305,11 @@ fn win(case: f64, control: f64) -> f64 {
 /// One matched case as the statistics see it: its values and its controls' values.
 #[derive(Debug, Clone)]
 pub struct Stratum {
+    /// Funds lost in the case's incident, USD; weights the loss-weighted AUC.
     pub loss: f64,
+    /// The protocol that lost money, graded the day before.
     pub case: Graded,
+    /// Its time-matched controls, graded as of the same day.
     pub controls: Vec<Graded>,
 }
 
@@ -409,15 +458,25 @@ pub fn control_signals(strata: &[Stratum], order: &[ControlId]) -> Vec<ControlSi
 /// The matched figures of a set of strata, as a [`Backtest`] carries them.
 #[derive(Debug, Clone)]
 pub struct Figures {
+    /// P(a time-matched control scores above the case, ties half), pooled over the strata.
     pub auc: Option<f64>,
+    /// Bootstrap 95% interval of `auc`.
     pub auc_interval: Option<Interval>,
+    /// Bootstrap 95% interval of `auc - confidence_auc`.
     pub difference_interval: Option<Interval>,
+    /// The lowest and highest `auc` with one case left out.
     pub leave_one_out: Option<Interval>,
+    /// The same figure ranking by confidence alone: what the grade must beat.
     pub confidence_auc: Option<f64>,
+    /// The same figure ranking by the score over known controls only.
     pub known_only_auc: Option<f64>,
+    /// `auc` with each case's pairs weighted by its loss.
     pub loss_weighted_auc: Option<f64>,
+    /// Mean confidence of the cases.
     pub case_confidence: Option<f64>,
+    /// Mean confidence of their time-matched controls.
     pub control_confidence: Option<f64>,
+    /// Each rubric control's own signal, in rubric order.
     pub controls: Vec<ControlSignal>,
 }
 
@@ -427,6 +486,8 @@ fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
 }
 
 impl Figures {
+    /// Computes every matched figure of `strata`; `order` lists the rubric's controls for the
+    /// per-control signal.
     pub fn of(strata: &[Stratum], order: &[ControlId]) -> Self {
         let intervals = bootstrap(strata, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED);
         Self {
@@ -451,7 +512,9 @@ impl Figures {
 /// One manifest of the study, by the name it was read under.
 #[derive(Debug, Clone, Copy)]
 pub struct Snapshot<'a> {
+    /// The file name it was read from.
     pub name: &'a str,
+    /// The manifest.
     pub manifest: &'a Manifest,
 }
 
@@ -680,20 +743,28 @@ pub fn run(
 pub struct ComparisonRow {
     /// `id@version`.
     pub rubric: String,
+    /// Cases in the matched figure.
     pub matched_cases: usize,
+    /// Case-control pairs in the matched figure.
     pub pairs: usize,
+    /// P(a time-matched control scores above the case, ties half) under this rubric.
     #[serde(serialize_with = "rounded3_opt")]
     pub auc: Option<f64>,
+    /// Bootstrap 95% interval of `auc`.
     pub auc_interval: Option<Interval>,
+    /// The same figure ranking by confidence alone: what the grade must beat.
     #[serde(serialize_with = "rounded3_opt")]
     pub confidence_auc: Option<f64>,
     /// `auc - confidence_auc`.
     #[serde(serialize_with = "rounded3_opt")]
     pub difference: Option<f64>,
+    /// The same figure ranking by the score over known controls only.
     #[serde(serialize_with = "rounded3_opt")]
     pub known_only_auc: Option<f64>,
+    /// `auc` with each case's pairs weighted by its loss.
     #[serde(serialize_with = "rounded3_opt")]
     pub loss_weighted_auc: Option<f64>,
+    /// The pooled 1.x comparison under this rubric.
     #[serde(serialize_with = "rounded3_opt")]
     pub pooled_auc: Option<f64>,
     /// Controls whose own signal points the wrong way under this rubric.
@@ -703,8 +774,11 @@ pub struct ComparisonRow {
 /// Several rubrics on the same study: what a rubric change does before it ships.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Comparison {
+    /// The report layout's version; it changes when the JSON form does.
     pub report_format: u32,
+    /// How the bootstrap intervals were resampled, so anyone can run them again.
     pub bootstrap: Bootstrap,
+    /// One row per rubric compared, in the order given.
     pub rubrics: Vec<ComparisonRow>,
 }
 
@@ -747,7 +821,9 @@ impl Comparison {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum BacktestDocument {
+    /// One study under one rubric.
     Study(Box<Backtest>),
+    /// Several rubrics compared on the same study.
     Comparison(Comparison),
 }
 

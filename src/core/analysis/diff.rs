@@ -6,36 +6,56 @@ use serde::Serialize;
 
 use crate::core::report::{GateStatus, ProtocolSummary, Report, Stamp, Standing, Status};
 
+/// One control whose result changed between the two evaluations.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ControlChange {
+    /// The control's id, e.g. `timelock`.
     pub control: String,
+    /// The control's name.
     pub title: String,
+    /// Its outcome in the old evaluation.
     pub old_status: Status,
+    /// Its outcome in the new evaluation.
     pub new_status: Status,
+    /// The metric's value in the old evaluation (null when unknown).
     pub old_value: serde_json::Value,
+    /// The metric's value in the new evaluation (null when unknown).
     pub new_value: serde_json::Value,
     /// Points of the total won (positive) or lost (negative).
     pub points: f64,
 }
 
+/// A gate that started or stopped capping the grade.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CapChange {
+    /// The gate's id, e.g. `three-pillars`.
     pub gate: String,
+    /// The gate's name.
     pub title: String,
+    /// The best grade the gate allows while it fails.
     pub cap: crate::core::rubric::Grade,
 }
 
+/// What `posture diff` reports: what changed between two evaluations of one protocol.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Diff {
+    /// The report layout's version; it changes when the JSON form does.
     pub report_format: u32,
+    /// Who the protocol is (as the new evaluation describes it).
     pub protocol: ProtocolSummary,
+    /// What produced the old report (tool, rubric, manifest, date).
     pub old_stamp: Stamp,
+    /// What produced the new report (tool, rubric, manifest, date).
     pub new_stamp: Stamp,
+    /// Score, grade and cap in the old evaluation.
     pub old: Standing,
+    /// Score, grade and cap in the new evaluation.
     pub new: Standing,
     /// New score minus old, on the rendered one-decimal scale.
     pub score_change: f64,
+    /// Controls that won points.
     pub improved: Vec<ControlChange>,
+    /// Controls that lost points.
     pub regressed: Vec<ControlChange>,
     /// Failing gates that were passing before.
     pub caps_added: Vec<CapChange>,

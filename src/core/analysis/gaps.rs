@@ -21,12 +21,17 @@ const HISTORY: &[&str] = &["maturity.days_without_loss", "incidents.record"];
 
 /// Everything needed to score the same manifest again under what-if edits.
 pub struct Scorer<'a> {
+    /// The rubric to score with.
     pub rubric: &'a Rubric,
+    /// The manifest as given, before any what-if.
     pub manifest: &'a Manifest,
+    /// The evaluation date.
     pub as_of: Date,
+    /// The upstream manifest, for a fork.
     pub upstream: Upstream<'a>,
     /// What-ifs already asked for by the user (`--set`), kept under every re-score.
     pub base: Vec<Edit>,
+    /// The stamp every re-scored report carries.
     pub stamp: Stamp,
 }
 
@@ -52,44 +57,69 @@ impl Scorer<'_> {
 pub struct NextStep {
     /// As a what-if: `metric=value`.
     pub set: String,
+    /// The metric's value after the step.
     pub value: serde_json::Value,
+    /// The control's credit after the step, from 0 to 1.
     pub control_score: Ratio,
+    /// Points of the total score the step wins back (out of 100).
     pub gain_points: f64,
+    /// Score, grade and cap after the step, verified by scoring again.
     pub after: Standing,
 }
 
+/// One lost point's source (a failing gate or a control below full marks) and what it takes to
+/// win it back.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GapItem {
+    /// Whether the item is a failing gate or a control that loses points.
     pub kind: GapKind,
+    /// The id of the gate or control.
     pub id: String,
+    /// The gate's or control's name.
     pub title: String,
+    /// Points of the total score lost (out of 100).
     pub points_lost: f64,
+    /// For a gate: the grade it holds the protocol to.
     pub caps_at: Option<Grade>,
+    /// How hard the fix is: low, medium or high (none for a gate).
     pub effort: Option<Effort>,
+    /// The metric the control scores, by its catalogue name.
     pub metric: String,
     /// The metric's value now: a number, yes/no, a level, "none", or null when unknown.
     pub current: serde_json::Value,
+    /// The control's outcome now (none for a gate).
     pub status: Option<Status>,
+    /// The smallest improvement that raises the control's score, and what it buys.
     pub next: Option<NextStep>,
+    /// What to do to close the gap.
     pub action: String,
     /// Evidence the manifest lacks: unknown facts, facts without a source.
     pub missing: Option<String>,
+    /// Facts that were found but not counted, each with the reason.
     pub disregarded: Vec<Disregarded>,
 }
 
+/// One improvement of a plan, as a what-if the user can try.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PlanStep {
+    /// Whether the step clears a gate or improves a control.
     pub kind: GapKind,
+    /// The id of the gate or control.
     pub id: String,
+    /// The what-if that makes the step: `metric=value`.
     pub set: String,
+    /// How hard the step is: low, medium or high.
     pub effort: Effort,
 }
 
 /// The cheapest set of improvements found to reach a target grade.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Plan {
+    /// The grade asked for.
     pub target: Grade,
+    /// Whether the steps reach it.
     pub reached: bool,
+    /// The improvements, in the order to make them.
     pub steps: Vec<PlanStep>,
     /// Standing after every step, verified by scoring again.
     pub after: Standing,
@@ -97,13 +127,20 @@ pub struct Plan {
     pub blocked_by: Option<String>,
 }
 
+/// What `posture gaps` reports: every lost point, and a plan to reach a target grade.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GapReport {
+    /// The report layout's version; it changes when the JSON form does.
     pub report_format: u32,
+    /// What produced the report (tool, rubric, manifest, date), so it can be re-verified.
     pub stamp: Stamp,
+    /// Who the protocol is.
     pub protocol: ProtocolSummary,
+    /// Score, grade and cap now.
     pub now: Standing,
+    /// Every gap, in the order to fix it (the report's order).
     pub items: Vec<GapItem>,
+    /// The plan to reach the target grade, when one is asked for (`--target`).
     pub plan: Option<Plan>,
 }
 

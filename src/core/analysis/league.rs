@@ -18,27 +18,39 @@ use crate::core::rubric::{GateId, Grade, Rubric};
 /// a report. A league keeps these, not the reports, so its memory does not grow with them.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LeagueRow {
+    /// Place in the league, from 1 (best grade, then higher score).
     pub rank: usize,
+    /// The protocol's id (kebab-case).
     pub id: String,
+    /// The protocol's display name.
     pub name: String,
+    /// What the protocol does (a DEX, a lending market...).
     pub kind: ProtocolKind,
     /// The date the protocol was evaluated as of.
     pub as_of: Date,
     /// The date the manifest's facts describe.
     pub facts_as_of: Date,
+    /// The grade after gates.
     pub grade: Grade,
+    /// The weighted total score, out of 100.
     pub score: Score,
+    /// The grade the score alone earns, before any gate caps it.
     pub grade_before_caps: Grade,
+    /// The failing gate that sets the grade, if a gate does.
     pub capped_by: Option<GateId>,
+    /// Share of applicable weight backed by known, sourced facts, 0 to 1.
     pub confidence: Ratio,
     /// Unknown controls hold more than a fifth of the applicable weight.
     pub provisional: bool,
     /// The grade if every unknown control were at full marks (`range.high` of the report).
     pub high_grade: Grade,
+    /// Total value locked, USD, when known.
     pub tvl_usd: Option<f64>,
+    /// The upstream protocol id, for a fork.
     pub forked_from: Option<String>,
     /// The manifest graded, and a fork's upstream, as the full report stamps them.
     pub manifest: ManifestStamp,
+    /// For a fork: the upstream manifest graded with it.
     pub upstream: Option<ManifestStamp>,
     /// Present when the league is a what-if (`--set`).
     pub what_if: Option<WhatIf>,
@@ -113,7 +125,9 @@ impl LeagueRow {
 /// What made a league: the tool and rubric (each row names its manifest and date).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LeagueStamp {
+    /// `posture <version>`.
     pub tool: String,
+    /// The rubric the league was graded with: id, version and the sha256 of its text.
     pub rubric: RubricStamp,
 }
 
@@ -121,12 +135,16 @@ pub struct LeagueStamp {
 /// every full report. Reports come first so that they can be written as they are graded.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LeagueDocument {
+    /// The report layout's version; it changes when the JSON form does.
     pub report_format: u32,
+    /// The tool and rubric that made the league.
     pub stamp: LeagueStamp,
     /// Every full report in grading order (only with `--full`); rows point to them by index.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reports: Option<Vec<Report>>,
+    /// One row per manifest, in league order.
     pub league: Vec<LeagueRow>,
+    /// The portfolio view of the league: value-weighted grade, value at each grade, shared code.
     pub portfolio: Portfolio,
 }
 
@@ -135,16 +153,22 @@ pub struct LeagueDocument {
 #[serde(untagged)]
 #[schemars(title = "posture report")]
 pub enum ReportDocument {
+    /// The report of one manifest.
     One(Box<Report>),
+    /// The league of several manifests.
     Many(Box<LeagueDocument>),
 }
 
 /// A league table: rows in league order, with the portfolio they make up.
 #[derive(Debug, Clone)]
 pub struct League {
+    /// The report layout's version; it changes when the JSON form does.
     pub report_format: u32,
+    /// The tool and rubric that made the league.
     pub stamp: LeagueStamp,
+    /// One row per manifest, in league order.
     pub rows: Vec<LeagueRow>,
+    /// The portfolio view of the league: value-weighted grade, value at each grade, shared code.
     pub portfolio: Portfolio,
 }
 

@@ -14,8 +14,11 @@ use crate::core::rubric::{Grade, Rubric};
 /// Value held at one grade, latest snapshot per protocol.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GradeShare {
+    /// The grade.
     pub grade: Grade,
+    /// How many protocols have this grade.
     pub protocols: usize,
+    /// Their total value locked, USD.
     pub tvl_usd: f64,
     /// Share of the TVL known across the portfolio, 0 to 1.
     pub tvl_share: f64,
@@ -26,21 +29,27 @@ pub struct GradeShare {
 pub struct SharedCode {
     /// The original codebase (the upstream all members descend from).
     pub lineage: String,
+    /// The ids of the protocols in the group.
     pub members: Vec<String>,
+    /// Their total value locked, USD.
     pub tvl_usd: f64,
 }
 
+/// The investor's view of many protocols: a value-weighted grade, the value at each grade, and
+/// the protocols that share code.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Portfolio {
     /// Distinct protocols (the latest snapshot of each counts).
     pub protocols: usize,
     /// Protocols whose TVL is known (the weights).
     pub with_tvl: usize,
+    /// Total value locked across the protocols whose TVL is known, USD.
     pub tvl_usd: f64,
     /// TVL-weighted mean score of the latest snapshots; null when no TVL is known.
     pub score: Option<Score>,
     /// The grade that score earns on the rubric's scale (caps are per protocol, not here).
     pub grade: Option<Grade>,
+    /// Value held at each grade, best first.
     pub by_grade: Vec<GradeShare>,
     /// Groups of two or more protocols that share code: correlated exposure.
     pub shared_code: Vec<SharedCode>,
@@ -99,11 +108,15 @@ fn root<'a>(parent: &HashMap<&'a str, (usize, &'a str)>, mut id: &'a str) -> &'a
 /// memory, so they are read once, into these, and every sum runs over these.
 #[derive(Debug, Clone, Copy)]
 pub struct Holding<'a> {
+    /// The protocol's id.
     pub id: &'a str,
     /// The date the snapshot's facts describe: the latest snapshot of a protocol counts.
     pub facts_as_of: Date,
+    /// The upstream protocol id, for a fork.
     pub forked_from: Option<&'a str>,
+    /// Total value locked, USD, when known.
     pub tvl_usd: Option<f64>,
+    /// The weighted total score, out of 100.
     pub score: f64,
     /// The grade's place on the rubric's scale, best first.
     pub rank: usize,

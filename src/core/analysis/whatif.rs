@@ -92,7 +92,9 @@ pub enum PathError {
 /// One parsed `--set`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edit {
+    /// The name given: a manifest field (`timelock.delay_hours`) or a catalogue metric.
     pub name: String,
+    /// The value given, as written.
     pub value: String,
     target: Target,
 }
