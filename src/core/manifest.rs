@@ -107,16 +107,27 @@ pub struct Protocol {
 /// `stablecoin`, `rwa` (real-world assets) or `other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::core::manifest::plain_enum)]
 pub enum ProtocolKind {
+    /// A decentralised exchange (swaps, liquidity pools).
     Dex,
+    /// A lending or borrowing market.
     Lending,
+    /// Liquid staking: staked assets returned as a tradable token.
     LiquidStaking,
+    /// Restaking: staked assets reused to secure other services.
     Restaking,
+    /// A bridge that moves assets between chains.
     Bridge,
+    /// A yield aggregator or vault strategy.
     Yield,
+    /// Perpetuals, options or other derivatives.
     Derivatives,
+    /// A stablecoin issuer.
     Stablecoin,
+    /// Real-world assets (treasuries, credit) brought on chain.
     Rwa,
+    /// Anything that fits none of the other kinds.
     Other,
 }
 
@@ -182,6 +193,7 @@ pub struct Lineage {
 /// What an audit reviewed: the code, or the economic design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::core::manifest::plain_enum)]
 pub enum AuditKind {
     /// A review of the code.
     Code,
@@ -269,20 +281,35 @@ pub struct Engagement {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[schemars(transform = crate::core::manifest::plain_enum)]
 pub enum FactTable {
+    /// Code audits (`[[audits]]` with `kind = "code"`).
     Audits,
+    /// Economic audits (`[[audits]]` with `kind = "economic"`).
     EconomicAudits,
+    /// Formal verification (`[[formal_verification]]`).
     FormalVerification,
+    /// Continuous review engagements (`[[engagements]]`).
     Engagements,
+    /// Monitoring (`[monitoring]`).
     Monitoring,
+    /// The timelock (`[timelock]`).
     Timelock,
+    /// The pause mechanism (`[pause]`).
     Pause,
+    /// The bug bounty (`[bug_bounty]`).
     BugBounty,
+    /// Insurance cover (`[[insurance]]`).
     Insurance,
+    /// Admin key control (`[admin]`).
     Admin,
+    /// Upgradeability (`[upgradeability]`).
     Upgradeability,
+    /// Oracles (`[oracles]`).
     Oracles,
+    /// Incident response (`[incident_response]`).
     IncidentResponse,
+    /// Past incidents (`[[incidents]]`).
     Incidents,
 }
 
@@ -372,10 +399,15 @@ pub struct FormalVerification {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::core::manifest::plain_enum)]
 pub enum MonitoringLevel {
+    /// No monitoring at all.
     None,
+    /// Alerts go to the team, who must react by hand.
     Alerting,
+    /// Real-time monitoring of transactions, with the team on call.
     Realtime,
+    /// Monitoring that acts on its own, e.g. pausing the protocol when an attack is seen.
     AutomatedResponse,
 }
 
@@ -428,10 +460,15 @@ pub struct Timelock {
 /// that pauses on an attack) or an `eoa`, a single key held by one person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::core::manifest::plain_enum)]
 pub enum Controller {
+    /// A multisig of named or anonymous signers.
     Multisig,
+    /// A DAO vote.
     Dao,
+    /// An automated system, e.g. a monitor that pauses on an attack.
     Automated,
+    /// A single key held by one person (externally owned account).
     Eoa,
 }
 
@@ -439,9 +476,13 @@ pub enum Controller {
 /// (`per-market`), or only some functions (`partial`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::core::manifest::plain_enum)]
 pub enum PauseScope {
+    /// The whole protocol at once.
     Global,
+    /// One market or pool at a time.
     PerMarket,
+    /// Only some functions.
     Partial,
 }
 
@@ -506,10 +547,15 @@ pub struct Insurance {
 /// anonymous signers, or an `eoa`, a single key held by one person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::core::manifest::plain_enum)]
 pub enum AdminControl {
+    /// Nobody: the contracts have no admin.
     Immutable,
+    /// A DAO vote.
     Dao,
+    /// A multisig of named or anonymous signers holds the admin keys.
     Multisig,
+    /// A single key held by one person (externally owned account).
     Eoa,
 }
 
@@ -535,10 +581,15 @@ pub struct Admin {
 /// contracts by a `migration`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::core::manifest::plain_enum)]
 pub enum UpgradeMechanism {
+    /// It cannot be replaced.
     None,
+    /// A proxy contract points to an implementation that can be swapped.
     Proxy,
+    /// A diamond (EIP-2535): parts of the code can be swapped one by one.
     Diamond,
+    /// Users are moved to new contracts by a migration.
     Migration,
 }
 
@@ -715,4 +766,25 @@ impl JsonSchema for VersionReq {
             "description": "A semver requirement, e.g. \"^2.0.0\" or \">=2.0.0, <2.1.0\""
         })
     }
+}
+
+/// Writes an enum of documented unit variants as a plain `enum` list of its values. Documenting
+/// each value would otherwise make the schema a `oneOf` of constants, and a typo would be
+/// reported as "not valid under any of the schemas" instead of naming the values it could be;
+/// the enum's own doc comment describes the values.
+pub fn plain_enum(schema: &mut schemars::Schema) {
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
+    let Some(serde_json::Value::Array(options)) = obj.get("oneOf") else {
+        return;
+    };
+    let values: Option<Vec<serde_json::Value>> =
+        options.iter().map(|o| o.get("const").cloned()).collect();
+    let Some(values) = values.filter(|v| v.iter().all(serde_json::Value::is_string)) else {
+        return;
+    };
+    obj.remove("oneOf");
+    obj.insert("type".into(), "string".into());
+    obj.insert("enum".into(), serde_json::Value::Array(values));
 }

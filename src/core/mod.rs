@@ -3,6 +3,8 @@
 //! Nothing here touches files, threads, the clock, the terminal or the command line, so a
 //! grade depends only on its inputs; `tests/layout.rs` fails if that stops being true.
 
+#![warn(missing_docs)]
+
 pub mod analysis;
 pub mod as_of;
 pub mod date;

@@ -213,7 +213,7 @@ pub struct Finding {
     pub status: Status,
     /// The credit earned, from 0 (nothing) to 1 (full marks).
     pub score: Ratio,
-    /// The metric's value: a number, yes/no, a level, "none", or null when unknown.
+    /// The catalogue metric the control scores, by name (`posture rubric metrics` lists them).
     pub metric: &'static str,
     /// The metric's value as the control saw it: a number, yes/no, a level, "none", or null when
     /// unknown.

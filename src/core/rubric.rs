@@ -227,9 +227,13 @@ pub struct CategoryDef {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
+#[schemars(transform = crate::core::manifest::plain_enum)]
 pub enum Effort {
+    /// Quick to fix, e.g. publishing a page.
     Low,
+    /// Takes some work, e.g. setting up monitoring.
     Medium,
+    /// A large effort, e.g. a new audit or a redesign.
     High,
 }
 
@@ -313,9 +317,12 @@ pub struct GateDef {
 /// Unknown is not a pass: by default a gate whose metric is unknown fails.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(transform = crate::core::manifest::plain_enum)]
 pub enum UnknownPolicy {
     #[default]
+    /// An unknown metric makes the gate fail (the default: unknown is not a pass).
     Fails,
+    /// An unknown metric lets the gate pass.
     Passes,
 }
 
