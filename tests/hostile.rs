@@ -377,3 +377,61 @@ fn a_byte_order_mark_does_not_shift_columns_and_bad_utf8_is_placed() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("latin1.toml:2:6"));
 }
+
+/// True when text could drive a terminal: an escape, a bell, a carriage return, a C1 control
+/// or a bidi control.
+fn drives_a_terminal(text: &str) -> bool {
+    text.chars().any(|c| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[test]
+fn nothing_from_a_file_drives_the_terminal() {
+    // A name with a terminal title escape, a bell, a carriage return and a right-to-left
+    // override, in every text the commands print for people.
+    let (dir, path) = edited(
+        "name = \"Aave V3\"",
+        "name = \"Aave\\u001b]0;pwned\\u0007\\rV3\\u202e\"",
+    );
+    let d = dir.path();
+    for args in [
+        vec!["score", "x.toml"],
+        vec!["score", "x.toml", "--format", "markdown"],
+        vec!["gaps", "x.toml"],
+        vec!["score", "x.toml", "--set", "protocol.kind=\u{1b}[2J"],
+    ] {
+        let out = posture_in(d).args(&args).output().unwrap();
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(!drives_a_terminal(&text), "{args:?} {stream}: {text:?}");
+        }
+    }
+    // A file name with an escape in it, as validate lists it.
+    std::fs::copy(&path, d.join("\u{1b}[31mred.toml")).unwrap();
+    let out = posture_in(d).args(["validate", "."]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("?[31mred.toml"), "{text}");
+    assert!(!drives_a_terminal(&text), "{text:?}");
+    // Strings of a report, as verify prints them.
+    posture_in(d)
+        .args(["score", "x.toml", "--format", "json", "-o", "r.json"])
+        .assert()
+        .code(0);
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("r.json")).unwrap()).unwrap();
+    v["protocol"]["id"] = "evil\u{1b}[2J\u{202e}".into();
+    std::fs::write(d.join("r.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    let out = posture_in(d).args(["verify", "r.json"]).output().unwrap();
+    for bytes in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!drives_a_terminal(&text), "verify: {text:?}");
+    }
+    // JSON stays exactly as made: its escapes are already inert, and verify reads it back.
+    let json = posture_in(d)
+        .args(["score", "x.toml", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&json.stdout).contains("\\u001b]0;pwned"));
+}

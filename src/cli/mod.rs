@@ -11,6 +11,7 @@ mod init;
 mod rubric;
 mod schema;
 mod score;
+mod terminal;
 mod validate;
 mod verify;
 
@@ -93,8 +94,43 @@ pub enum Command {
     },
 }
 
-/// Runs a parsed command line; returns the process exit code.
+impl Command {
+    /// Whether the command's standard output is text for people (a table, markdown, messages),
+    /// not a document for programs (JSON, CSV, HTML), whose bytes must stay as made.
+    fn writes_for_people(&self) -> bool {
+        let human = |o: &OutputArgs| {
+            matches!(
+                o.format,
+                crate::render::Format::Table | crate::render::Format::Markdown
+            )
+        };
+        match self {
+            Command::Score(a) => human(&a.output),
+            Command::Gaps(a) => human(&a.output),
+            Command::Diff(a) => human(&a.output),
+            Command::Backtest(a) => human(&a.output),
+            Command::Schema { .. } => false,
+            Command::Verify(_)
+            | Command::Import { .. }
+            | Command::Init { .. }
+            | Command::Validate { .. }
+            | Command::Rubric { .. } => true,
+        }
+    }
+}
+
+/// Runs a parsed command line; returns the process exit code. Diagnostics, and output meant
+/// for people, reach the terminal through [`terminal::Inert`].
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let mut err = terminal::Inert::new(err);
+    let err: &mut dyn Write = &mut err;
+    let mut filtered;
+    let out: &mut dyn Write = if cli.command.writes_for_people() {
+        filtered = terminal::Inert::new(out);
+        &mut filtered
+    } else {
+        out
+    };
     let result = match cli.command {
         Command::Score(args) => score::run(&args, out, err),
         Command::Gaps(args) => gaps::run(&args, out, err),
