@@ -16,18 +16,19 @@
 //!
 //! Manifest text is untrusted. A cell that a spreadsheet would read as a formula (starting,
 //! after any spaces, with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`,
-//! as OWASP recommends; cells with a comma, quote or line break are quoted, quotes doubled;
-//! other control characters are dropped.
+//! as OWASP recommends; other control characters and bidirectional controls are dropped. The
+//! `csv` crate's writer quotes cells with a comma, quote or line break, doubling quotes.
 
 use std::io::{self, Write};
 
-use super::{Kept, Renderer, kind_name, unsupported};
+use super::view::{Part, ReportView};
+use super::{LeagueView, Prepared, Renderer, unsupported};
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
-use crate::core::analysis::league::League;
 use crate::core::report::{Report, round_to};
 
+/// CSV: a row per protocol and one per control, through the `csv` crate's writer.
 pub struct Csv;
 
 /// The columns, in order.
@@ -59,8 +60,9 @@ pub const HEADER: [&str; 25] = [
     "high_grade",
 ];
 
-/// One cell: neutralised against formula injection, then quoted per RFC 4180 when needed.
-pub fn cell(text: &str) -> String {
+/// One cell's text, neutralised against formula injection; the writer quotes it (RFC 4180)
+/// where it needs quotes.
+pub fn neutralise(text: &str) -> String {
     // Control characters other than tab and line breaks have no place in a spreadsheet cell
     // (an escape sequence would reach a terminal that prints the file).
     // Bidirectional controls would reorder what a reader sees in the cell: dropped too.
@@ -78,17 +80,23 @@ pub fn cell(text: &str) -> String {
         .trim_start_matches(invisible)
         .starts_with(['=', '+', '-', '@'])
         || text.starts_with(['\t', '\r']);
-    let text = if formula { format!("'{text}") } else { text };
-    if text.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
+    if formula { format!("'{text}") } else { text }
 }
 
-fn write_row(out: &mut dyn Write, row: &[String; HEADER.len()]) -> io::Result<()> {
-    let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
-    write!(out, "{}\r\n", cells.join(","))
+/// A writer of this layout: CRLF line ends, quotes only where a cell needs them.
+fn writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out)
+}
+
+/// An error of the CSV writer as the I/O error it is.
+fn io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
 }
 
 /// A number without a trailing `.0` or an exponent.
@@ -106,73 +114,79 @@ fn value(v: &serde_json::Value) -> String {
     }
 }
 
-fn rows(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let blank = || String::new();
-    let p = &r.protocol;
+/// The records of one report: its protocol row, then a row per control.
+fn records<W: Write>(r: &ReportView, w: &mut csv::Writer<W>) -> csv::Result<()> {
+    let blank = String::new;
     let s = &r.stamp;
     let mut row: [String; HEADER.len()] = std::array::from_fn(|_| blank());
     row[0] = "protocol".into();
-    row[1] = p.id.clone();
-    row[2] = p.name.clone();
-    row[3] = kind_name(p.kind);
-    row[4] = p.as_of.to_string();
-    row[5] = s.evaluated_as_of.to_string();
+    row[1] = r.id.clone();
+    row[2] = r.name.clone();
+    row[3] = r.kind.clone();
+    row[4] = r.facts_as_of.clone();
+    row[5] = s.evaluated_as_of.clone();
     row[6] = r.grade.label.clone();
-    row[7] = r.grade_before_caps.label.clone();
-    row[8] = r.score.to_string();
-    row[9] = r.capped_by.as_ref().map_or_else(blank, |g| g.0.clone());
-    row[10] = number(round_to(r.confidence.0, 3));
-    row[11] = p.tvl_usd.map_or_else(blank, number);
-    row[12] = s.rubric.id.clone();
-    row[13] = s.rubric.version.clone();
+    row[7] = r.grade_before_caps.clone();
+    row[8] = r.score.clone();
+    row[9] = r.capped_by.clone().unwrap_or_default();
+    row[10] = number(round_to(r.confidence, 3));
+    row[11] = r.tvl_usd.map_or_else(blank, number);
+    row[12] = s.rubric_id.clone();
+    row[13] = s.rubric_version.clone();
     row[14] = s.manifest.sha256.clone();
     row[23] = r.provisional.to_string();
-    row[24] = r.range.high.grade.label.clone();
-    write_row(out, &row)?;
-    for f in &r.findings {
+    row[24] = r.high_grade.clone();
+    w.write_record(row.iter().map(|c| neutralise(c)))?;
+    for f in &r.controls {
         let mut row: [String; HEADER.len()] = std::array::from_fn(|_| blank());
         row[0] = "control".into();
-        row[1] = p.id.clone();
-        row[4] = p.as_of.to_string();
-        row[5] = s.evaluated_as_of.to_string();
+        row[1] = r.id.clone();
+        row[4] = r.facts_as_of.clone();
+        row[5] = s.evaluated_as_of.clone();
         row[14] = s.manifest.sha256.clone();
-        row[15] = f.control.0.clone();
+        row[15] = f.id.clone();
         row[16] = f.category.clone();
-        row[17] = f.status.as_str().into();
-        row[18] = number(round_to(f.score.0, 3));
+        row[17] = f.status.into();
+        row[18] = number(round_to(f.raw_score, 3));
         row[19] = f.metric.into();
-        row[20] = value(&f.value);
-        row[21] = number(round_to(f.points_lost, 2));
+        row[20] = value(&f.raw_value);
+        row[21] = number(round_to(f.raw_points_lost, 2));
         row[22] = f.sourced.to_string();
-        write_row(out, &row)?;
+        w.write_record(row.iter().map(|c| neutralise(c)))?;
     }
     Ok(())
 }
 
-fn header(out: &mut dyn Write) -> io::Result<()> {
-    write!(out, "{}\r\n", HEADER.join(","))
+/// The records of one report, as bytes.
+fn rendered(r: &Report) -> io::Result<Vec<u8>> {
+    let mut w = writer(Vec::new());
+    records(&ReportView::of(r), &mut w).map_err(io_error)?;
+    w.into_inner().map_err(|e| e.into_error())
 }
 
 impl Renderer for Csv {
     fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        header(out)?;
-        rows(report, out)
+        let mut w = writer(out);
+        w.write_record(HEADER).map_err(io_error)?;
+        records(&ReportView::of(report), &mut w).map_err(io_error)?;
+        w.flush()
     }
 
     fn league_needs_reports(&self, _full: bool) -> bool {
         true
     }
 
-    fn league_report(&self, report: &Report, _full: bool) -> io::Result<Kept> {
-        let mut bytes = Vec::new();
-        rows(report, &mut bytes)?;
-        Ok(Kept::Bytes(bytes))
+    fn prepare(&self, report: &Report, _full: bool) -> io::Result<Prepared> {
+        Ok(Prepared(Part::Bytes(rendered(report)?)))
     }
 
-    fn ranked_league(&self, league: &League, kept: &[Kept], out: &mut dyn Write) -> io::Result<()> {
-        header(out)?;
-        for row in &league.rows {
-            if let Some(Kept::Bytes(rows)) = kept.get(row.graded) {
+    fn league(&self, league: &LeagueView, out: &mut dyn Write) -> io::Result<()> {
+        let mut w = writer(&mut *out);
+        w.write_record(HEADER).map_err(io_error)?;
+        w.flush()?;
+        drop(w);
+        for entry in &league.entries {
+            if let Some(rows) = entry.bytes() {
                 out.write_all(rows)?;
             }
         }
@@ -199,6 +213,15 @@ impl Renderer for Csv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One cell as the writer puts it in a record of its own.
+    fn cell(text: &str) -> String {
+        let mut w = writer(Vec::new());
+        w.write_record([neutralise(text), String::new()]).unwrap();
+        let bytes = w.into_inner().unwrap();
+        let line = String::from_utf8(bytes).unwrap();
+        line.strip_suffix(",\r\n").unwrap().to_string()
+    }
 
     #[test]
     fn cells_are_quoted_and_neutralised() {

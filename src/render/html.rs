@@ -7,18 +7,18 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::markdown::is_web_url;
+use super::view::Part;
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, auc_text, case_match_cells, comparison_cells,
     comparison_summary, control_signal_cells,
 };
 use super::{
-    Kept, Renderer, backtest_summary, caps_text, effort_name, kind_name, money, portfolio_summary,
-    provisional_words, show_json, signed,
+    LeagueView, Prepared, Renderer, backtest_summary, caps_text, effort_name, kind_name, money,
+    portfolio_summary, provisional_words, show_json, signed,
 };
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
-use crate::core::analysis::league::League;
 use crate::core::report::{CategoryResult, GapKind, GateStatus, Report, Stamp, Standing, Status};
 use crate::core::rubric::Grade;
 
@@ -537,15 +537,9 @@ fn report_body(r: &Report) -> String {
     h
 }
 
-fn league_body(league: &League, kept: &[Kept]) -> String {
-    let reports: Vec<&Report> = league
-        .rows
-        .iter()
-        .filter_map(|row| match kept.get(row.graded) {
-            Some(Kept::Report(r)) => Some(&**r),
-            _ => None,
-        })
-        .collect();
+fn league_body(view: &LeagueView) -> String {
+    let league = view.league;
+    let reports: Vec<&Report> = view.full_reports().collect();
     let mut h = String::new();
     let what_if = reports.iter().any(|r| r.what_if.is_some());
     h.push_str("<header>\n<p class=\"eyebrow\">Security posture league</p>\n");
@@ -1189,13 +1183,13 @@ impl Renderer for Html {
         true
     }
 
-    fn league_report(&self, report: &Report, _full: bool) -> io::Result<Kept> {
-        Ok(Kept::Report(Box::new(report.clone())))
+    fn prepare(&self, report: &Report, _full: bool) -> io::Result<Prepared> {
+        Ok(Prepared(Part::Report(Box::new(report.clone()))))
     }
 
-    fn ranked_league(&self, league: &League, kept: &[Kept], out: &mut dyn Write) -> io::Result<()> {
-        let title = format!("Posture league of {} protocols", league.rows.len());
-        page(&title, &league_body(league, kept), out)
+    fn league(&self, league: &LeagueView, out: &mut dyn Write) -> io::Result<()> {
+        let title = format!("Posture league of {} protocols", league.entries.len());
+        page(&title, &league_body(league), out)
     }
 
     fn gaps(&self, g: &GapReport, out: &mut dyn Write) -> io::Result<()> {
