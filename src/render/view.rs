@@ -20,6 +20,8 @@ use crate::core::rubric::Grade;
 pub struct GradeView {
     pub label: String,
     pub rank: usize,
+    /// The colour class: the rank, the fifth and lower sharing the last colour.
+    pub colour: usize,
 }
 
 impl GradeView {
@@ -28,6 +30,7 @@ impl GradeView {
         Self {
             label: g.label.clone(),
             rank: g.rank,
+            colour: g.rank.min(4),
         }
     }
 }
@@ -56,11 +59,41 @@ impl CategoryView {
     }
 }
 
+/// A source as a format can link it: an http(s) URL, other text, or nothing (self-attested).
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceView {
+    /// The source, trimmed, when it is an absolute http(s) URL: only these become links.
+    pub url: Option<String>,
+    /// The source, trimmed, when it is text that is not such a URL.
+    pub text: Option<String>,
+}
+
+impl SourceView {
+    /// How a source given as `source` shows.
+    pub fn of(source: Option<&str>) -> Self {
+        match source.map(str::trim) {
+            Some(url) if super::markdown::is_web_url(url) => Self {
+                url: Some(url.to_string()),
+                text: None,
+            },
+            Some(text) if !text.is_empty() => Self {
+                url: None,
+                text: Some(text.to_string()),
+            },
+            _ => Self {
+                url: None,
+                text: None,
+            },
+        }
+    }
+}
+
 /// One piece of evidence a control used: the fact, and its source as the manifest gives it.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvidenceView {
     pub fact: String,
     pub source: Option<String>,
+    pub link: SourceView,
 }
 
 /// A fact a control did not count, with the reason.
@@ -69,6 +102,18 @@ pub struct DisregardedView {
     pub fact: String,
     pub reason: String,
     pub source: Option<String>,
+    pub link: SourceView,
+}
+
+impl DisregardedView {
+    fn of(d: &crate::core::metrics::Disregarded) -> Self {
+        Self {
+            fact: d.fact.clone(),
+            reason: d.reason.clone(),
+            source: d.source.clone(),
+            link: SourceView::of(d.source.as_deref()),
+        }
+    }
 }
 
 /// One control's row: what every format shows of a finding.
@@ -128,17 +173,10 @@ impl ControlView {
                 .map(|e| EvidenceView {
                     fact: e.fact.clone(),
                     source: e.source.clone(),
+                    link: SourceView::of(e.source.as_deref()),
                 })
                 .collect(),
-            disregarded: f
-                .disregarded
-                .iter()
-                .map(|d| DisregardedView {
-                    fact: d.fact.clone(),
-                    reason: d.reason.clone(),
-                    source: d.source.clone(),
-                })
-                .collect(),
+            disregarded: f.disregarded.iter().map(DisregardedView::of).collect(),
             metric: f.metric,
             raw_value: f.value.clone(),
             raw_score: f.score.0,
@@ -321,11 +359,7 @@ impl ReportView {
             .iter()
             .flat_map(|f| &f.disregarded)
             .filter(|d| seen.insert((&d.fact, &d.reason)))
-            .map(|d| DisregardedView {
-                fact: d.fact.clone(),
-                reason: d.reason.clone(),
-                source: d.source.clone(),
-            })
+            .map(DisregardedView::of)
             .collect();
         Self {
             name: p.name.clone(),
@@ -460,8 +494,6 @@ pub(super) enum Part {
     Bytes(Vec<u8>),
     /// The report's view, laid out with the league.
     View(Box<ReportView>),
-    /// The report itself.
-    Report(Box<Report>),
 }
 
 impl Prepared {
@@ -535,14 +567,6 @@ impl<'a> LeagueView<'a> {
         }
     }
 
-    /// The full reports the format kept, in league order.
-    pub fn full_reports(&self) -> impl Iterator<Item = &Report> {
-        self.entries.iter().filter_map(|e| match &e.prepared.0 {
-            Part::Report(r) => Some(&**r),
-            _ => None,
-        })
-    }
-
     /// The full reports the format made, in league order.
     pub fn reports(&self) -> impl Iterator<Item = &ReportView> {
         self.entries.iter().filter_map(LeagueEntry::report)
@@ -603,15 +627,7 @@ impl GapRowView {
             }),
             action: item.action.clone(),
             missing: item.missing.clone(),
-            disregarded: item
-                .disregarded
-                .iter()
-                .map(|d| DisregardedView {
-                    fact: d.fact.clone(),
-                    reason: d.reason.clone(),
-                    source: d.source.clone(),
-                })
-                .collect(),
+            disregarded: item.disregarded.iter().map(DisregardedView::of).collect(),
         }
     }
 }
@@ -640,6 +656,8 @@ pub struct CaseView {
     pub controls: String,
     /// The ids of the time-matched controls.
     pub matched: Vec<String>,
+    /// The same, joined with `, `.
+    pub matched_text: String,
     pub case_auc: String,
 }
 
@@ -669,6 +687,7 @@ impl CaseView {
             ),
             controls,
             matched: c.matched.clone(),
+            matched_text: c.matched.join(", "),
             case_auc,
         }
     }
