@@ -58,7 +58,7 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         unscored += 1;
         report_skipped(s, err)
     };
-    let grades = if one {
+    let below = if one {
         let single = pipeline::single(&rubric, &files[0], &opts, max, &mut skipped)?;
         match single {
             Some(report) => {
@@ -66,7 +66,14 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
                     writeln!(err, "warning: {}: {w}", report.stamp.manifest.path)?;
                 }
                 renderer.report(&report, &mut sink)?;
-                vec![(report.protocol.id, report.grade)]
+                let below = fail_under
+                    .as_ref()
+                    .is_some_and(|bar| report.grade.rank > bar.rank);
+                if below {
+                    vec![(report.protocol.id, report.grade)]
+                } else {
+                    Vec::new()
+                }
             }
             None => Vec::new(),
         }
@@ -78,6 +85,7 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             max,
             &*renderer,
             args.full,
+            fail_under.as_ref(),
             &mut sink,
             &mut skipped,
         )?
@@ -92,13 +100,10 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         )?;
         return Ok(exit::BAD_INPUT);
     }
-    let below: Vec<String> = fail_under.as_ref().map_or_else(Vec::new, |bar| {
-        grades
-            .iter()
-            .filter(|(_, grade)| grade.rank > bar.rank)
-            .map(|(id, grade)| format!("{id} ({grade})"))
-            .collect()
-    });
+    let below: Vec<String> = below
+        .iter()
+        .map(|(id, grade)| format!("{id} ({grade})"))
+        .collect();
     if let Some(bar) = fail_under
         && !below.is_empty()
     {

@@ -590,8 +590,8 @@ pub enum Skipped {
 }
 
 /// Grades every file into a league and writes it with `renderer`, each file that cannot be
-/// graded handed to `skipped` as it turns up. Returns each graded protocol's id and grade, in
-/// league order (for `--fail-under`); nothing is written when no file was graded.
+/// graded handed to `skipped` as it turns up. Returns the id and grade of each protocol graded
+/// below `bar` (`--fail-under`), in league order; nothing is written when no file was graded.
 ///
 /// The renderer sees none of the scheduling: what it asks to make of each report
 /// ([`Renderer::prepare`]) is made on the thread that graded it, written at once when the
@@ -605,6 +605,7 @@ pub fn league(
     max_bytes: u64,
     renderer: &dyn Renderer,
     full: bool,
+    bar: Option<&Grade>,
     out: &mut dyn Write,
     mut skipped: impl FnMut(Skipped) -> io::Result<()>,
 ) -> io::Result<Vec<(String, Grade)>> {
@@ -666,15 +667,18 @@ pub fn league(
     };
     let view = crate::render::LeagueView::new(&league, prepared, streamed);
     renderer.league(&view, out)?;
-    let grades = league
-        .rows
-        .iter()
-        .map(|r| (r.id.clone(), r.grade.clone()))
-        .collect();
+    let prepared = view.into_prepared();
+    let below = bar.map_or_else(Vec::new, |bar| {
+        league
+            .rows
+            .iter()
+            .filter(|r| r.grade.rank > bar.rank)
+            .map(|r| (r.id.clone(), r.grade.clone()))
+            .collect()
+    });
     // Ten thousand rows and reports are milliseconds of freeing nobody waits for.
-    drop_in_background((view.entries, made));
-    drop_in_background(league.rows);
-    Ok(grades)
+    drop_in_background((prepared, made, league.rows));
+    Ok(below)
 }
 
 /// Grades one file and returns its full report, the file's problem handed to `skipped`

@@ -19,9 +19,10 @@
 //! as OWASP recommends; other control characters and bidirectional controls are dropped. The
 //! `csv` crate's writer quotes cells with a comma, quote or line break, doubling quotes.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
-use super::view::{Part, ReportView};
+use super::view::{Part, RecordsView};
 use super::{LeagueView, Prepared, Renderer, unsupported};
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
@@ -61,16 +62,19 @@ pub const HEADER: [&str; 25] = [
 ];
 
 /// One cell's text, neutralised against formula injection; the writer quotes it (RFC 4180)
-/// where it needs quotes.
-pub fn neutralise(text: &str) -> String {
+/// where it needs quotes. Text with nothing to neutralise is not copied.
+pub fn neutralise(text: &str) -> Cow<'_, str> {
     // Control characters other than tab and line breaks have no place in a spreadsheet cell
     // (an escape sequence would reach a terminal that prints the file).
     // Bidirectional controls would reorder what a reader sees in the cell: dropped too.
-    let text: String = text
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\t' | '\r' | '\n'))
-        .filter(|c| !crate::render::is_bidi_control(*c))
-        .collect();
+    let dropped = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\r' | '\n')) || crate::render::is_bidi_control(c)
+    };
+    let text: Cow<'_, str> = if text.chars().any(dropped) {
+        Cow::Owned(text.chars().filter(|c| !dropped(*c)).collect())
+    } else {
+        Cow::Borrowed(text)
+    };
     // A spreadsheet skips blanks it cannot see (line breaks, no-break and zero-width spaces, a
     // byte-order mark) before deciding that a cell is a formula: so does this check.
     let invisible = |c: char| {
@@ -80,7 +84,19 @@ pub fn neutralise(text: &str) -> String {
         .trim_start_matches(invisible)
         .starts_with(['=', '+', '-', '@'])
         || text.starts_with(['\t', '\r']);
-    if formula { format!("'{text}") } else { text }
+    if formula {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        text
+    }
+}
+
+/// Writes one record, each cell neutralised.
+fn record<W: Write>(w: &mut csv::Writer<W>, cells: &[String]) -> csv::Result<()> {
+    for c in cells {
+        w.write_field(neutralise(c).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)
 }
 
 /// A writer of this layout: CRLF line ends, quotes only where a cell needs them.
@@ -114,45 +130,44 @@ fn value(v: &serde_json::Value) -> String {
     }
 }
 
-/// The records of one report: its protocol row, then a row per control.
-fn records<W: Write>(r: &ReportView, w: &mut csv::Writer<W>) -> csv::Result<()> {
-    let blank = String::new;
-    let s = &r.stamp;
-    let mut row: [String; HEADER.len()] = std::array::from_fn(|_| blank());
+/// The records of one report: its protocol row, then a row per control. Cells go to the
+/// writer as they are made, each neutralised.
+fn records<W: Write>(r: &RecordsView, w: &mut csv::Writer<W>) -> csv::Result<()> {
+    let mut row: [String; HEADER.len()] = std::array::from_fn(|_| String::new());
     row[0] = "protocol".into();
-    row[1] = r.id.clone();
-    row[2] = r.name.clone();
+    row[1] = r.id.into();
+    row[2] = r.name.into();
     row[3] = r.kind.clone();
     row[4] = r.facts_as_of.clone();
-    row[5] = s.evaluated_as_of.clone();
-    row[6] = r.grade.label.clone();
-    row[7] = r.grade_before_caps.clone();
+    row[5] = r.evaluated_as_of.clone();
+    row[6] = r.grade.into();
+    row[7] = r.grade_before_caps.into();
     row[8] = r.score.clone();
-    row[9] = r.capped_by.clone().unwrap_or_default();
+    row[9] = r.capped_by.unwrap_or_default().into();
     row[10] = number(round_to(r.confidence, 3));
-    row[11] = r.tvl_usd.map_or_else(blank, number);
-    row[12] = s.rubric_id.clone();
-    row[13] = s.rubric_version.clone();
-    row[14] = s.manifest.sha256.clone();
+    row[11] = r.tvl_usd.map_or_else(String::new, number);
+    row[12] = r.rubric_id.into();
+    row[13] = r.rubric_version.into();
+    row[14] = r.manifest_sha256.into();
     row[23] = r.provisional.to_string();
-    row[24] = r.high_grade.clone();
-    w.write_record(row.iter().map(|c| neutralise(c)))?;
+    row[24] = r.high_grade.into();
+    record(w, &row)?;
     for f in &r.controls {
-        let mut row: [String; HEADER.len()] = std::array::from_fn(|_| blank());
+        let mut row: [String; HEADER.len()] = std::array::from_fn(|_| String::new());
         row[0] = "control".into();
-        row[1] = r.id.clone();
+        row[1] = r.id.into();
         row[4] = r.facts_as_of.clone();
-        row[5] = s.evaluated_as_of.clone();
-        row[14] = s.manifest.sha256.clone();
-        row[15] = f.id.clone();
-        row[16] = f.category.clone();
+        row[5] = r.evaluated_as_of.clone();
+        row[14] = r.manifest_sha256.into();
+        row[15] = f.id.into();
+        row[16] = f.category.into();
         row[17] = f.status.into();
-        row[18] = number(round_to(f.raw_score, 3));
+        row[18] = number(round_to(f.score, 3));
         row[19] = f.metric.into();
-        row[20] = value(&f.raw_value);
-        row[21] = number(round_to(f.raw_points_lost, 2));
+        row[20] = value(f.value);
+        row[21] = number(round_to(f.points_lost, 2));
         row[22] = f.sourced.to_string();
-        w.write_record(row.iter().map(|c| neutralise(c)))?;
+        record(w, &row)?;
     }
     Ok(())
 }
@@ -160,7 +175,7 @@ fn records<W: Write>(r: &ReportView, w: &mut csv::Writer<W>) -> csv::Result<()> 
 /// The records of one report, as bytes.
 fn rendered(r: &Report) -> io::Result<Vec<u8>> {
     let mut w = writer(Vec::new());
-    records(&ReportView::of(r), &mut w).map_err(io_error)?;
+    records(&RecordsView::of(r), &mut w).map_err(io_error)?;
     w.into_inner().map_err(|e| e.into_error())
 }
 
@@ -168,7 +183,7 @@ impl Renderer for Csv {
     fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut w = writer(out);
         w.write_record(HEADER).map_err(io_error)?;
-        records(&ReportView::of(report), &mut w).map_err(io_error)?;
+        records(&RecordsView::of(report), &mut w).map_err(io_error)?;
         w.flush()
     }
 
@@ -217,7 +232,7 @@ mod tests {
     /// One cell as the writer puts it in a record of its own.
     fn cell(text: &str) -> String {
         let mut w = writer(Vec::new());
-        w.write_record([neutralise(text), String::new()]).unwrap();
+        record(&mut w, &[text.to_string(), String::new()]).unwrap();
         let bytes = w.into_inner().unwrap();
         let line = String::from_utf8(bytes).unwrap();
         line.strip_suffix(",\r\n").unwrap().to_string()

@@ -10,16 +10,15 @@ use minijinja::{AutoEscape, Environment, Value};
 use serde::Serialize;
 
 use super::view::{
-    CaseView, GapRowView, GradeView, LeagueView, Part, Prepared, ReportView, StampView,
-    status_class, tvl, usd,
+    CaseView, ChangeView, GapRowView, GradeView, LeagueView, Part, Prepared, ReportView, StampView,
+    tvl, usd,
 };
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, Renderer, auc_text, backtest_summary, caps_text,
-    comparison_cells, comparison_summary, control_signal_cells, effort_name, percent, show_json,
-    signed,
+    comparison_cells, comparison_summary, control_signal_cells, effort_name, percent, signed,
 };
 use crate::core::analysis::backtest::{Backtest, Comparison};
-use crate::core::analysis::diff::{CapChange, ControlChange, Diff};
+use crate::core::analysis::diff::{CapChange, Diff};
 use crate::core::analysis::gaps::GapReport;
 use crate::core::report::{Report, Standing};
 
@@ -421,36 +420,6 @@ impl GapsPage {
                     })
                     .collect(),
             }),
-        }
-    }
-}
-
-/// One control's change between two evaluations.
-#[derive(Serialize)]
-struct ChangeView {
-    control: String,
-    title: String,
-    points: String,
-    old_status: &'static str,
-    old_class: &'static str,
-    new_status: &'static str,
-    new_class: &'static str,
-    old_value: String,
-    new_value: String,
-}
-
-impl ChangeView {
-    fn of(c: &ControlChange) -> Self {
-        Self {
-            control: c.control.clone(),
-            title: c.title.clone(),
-            points: signed(c.points),
-            old_status: c.old_status.as_str(),
-            old_class: status_class(c.old_status),
-            new_status: c.new_status.as_str(),
-            new_class: status_class(c.new_status),
-            old_value: show_json(&c.old_value),
-            new_value: show_json(&c.new_value),
         }
     }
 }
@@ -877,6 +846,18 @@ impl Renderer for Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::view::SourceView;
+
+    /// A source as the templates link it.
+    fn source_link(source: Option<&str>) -> String {
+        TEMPLATES_ENV
+            .render_named_str(
+                "test.html",
+                r#"{% import "macros.html" as m %}{{ m.source_link(s) }}"#,
+                minijinja::context! { s => Value::from(minijinja::value::Serde(SourceView::of(source))) },
+            )
+            .unwrap()
+    }
 
     #[test]
     fn hostile_text_is_inert() {
@@ -899,5 +880,29 @@ mod tests {
         );
         assert_eq!(source_link(Some("https://x.org/a b")), "https://x.org/a b");
         assert!(source_link(None).contains("self-attested"));
+    }
+
+    #[test]
+    fn every_template_parses() {
+        for (name, _) in TEMPLATES {
+            assert!(TEMPLATES_ENV.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    /// Text reaches a page only through the escaping formatter: markup in a value is shown,
+    /// never run, in content and attributes alike.
+    #[test]
+    fn templates_escape_every_value() {
+        let out = TEMPLATES_ENV
+            .render_named_str(
+                "test.html",
+                r#"<p title="{{ t }}">{{ t }}</p>"#,
+                minijinja::context! { t => "<script>'x'</script>" },
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            "<p title=\"&lt;script&gt;&#39;x&#39;&lt;/script&gt;\">&lt;script&gt;&#39;x&#39;&lt;/script&gt;</p>"
+        );
     }
 }

@@ -221,6 +221,7 @@ mod tests {
             crate::load::DEFAULT_MAX_BYTES,
             &Json,
             full,
+            None,
             &mut streamed,
             |_| panic!("every shipped manifest scores"),
         )

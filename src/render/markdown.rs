@@ -5,14 +5,14 @@
 
 use std::io::{self, Write};
 
-use super::view::{CaseView, GapRowView};
+use super::view::{CaseView, ChangeView, GapRowView};
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
     control_signal_cells,
 };
 use super::{
     LeagueView, Renderer, ReportView, backtest_summary, caps_text, effort_name, is_bidi_control,
-    show_json, signed,
+    signed,
 };
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
@@ -236,7 +236,7 @@ impl Renderer for Markdown {
             "| # | protocol | kind | as of | grade | score | capped by | confidence |\n|---:|---|---|---|---|---:|---|---:|"
         )?;
         for e in &league.entries {
-            let r = &e.row;
+            let r = &e.row();
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {:.0}% |",
@@ -388,16 +388,16 @@ impl Renderer for Markdown {
                 out,
                 "## {title}\n\n| control | points | status | value |\n|---|---:|---|---|"
             )?;
-            for c in list {
+            for c in list.iter().map(ChangeView::of) {
                 writeln!(
                     out,
                     "| {} | {} | {} -> {} | {} -> {} |",
                     code(&c.control),
-                    signed(c.points),
-                    c.old_status.as_str(),
-                    c.new_status.as_str(),
-                    escape(&show_json(&c.old_value)),
-                    escape(&show_json(&c.new_value))
+                    c.points,
+                    c.old_status,
+                    c.new_status,
+                    escape(&c.old_value),
+                    escape(&c.new_value)
                 )?;
             }
             writeln!(out)?;

@@ -5,14 +5,12 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table as Grid};
 
-use super::view::{CaseView, GapRowView};
+use super::view::{CaseView, ChangeView, GapRowView};
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
     control_signal_cells,
 };
-use super::{
-    LeagueView, Renderer, ReportView, backtest_summary, caps_text, effort_name, show_json, signed,
-};
+use super::{LeagueView, Renderer, ReportView, backtest_summary, caps_text, effort_name, signed};
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
@@ -199,20 +197,18 @@ impl Plain {
         }
         let mut t = grid(&header);
         for e in &league.entries {
-            let r = &e.row;
+            let r = e.row();
             let mut row = vec![
                 r.rank.to_string(),
-                r.id.clone(),
-                r.kind.clone(),
-                r.as_of.clone(),
-                r.grade_words.clone(),
-                r.score.clone(),
-                r.capped_by.clone(),
-                r.confidence_percent.clone(),
+                r.id,
+                r.kind,
+                r.as_of,
+                r.grade_words,
+                r.score,
+                r.capped_by,
+                r.confidence_percent,
             ];
-            if let Some(w) = &r.before_what_if {
-                row.push(w.clone());
-            }
+            row.extend(r.before_what_if);
             t.add_row(row);
         }
         right_align(&mut t, &[0, 5, 7]);
@@ -361,12 +357,12 @@ impl Plain {
             }
             writeln!(out, "\n{title}:")?;
             let mut t = grid(&["control", "points", "status", "value"]);
-            for c in list {
+            for c in list.iter().map(ChangeView::of) {
                 t.add_row(vec![
-                    c.control.clone(),
-                    signed(c.points),
-                    format!("{} -> {}", c.old_status.as_str(), c.new_status.as_str()),
-                    format!("{} -> {}", show_json(&c.old_value), show_json(&c.new_value)),
+                    c.control,
+                    c.points,
+                    format!("{} -> {}", c.old_status, c.new_status),
+                    format!("{} -> {}", c.old_value, c.new_value),
                 ]);
             }
             right_align(&mut t, &[1]);

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{caps_text, effort_name, grade_words, kind_name, money, percent, provisional_words};
 use crate::core::analysis::backtest::{Backtest, Case};
+use crate::core::analysis::diff::ControlChange;
 use crate::core::analysis::gaps::GapItem;
 use crate::core::analysis::league::{League, LeagueRow, LeagueStamp};
 use crate::core::analysis::portfolio::Portfolio;
@@ -138,18 +139,6 @@ pub struct ControlView {
     pub self_attested: bool,
     pub evidence: Vec<EvidenceView>,
     pub disregarded: Vec<DisregardedView>,
-    /// The metric the control scores, by its catalogue name.
-    pub metric: &'static str,
-    /// The metric value as the report has it (`null` when unknown), for machine formats.
-    #[serde(skip)]
-    pub raw_value: serde_json::Value,
-    /// The score from 0 to 1 and the points lost, unrounded, for machine formats.
-    #[serde(skip)]
-    pub raw_score: f64,
-    #[serde(skip)]
-    pub raw_points_lost: f64,
-    /// Every fact the control used has a source.
-    pub sourced: bool,
 }
 
 impl ControlView {
@@ -177,11 +166,6 @@ impl ControlView {
                 })
                 .collect(),
             disregarded: f.disregarded.iter().map(DisregardedView::of).collect(),
-            metric: f.metric,
-            raw_value: f.value.clone(),
-            raw_score: f.score.0,
-            raw_points_lost: f.points_lost,
-            sourced: f.sourced,
         }
     }
 }
@@ -504,12 +488,17 @@ impl Prepared {
 }
 
 /// One row of a league with what its format made of the full report.
-pub struct LeagueEntry {
-    pub row: RowView,
+pub struct LeagueEntry<'a> {
+    row: &'a LeagueRow,
     prepared: Prepared,
 }
 
-impl LeagueEntry {
+impl LeagueEntry<'_> {
+    /// The row's cells, made when a format asks for them (JSON serialises the row itself).
+    pub fn row(&self) -> RowView {
+        RowView::of(self.row)
+    }
+
     /// The report's rendering, when the format made one.
     pub fn bytes(&self) -> Option<&[u8]> {
         match &self.prepared.0 {
@@ -534,7 +523,7 @@ pub struct LeagueView<'a> {
     pub league: &'a League,
     pub stamp: &'a LeagueStamp,
     pub portfolio: &'a Portfolio,
-    pub entries: Vec<LeagueEntry>,
+    pub entries: Vec<LeagueEntry<'a>>,
     /// Any row is a what-if: tables add a "before" column.
     pub what_if: bool,
     /// The portfolio lines under the table.
@@ -552,7 +541,7 @@ impl<'a> LeagueView<'a> {
             .rows
             .iter()
             .map(|row| LeagueEntry {
-                row: RowView::of(row),
+                row,
                 prepared: prepared.next().unwrap_or_else(Prepared::nothing),
             })
             .collect();
@@ -570,6 +559,11 @@ impl<'a> LeagueView<'a> {
     /// The full reports the format made, in league order.
     pub fn reports(&self) -> impl Iterator<Item = &ReportView> {
         self.entries.iter().filter_map(LeagueEntry::report)
+    }
+
+    /// What the format made of the reports, given back (to be freed off the caller's path).
+    pub fn into_prepared(self) -> Vec<Prepared> {
+        self.entries.into_iter().map(|e| e.prepared).collect()
     }
 }
 
@@ -689,6 +683,121 @@ impl CaseView {
             matched: c.matched.clone(),
             matched_text: c.matched.join(", "),
             case_auc,
+        }
+    }
+}
+
+/// One control's change between two evaluations.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeView {
+    pub control: String,
+    pub title: String,
+    pub points: String,
+    pub old_status: &'static str,
+    pub old_class: &'static str,
+    pub new_status: &'static str,
+    pub new_class: &'static str,
+    pub old_value: String,
+    pub new_value: String,
+}
+
+impl ChangeView {
+    /// The view of one control's change.
+    pub fn of(c: &ControlChange) -> Self {
+        Self {
+            control: c.control.clone(),
+            title: c.title.clone(),
+            points: super::signed(c.points),
+            old_status: c.old_status.as_str(),
+            old_class: status_class(c.old_status),
+            new_status: c.new_status.as_str(),
+            new_class: status_class(c.new_status),
+            old_value: super::show_json(&c.old_value),
+            new_value: super::show_json(&c.new_value),
+        }
+    }
+}
+
+/// The rows of a report for machine formats (CSV): the protocol's figures and each control's,
+/// as numbers and ids rather than words. Far lighter than a [`ReportView`]: no evidence, gates
+/// or gaps, which those formats leave out.
+#[derive(Debug, Clone)]
+pub struct RecordsView<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub kind: String,
+    pub facts_as_of: String,
+    pub evaluated_as_of: String,
+    pub grade: &'a str,
+    pub grade_before_caps: &'a str,
+    /// Score out of 100, to one decimal.
+    pub score: String,
+    pub capped_by: Option<&'a str>,
+    /// Confidence from 0 to 1, unrounded.
+    pub confidence: f64,
+    pub tvl_usd: Option<f64>,
+    pub rubric_id: &'a str,
+    pub rubric_version: &'a str,
+    pub manifest_sha256: &'a str,
+    pub provisional: bool,
+    pub high_grade: &'a str,
+    pub controls: Vec<ControlRecord<'a>>,
+}
+
+/// One control's row for machine formats.
+#[derive(Debug, Clone)]
+pub struct ControlRecord<'a> {
+    pub id: &'a str,
+    pub category: &'a str,
+    pub status: &'static str,
+    /// The score from 0 to 1, unrounded.
+    pub score: f64,
+    /// The metric the control scores, by its catalogue name.
+    pub metric: &'static str,
+    /// The metric value as the report has it (`null` when unknown).
+    pub value: &'a serde_json::Value,
+    /// Points of the total lost, unrounded.
+    pub points_lost: f64,
+    /// Every fact the control used has a source.
+    pub sourced: bool,
+}
+
+impl<'a> RecordsView<'a> {
+    /// The rows of a report.
+    pub fn of(r: &'a Report) -> Self {
+        let p = &r.protocol;
+        let s = &r.stamp;
+        Self {
+            id: &p.id,
+            name: &p.name,
+            kind: kind_name(p.kind),
+            facts_as_of: p.as_of.to_string(),
+            evaluated_as_of: s.evaluated_as_of.to_string(),
+            grade: &r.grade.label,
+            grade_before_caps: &r.grade_before_caps.label,
+            score: r.score.to_string(),
+            capped_by: r.capped_by.as_ref().map(|g| g.0.as_str()),
+            confidence: r.confidence.0,
+            tvl_usd: p.tvl_usd,
+            rubric_id: &s.rubric.id,
+            rubric_version: &s.rubric.version,
+            manifest_sha256: &s.manifest.sha256,
+            provisional: r.provisional,
+            high_grade: &r.range.high.grade.label,
+            controls: r
+                .findings
+                .iter()
+                .map(|f| ControlRecord {
+                    id: &f.control.0,
+                    category: &f.category,
+                    status: f.status.as_str(),
+                    score: f.score.0,
+                    metric: f.metric,
+                    value: &f.value,
+                    points_lost: f.points_lost,
+                    sourced: f.sourced,
+                })
+                .collect(),
         }
     }
 }
