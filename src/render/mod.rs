@@ -16,6 +16,7 @@ mod html;
 mod json;
 mod markdown;
 mod table;
+/// The format-neutral views every format renders from.
 pub mod view;
 
 pub use csv::Csv;
