@@ -252,20 +252,12 @@ pub(crate) fn load_single(
     }
 }
 
-/// Loads every manifest under `paths`, reporting the ones that fail.
-/// A graded file's report, or `None` after reporting why the file has none.
-pub(crate) fn graded_report<P>(
-    graded: pipeline::Graded<P>,
-    unscored: &mut usize,
-    err: &mut dyn Write,
-) -> io::Result<Option<(crate::core::analysis::league::LeagueRow, Option<P>)>> {
-    match graded {
-        pipeline::Graded::Report(row, p) => return Ok(Some((row, p))),
-        pipeline::Graded::Failed(f) => emit(err, &f.diagnostics, f.text.as_deref())?,
-        pipeline::Graded::Refused(r) => writeln!(err, "error: {}: {}", r.file, r.reason)?,
+/// Reports why a file was left out of a league.
+pub(crate) fn report_skipped(skipped: pipeline::Skipped, err: &mut dyn Write) -> io::Result<()> {
+    match skipped {
+        pipeline::Skipped::Failed(f) => emit(err, &f.diagnostics, f.text.as_deref()),
+        pipeline::Skipped::Refused(r) => writeln!(err, "error: {}: {}", r.file, r.reason),
     }
-    *unscored += 1;
-    Ok(None)
 }
 
 /// The manifest files the paths name (folders expanded), in path order, and how many could not

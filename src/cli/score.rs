@@ -1,7 +1,6 @@
 //! `posture score`: one manifest gives a full report, many a league table.
 
 use super::common::*;
-use crate::core::report::Report;
 use crate::pipeline::{self};
 use crate::render::{self};
 use clap::Args;
@@ -49,58 +48,48 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     let opts = options(&args.eval, edits);
     let renderer = render::renderer(args.output.format);
     let one = args.paths.len() == 1 && files.len() == 1;
-    let full = args.full;
 
-    // Reports are rendered as they are graded and, for JSON, written at once: only league rows
-    // are kept, so memory grows with the rows, not the reports. (CSV and HTML put reports in
-    // league order, so they keep each one's rendering until the league is ranked.)
+    // Reports are rendered as they are graded and, for JSON, written at once: the pipeline
+    // keeps only league rows and what the format asked of each report.
     let mut unscored = failed;
-    let mut rows = Vec::with_capacity(files.len());
     let mut sink = Sink::open(&args.output, out)?;
     let max = args.eval.max_file_size;
-    if one {
-        let mut single = None;
-        let prepare = Report::clone;
-        pipeline::grade(&rubric, &files, &opts, max, Some(&prepare), |graded| {
-            if let Some((row, report)) = graded_report(graded, &mut unscored, err)? {
-                rows.push(row);
-                single = report;
+    let mut skipped = |s: pipeline::Skipped| -> io::Result<()> {
+        unscored += 1;
+        report_skipped(s, err)
+    };
+    let below = if one {
+        let single = pipeline::single(&rubric, &files[0], &opts, max, &mut skipped)?;
+        match single {
+            Some(report) => {
+                for w in &report.warnings {
+                    writeln!(err, "warning: {}: {w}", report.stamp.manifest.path)?;
+                }
+                renderer.report(&report, &mut sink)?;
+                let below = fail_under
+                    .as_ref()
+                    .is_some_and(|bar| report.grade.rank > bar.rank);
+                if below {
+                    vec![(report.protocol.id, report.grade)]
+                } else {
+                    Vec::new()
+                }
             }
-            Ok::<_, io::Error>(())
-        })?;
-        if let Some(report) = &single {
-            for w in &report.warnings {
-                writeln!(err, "warning: {}: {w}", report.stamp.manifest.path)?;
-            }
-            renderer.report(report, &mut sink)?;
+            None => Vec::new(),
         }
     } else {
-        let stamp = crate::core::analysis::league::LeagueStamp {
-            tool: crate::core::report::tool(),
-            rubric: crate::core::report::rubric_stamp(&rubric),
-        };
-        let mut writer = renderer.league(&stamp, full, &mut sink);
-        let prepare = |report: &Report| renderer.league_report(report, full);
-        let prepare = renderer
-            .league_needs_reports(full)
-            .then_some(&prepare as &(dyn Fn(&Report) -> io::Result<render::Kept> + Sync));
-        pipeline::grade(&rubric, &files, &opts, max, prepare, |graded| {
-            if let Some((mut row, kept)) = graded_report(graded, &mut unscored, err)? {
-                if full {
-                    row.report = Some(row.graded);
-                }
-                rows.push(row);
-                writer.take(kept.transpose()?.unwrap_or(render::Kept::Nothing))?;
-            }
-            Ok::<_, io::Error>(())
-        })?;
-        if !rows.is_empty() {
-            let league =
-                crate::core::analysis::league::League::new(&rubric, std::mem::take(&mut rows));
-            writer.finish(&league)?;
-            rows = league.rows;
-        }
-    }
+        pipeline::league(
+            &rubric,
+            &files,
+            &opts,
+            max,
+            &*renderer,
+            args.full,
+            fail_under.as_ref(),
+            &mut sink,
+            &mut skipped,
+        )?
+    };
     sink.finish()?;
 
     if unscored > 0 {
@@ -111,14 +100,10 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         )?;
         return Ok(exit::BAD_INPUT);
     }
-    let below: Vec<String> = fail_under.as_ref().map_or_else(Vec::new, |bar| {
-        rows.iter()
-            .filter(|r| r.grade.rank > bar.rank)
-            .map(|r| format!("{} ({})", r.id, r.grade))
-            .collect()
-    });
-    // Ten thousand rows and paths are milliseconds of freeing nobody waits for.
-    pipeline::drop_in_background((files, rows));
+    let below: Vec<String> = below
+        .iter()
+        .map(|(id, grade)| format!("{id} ({grade})"))
+        .collect();
     if let Some(bar) = fail_under
         && !below.is_empty()
     {

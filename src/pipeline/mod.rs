@@ -10,16 +10,19 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::core::analysis::league::LeagueRow;
+use std::io::{self, Write};
+
+use crate::core::analysis::league::{League, LeagueRow, LeagueStamp};
 use crate::core::analysis::whatif::{self, Edit};
 use crate::core::date::Date;
 use crate::core::engine;
 use crate::core::manifest::{Incident, Manifest};
 use crate::core::metrics::Upstream;
 use crate::core::report::{ManifestStamp, ProtocolSummary, Report, Stamp, Standing, WhatIf};
-use crate::core::rubric::Rubric;
+use crate::core::rubric::{Grade, Rubric};
 use crate::load::diagnostics::Diagnostic;
 use crate::load::{self, Source};
+use crate::render::{Prepared, Renderer};
 
 /// A manifest file that loaded.
 #[derive(Debug, Clone)]
@@ -577,6 +580,134 @@ fn hand_over<P, E>(
         }
         Err(r) => take(Graded::Refused(r)),
     }
+}
+
+/// A file a league leaves out: it did not load, or a what-if did not fit it.
+#[allow(clippy::large_enum_variant)]
+pub enum Skipped {
+    Failed(Failed),
+    Refused(Refused),
+}
+
+/// Grades every file into a league and writes it with `renderer`, each file that cannot be
+/// graded handed to `skipped` as it turns up. Returns the id and grade of each protocol graded
+/// below `bar` (`--fail-under`), in league order; nothing is written when no file was graded.
+///
+/// The renderer sees none of the scheduling: what it asks to make of each report
+/// ([`Renderer::prepare`]) is made on the thread that graded it, written at once when the
+/// format streams, and otherwise kept here until the league is ranked and handed back with
+/// its row in league order. A format that needs no report never has one made.
+#[allow(clippy::too_many_arguments)]
+pub fn league(
+    rubric: &Rubric,
+    files: &[PathBuf],
+    opts: &Options,
+    max_bytes: u64,
+    renderer: &dyn Renderer,
+    full: bool,
+    bar: Option<&Grade>,
+    out: &mut dyn Write,
+    mut skipped: impl FnMut(Skipped) -> io::Result<()>,
+) -> io::Result<Vec<(String, Grade)>> {
+    let stamp = LeagueStamp {
+        tool: crate::core::report::tool(),
+        rubric: crate::core::report::rubric_stamp(rubric),
+    };
+    let streams = renderer.streams(full);
+    let prepare = |report: &Report| renderer.prepare(report, full);
+    let prepare = renderer
+        .league_needs_reports(full)
+        .then_some(&prepare as &(dyn Fn(&Report) -> io::Result<Prepared> + Sync));
+    let mut rows = Vec::with_capacity(files.len());
+    // What the format made of each report, in grading order (`LeagueRow::graded`).
+    let mut made: Vec<Option<Prepared>> = Vec::new();
+    let mut streamed = 0usize;
+    grade(
+        rubric,
+        files,
+        opts,
+        max_bytes,
+        prepare,
+        |graded| match graded {
+            Graded::Failed(f) => skipped(Skipped::Failed(f)),
+            Graded::Refused(r) => skipped(Skipped::Refused(r)),
+            Graded::Report(mut row, prepared) => {
+                if full {
+                    row.report = Some(row.graded);
+                }
+                rows.push(row);
+                match prepared.transpose()? {
+                    Some(p) if streams => {
+                        renderer.stream(&stamp, streamed, p, out)?;
+                        streamed += 1;
+                    }
+                    Some(p) => made.push(Some(p)),
+                    None => {}
+                }
+                Ok(())
+            }
+        },
+    )?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let league = League::new(rubric, rows);
+    let prepared = if made.is_empty() {
+        Vec::new()
+    } else {
+        league
+            .rows
+            .iter()
+            .map(|r| {
+                made.get_mut(r.graded)
+                    .and_then(Option::take)
+                    .unwrap_or_else(Prepared::nothing)
+            })
+            .collect()
+    };
+    let view = crate::render::LeagueView::new(&league, prepared, streamed);
+    renderer.league(&view, out)?;
+    let prepared = view.into_prepared();
+    let below = bar.map_or_else(Vec::new, |bar| {
+        league
+            .rows
+            .iter()
+            .filter(|r| r.grade.rank > bar.rank)
+            .map(|r| (r.id.clone(), r.grade.clone()))
+            .collect()
+    });
+    // Ten thousand rows and reports are milliseconds of freeing nobody waits for.
+    drop_in_background((prepared, made, league.rows));
+    Ok(below)
+}
+
+/// Grades one file and returns its full report, the file's problem handed to `skipped`
+/// when it has none.
+pub fn single(
+    rubric: &Rubric,
+    file: &Path,
+    opts: &Options,
+    max_bytes: u64,
+    mut skipped: impl FnMut(Skipped) -> io::Result<()>,
+) -> io::Result<Option<Report>> {
+    let mut single = None;
+    let prepare = Report::clone;
+    grade(
+        rubric,
+        &[file.to_path_buf()],
+        opts,
+        max_bytes,
+        Some(&prepare),
+        |graded| match graded {
+            Graded::Failed(f) => skipped(Skipped::Failed(f)),
+            Graded::Refused(r) => skipped(Skipped::Refused(r)),
+            Graded::Report(_, report) => {
+                single = report;
+                Ok(())
+            }
+        },
+    )?;
+    Ok(single)
 }
 
 /// The league row of one manifest, applying the options' what-ifs, without making its report:

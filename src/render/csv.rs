@@ -16,18 +16,20 @@
 //!
 //! Manifest text is untrusted. A cell that a spreadsheet would read as a formula (starting,
 //! after any spaces, with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`,
-//! as OWASP recommends; cells with a comma, quote or line break are quoted, quotes doubled;
-//! other control characters are dropped.
+//! as OWASP recommends; other control characters and bidirectional controls are dropped. The
+//! `csv` crate's writer quotes cells with a comma, quote or line break, doubling quotes.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
-use super::{Kept, Renderer, kind_name, unsupported};
+use super::view::{Part, RecordsView};
+use super::{LeagueView, Prepared, Renderer, unsupported};
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
-use crate::core::analysis::league::League;
 use crate::core::report::{Report, round_to};
 
+/// CSV: a row per protocol and one per control, through the `csv` crate's writer.
 pub struct Csv;
 
 /// The columns, in order.
@@ -59,16 +61,20 @@ pub const HEADER: [&str; 25] = [
     "high_grade",
 ];
 
-/// One cell: neutralised against formula injection, then quoted per RFC 4180 when needed.
-pub fn cell(text: &str) -> String {
+/// One cell's text, neutralised against formula injection; the writer quotes it (RFC 4180)
+/// where it needs quotes. Text with nothing to neutralise is not copied.
+pub fn neutralise(text: &str) -> Cow<'_, str> {
     // Control characters other than tab and line breaks have no place in a spreadsheet cell
     // (an escape sequence would reach a terminal that prints the file).
     // Bidirectional controls would reorder what a reader sees in the cell: dropped too.
-    let text: String = text
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\t' | '\r' | '\n'))
-        .filter(|c| !crate::render::is_bidi_control(*c))
-        .collect();
+    let dropped = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\r' | '\n')) || crate::render::is_bidi_control(c)
+    };
+    let text: Cow<'_, str> = if text.chars().any(dropped) {
+        Cow::Owned(text.chars().filter(|c| !dropped(*c)).collect())
+    } else {
+        Cow::Borrowed(text)
+    };
     // A spreadsheet skips blanks it cannot see (line breaks, no-break and zero-width spaces, a
     // byte-order mark) before deciding that a cell is a formula: so does this check.
     let invisible = |c: char| {
@@ -78,17 +84,35 @@ pub fn cell(text: &str) -> String {
         .trim_start_matches(invisible)
         .starts_with(['=', '+', '-', '@'])
         || text.starts_with(['\t', '\r']);
-    let text = if formula { format!("'{text}") } else { text };
-    if text.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+    if formula {
+        Cow::Owned(format!("'{text}"))
     } else {
         text
     }
 }
 
-fn write_row(out: &mut dyn Write, row: &[String; HEADER.len()]) -> io::Result<()> {
-    let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
-    write!(out, "{}\r\n", cells.join(","))
+/// Writes one record, each cell neutralised.
+fn record<W: Write>(w: &mut csv::Writer<W>, cells: &[String]) -> csv::Result<()> {
+    for c in cells {
+        w.write_field(neutralise(c).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)
+}
+
+/// A writer of this layout: CRLF line ends, quotes only where a cell needs them.
+fn writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out)
+}
+
+/// An error of the CSV writer as the I/O error it is.
+fn io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
 }
 
 /// A number without a trailing `.0` or an exponent.
@@ -106,73 +130,78 @@ fn value(v: &serde_json::Value) -> String {
     }
 }
 
-fn rows(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let blank = || String::new();
-    let p = &r.protocol;
-    let s = &r.stamp;
-    let mut row: [String; HEADER.len()] = std::array::from_fn(|_| blank());
+/// The records of one report: its protocol row, then a row per control. Cells go to the
+/// writer as they are made, each neutralised.
+fn records<W: Write>(r: &RecordsView, w: &mut csv::Writer<W>) -> csv::Result<()> {
+    let mut row: [String; HEADER.len()] = std::array::from_fn(|_| String::new());
     row[0] = "protocol".into();
-    row[1] = p.id.clone();
-    row[2] = p.name.clone();
-    row[3] = kind_name(p.kind);
-    row[4] = p.as_of.to_string();
-    row[5] = s.evaluated_as_of.to_string();
-    row[6] = r.grade.label.clone();
-    row[7] = r.grade_before_caps.label.clone();
-    row[8] = r.score.to_string();
-    row[9] = r.capped_by.as_ref().map_or_else(blank, |g| g.0.clone());
-    row[10] = number(round_to(r.confidence.0, 3));
-    row[11] = p.tvl_usd.map_or_else(blank, number);
-    row[12] = s.rubric.id.clone();
-    row[13] = s.rubric.version.clone();
-    row[14] = s.manifest.sha256.clone();
+    row[1] = r.id.into();
+    row[2] = r.name.into();
+    row[3] = r.kind.clone();
+    row[4] = r.facts_as_of.clone();
+    row[5] = r.evaluated_as_of.clone();
+    row[6] = r.grade.into();
+    row[7] = r.grade_before_caps.into();
+    row[8] = r.score.clone();
+    row[9] = r.capped_by.unwrap_or_default().into();
+    row[10] = number(round_to(r.confidence, 3));
+    row[11] = r.tvl_usd.map_or_else(String::new, number);
+    row[12] = r.rubric_id.into();
+    row[13] = r.rubric_version.into();
+    row[14] = r.manifest_sha256.into();
     row[23] = r.provisional.to_string();
-    row[24] = r.range.high.grade.label.clone();
-    write_row(out, &row)?;
-    for f in &r.findings {
-        let mut row: [String; HEADER.len()] = std::array::from_fn(|_| blank());
+    row[24] = r.high_grade.into();
+    record(w, &row)?;
+    for f in &r.controls {
+        let mut row: [String; HEADER.len()] = std::array::from_fn(|_| String::new());
         row[0] = "control".into();
-        row[1] = p.id.clone();
-        row[4] = p.as_of.to_string();
-        row[5] = s.evaluated_as_of.to_string();
-        row[14] = s.manifest.sha256.clone();
-        row[15] = f.control.0.clone();
-        row[16] = f.category.clone();
-        row[17] = f.status.as_str().into();
-        row[18] = number(round_to(f.score.0, 3));
+        row[1] = r.id.into();
+        row[4] = r.facts_as_of.clone();
+        row[5] = r.evaluated_as_of.clone();
+        row[14] = r.manifest_sha256.into();
+        row[15] = f.id.into();
+        row[16] = f.category.into();
+        row[17] = f.status.into();
+        row[18] = number(round_to(f.score, 3));
         row[19] = f.metric.into();
-        row[20] = value(&f.value);
+        row[20] = value(f.value);
         row[21] = number(round_to(f.points_lost, 2));
         row[22] = f.sourced.to_string();
-        write_row(out, &row)?;
+        record(w, &row)?;
     }
     Ok(())
 }
 
-fn header(out: &mut dyn Write) -> io::Result<()> {
-    write!(out, "{}\r\n", HEADER.join(","))
+/// The records of one report, as bytes.
+fn rendered(r: &Report) -> io::Result<Vec<u8>> {
+    let mut w = writer(Vec::new());
+    records(&RecordsView::of(r), &mut w).map_err(io_error)?;
+    w.into_inner().map_err(|e| e.into_error())
 }
 
 impl Renderer for Csv {
     fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        header(out)?;
-        rows(report, out)
+        let mut w = writer(out);
+        w.write_record(HEADER).map_err(io_error)?;
+        records(&RecordsView::of(report), &mut w).map_err(io_error)?;
+        w.flush()
     }
 
     fn league_needs_reports(&self, _full: bool) -> bool {
         true
     }
 
-    fn league_report(&self, report: &Report, _full: bool) -> io::Result<Kept> {
-        let mut bytes = Vec::new();
-        rows(report, &mut bytes)?;
-        Ok(Kept::Bytes(bytes))
+    fn prepare(&self, report: &Report, _full: bool) -> io::Result<Prepared> {
+        Ok(Prepared(Part::Bytes(rendered(report)?)))
     }
 
-    fn ranked_league(&self, league: &League, kept: &[Kept], out: &mut dyn Write) -> io::Result<()> {
-        header(out)?;
-        for row in &league.rows {
-            if let Some(Kept::Bytes(rows)) = kept.get(row.graded) {
+    fn league(&self, league: &LeagueView, out: &mut dyn Write) -> io::Result<()> {
+        let mut w = writer(&mut *out);
+        w.write_record(HEADER).map_err(io_error)?;
+        w.flush()?;
+        drop(w);
+        for entry in &league.entries {
+            if let Some(rows) = entry.bytes() {
                 out.write_all(rows)?;
             }
         }
@@ -199,6 +228,15 @@ impl Renderer for Csv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One cell as the writer puts it in a record of its own.
+    fn cell(text: &str) -> String {
+        let mut w = writer(Vec::new());
+        record(&mut w, &[text.to_string(), String::new()]).unwrap();
+        let bytes = w.into_inner().unwrap();
+        let line = String::from_utf8(bytes).unwrap();
+        line.strip_suffix(",\r\n").unwrap().to_string()
+    }
 
     #[test]
     fn cells_are_quoted_and_neutralised() {

@@ -1,7 +1,7 @@
 //! JSON: reports as `posture schema report` describes them; gap plans and diffs alike.
 //!
 //! A league is written as it is graded: with `--full` each report is serialised on the thread
-//! that made it and written in grading order, so neither the reports nor the document are ever
+//! that made it ([`Renderer::prepare`]) and written in grading order ([`Renderer::stream`]), so neither the reports nor the document are ever
 //! held whole. The bytes are exactly those of `serde_json::to_writer_pretty` on the whole
 //! [`crate::core::analysis::league::LeagueDocument`].
 
@@ -9,7 +9,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Kept, LeagueWriter, Renderer};
+use super::view::Part;
+use super::{LeagueView, Prepared, Renderer};
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
@@ -18,6 +19,7 @@ use rayon::prelude::*;
 use crate::core::analysis::league::{League, LeagueRow, LeagueStamp};
 use crate::core::report::Report;
 
+/// JSON: the serde serialisation of the report types, pretty-printed.
 pub struct Json;
 
 fn write_json<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
@@ -50,36 +52,44 @@ impl Renderer for Json {
         full
     }
 
-    fn league_report(&self, report: &Report, full: bool) -> io::Result<Kept> {
+    fn prepare(&self, report: &Report, full: bool) -> io::Result<Prepared> {
         Ok(if full {
-            Kept::Bytes(nested(report, 2)?)
+            Prepared(Part::Bytes(nested(report, 2)?))
         } else {
-            Kept::Nothing
+            Prepared::nothing()
         })
     }
 
-    fn league<'a>(
-        &'a self,
-        stamp: &LeagueStamp,
-        full: bool,
-        out: &'a mut dyn Write,
-    ) -> Box<dyn LeagueWriter + 'a> {
-        Box::new(Streaming {
-            stamp: stamp.clone(),
-            full,
-            written: 0,
-            out,
-        })
+    fn streams(&self, full: bool) -> bool {
+        full
     }
 
-    fn ranked_league(
+    fn stream(
         &self,
-        league: &League,
-        _kept: &[Kept],
+        stamp: &LeagueStamp,
+        index: usize,
+        prepared: Prepared,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        head(&league.stamp, out)?;
-        tail(league, out)
+        let Part::Bytes(report) = prepared.0 else {
+            return Ok(());
+        };
+        if index == 0 {
+            head(stamp, out)?;
+            out.write_all(b",\n  \"reports\": [\n    ")?;
+        } else {
+            out.write_all(b",\n    ")?;
+        }
+        out.write_all(&report)
+    }
+
+    fn league(&self, view: &LeagueView, out: &mut dyn Write) -> io::Result<()> {
+        if view.streamed == 0 {
+            head(view.stamp, out)?;
+        } else {
+            out.write_all(b"\n  ]")?;
+        }
+        tail(view.league, out)
     }
 
     fn gaps(&self, gaps: &GapReport, out: &mut dyn Write) -> io::Result<()> {
@@ -151,38 +161,6 @@ fn list(rows: &[LeagueRow], out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n  ]")
 }
 
-/// Writes the head and each report as it comes (with `--full`), the table and portfolio last.
-struct Streaming<'a> {
-    stamp: LeagueStamp,
-    full: bool,
-    written: usize,
-    out: &'a mut dyn Write,
-}
-
-impl LeagueWriter for Streaming<'_> {
-    fn take(&mut self, kept: Kept) -> io::Result<()> {
-        let Kept::Bytes(report) = kept else {
-            return Ok(());
-        };
-        if self.written == 0 {
-            head(&self.stamp, self.out)?;
-            self.out.write_all(b",\n  \"reports\": [\n    ")?;
-        } else {
-            self.out.write_all(b",\n    ")?;
-        }
-        self.written += 1;
-        self.out.write_all(&report)
-    }
-
-    fn finish(self: Box<Self>, league: &League) -> io::Result<()> {
-        if !self.full || self.written == 0 {
-            return Json.ranked_league(league, &[], self.out);
-        }
-        self.out.write_all(b"\n  ]")?;
-        tail(league, self.out)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,28 +213,39 @@ mod tests {
             tool: crate::core::report::tool(),
             rubric: crate::core::report::rubric_stamp(&rubric),
         };
-        let (mut streamed, mut reports, mut rows) = (Vec::new(), Vec::new(), Vec::new());
-        let mut writer = Json.league(&stamp, full, &mut streamed);
+        let mut streamed = Vec::new();
+        pipeline::league(
+            &rubric,
+            &files,
+            &Options::default(),
+            crate::load::DEFAULT_MAX_BYTES,
+            &Json,
+            full,
+            None,
+            &mut streamed,
+            |_| panic!("every shipped manifest scores"),
+        )
+        .unwrap();
+        let (mut reports, mut rows) = (Vec::new(), Vec::new());
         pipeline::grade(
             &rubric,
             &files,
             &Options::default(),
             crate::load::DEFAULT_MAX_BYTES,
-            Some(&|r: &Report| (r.clone(), Json.league_report(r, full).unwrap())),
+            Some(&Report::clone),
             |g| {
-                let pipeline::Graded::Report(mut row, Some((report, kept))) = g else {
+                let pipeline::Graded::Report(mut row, Some(report)) = g else {
                     panic!("every shipped manifest scores");
                 };
-                row.report = full.then_some(row.graded);
+                row.report = full.then_some(reports.len());
                 rows.push(row);
                 reports.push(report);
-                writer.take(kept)
+                Ok::<_, ()>(())
             },
         )
         .unwrap();
         assert!(reports.len() > 30 && reports.iter().any(|r| r.stamp.upstream.is_some()));
         let league = League::new(&rubric, rows);
-        writer.finish(&league).unwrap();
 
         let document = LeagueDocument {
             report_format: league.report_format,

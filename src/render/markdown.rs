@@ -1,23 +1,25 @@
 //! Markdown, for governance-forum posts and due-diligence files. Manifest text is untrusted:
 //! it is escaped so it cannot add links, images, HTML or table cells; only http(s) sources
-//! become links.
+//! become links. Rubric text (ids, titles, category names) is escaped the same way, and
+//! bidirectional controls are dropped everywhere, link text included.
 
 use std::io::{self, Write};
 
+use super::view::{CaseView, ChangeView, GapRowView};
 use super::{
-    COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, case_match_cells, comparison_cells,
-    comparison_summary, control_signal_cells,
+    COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
+    control_signal_cells,
 };
 use super::{
-    Kept, Renderer, backtest_summary, caps_text, effort_name, grade_words, kind_name, money,
-    portfolio_summary, show_json, signed,
+    LeagueView, Renderer, ReportView, backtest_summary, caps_text, effort_name, is_bidi_control,
+    signed,
 };
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
-use crate::core::analysis::league::League;
-use crate::core::report::{GapKind, GateStatus, Report};
+use crate::core::report::Report;
 
+/// Markdown, with every piece of text from files escaped.
 pub struct Markdown;
 
 /// Escapes text for inline Markdown, table cells included; newlines become spaces. Emphasis,
@@ -37,7 +39,7 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
+            c if c.is_control() || is_bidi_control(c) => {}
             c => out.push(c),
         }
     }
@@ -48,8 +50,10 @@ pub fn escape(text: &str) -> String {
 pub fn source_link(source: Option<&str>) -> String {
     match source.map(str::trim) {
         Some(url) if is_web_url(url) => {
+            // Bidirectional controls would show the link as another address: dropped.
             let safe: String = url
                 .chars()
+                .filter(|c| !is_bidi_control(*c))
                 .map(|c| match c {
                     '<' | '>' | '(' | ')' | ' ' | '"' | '\\' | '`' => format!("%{:02X}", c as u32),
                     c => c.to_string(),
@@ -70,41 +74,55 @@ pub fn is_web_url(s: &str) -> bool {
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-impl Renderer for Markdown {
-    fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(
-            out,
-            "# {} ({})\n",
-            escape(&r.protocol.name),
-            escape(&r.protocol.id)
-        )?;
+/// Rubric and tool text inside a code span (ids, `--set`s): a backtick cannot close the span
+/// and a pipe cannot split a table cell; control and bidirectional characters are dropped.
+/// Kebab-case ids come out as they are.
+pub fn code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('`');
+    for ch in text.chars() {
+        match ch {
+            '`' => out.push('\''),
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() || is_bidi_control(c) => {}
+            c => out.push(c),
+        }
+    }
+    out.push('`');
+    out
+}
+
+impl Markdown {
+    fn report(&self, r: &ReportView, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "# {} ({})\n", escape(&r.name), escape(&r.id))?;
         writeln!(
             out,
             "**Grade {}**, score {}/100, confidence {:.0}%, {}, evaluated as of {}.\n",
-            escape(&grade_words(&r.grade, r.provisional, &r.range.high.grade)),
+            escape(&r.grade_words),
             r.score,
-            r.confidence.0 * 100.0,
-            escape(&kind_name(r.protocol.kind)),
-            r.stamp.evaluated_as_of
+            r.confidence * 100.0,
+            escape(&r.kind),
+            r.evaluated_as_of
         )?;
-        if let Some(g) = r.gates.iter().find(|g| Some(&g.id) == r.capped_by.as_ref()) {
+        if let Some(g) = &r.cap {
             writeln!(
                 out,
-                "Capped at {} by gate `{}` (score alone: {}): {}\n",
-                escape(&g.cap.label),
-                g.id,
-                escape(&r.grade_before_caps.label),
+                "Capped at {} by gate {} (score alone: {}): {}\n",
+                escape(&g.cap),
+                code(&g.id),
+                escape(&r.grade_before_caps),
                 escape(&g.reason)
             )?;
         }
         if let Some(w) = &r.what_if {
             writeln!(
                 out,
-                "What-if `{}`: score {} -> {}, grade {} -> {}.\n",
-                w.sets.join(" ").replace('`', "'"),
-                w.before.score,
+                "What-if {}: score {} -> {}, grade {} -> {}.\n",
+                code(&w.sets),
+                w.before_score,
                 r.score,
-                escape(&w.before.grade.label),
+                escape(&w.before_grade),
                 escape(&r.grade.label)
             )?;
         }
@@ -113,28 +131,22 @@ impl Renderer for Markdown {
             "## Categories\n\n| category | weight | score |\n|---|---:|---:|"
         )?;
         for c in &r.categories {
-            writeln!(
-                out,
-                "| {} | {} | {} |",
-                escape(&c.title),
-                c.weight,
-                c.score.map_or("n/a".into(), |s| s.to_string())
-            )?;
+            writeln!(out, "| {} | {} | {} |", escape(&c.title), c.weight, c.score)?;
         }
         writeln!(
             out,
             "\n## Controls\n\n| control | status | score | value | points lost | note |\n|---|---|---:|---|---:|---|"
         )?;
-        for f in &r.findings {
+        for f in &r.controls {
             writeln!(
                 out,
-                "| {} | {} | {:.2} | {} | {:.1} | {} |",
-                f.control,
-                f.status.as_str(),
-                f.score.0,
-                escape(&show_json(&f.value)),
+                "| {} | {} | {} | {} | {} | {} |",
+                escape(&f.id),
+                f.status,
+                f.score,
+                escape(&f.value),
                 f.points_lost,
-                escape(f.note.as_deref().unwrap_or(""))
+                escape(&f.note)
             )?;
         }
         writeln!(
@@ -145,55 +157,51 @@ impl Renderer for Markdown {
             writeln!(
                 out,
                 "| {} | {} | {} | {} |",
-                g.id,
-                if g.status == GateStatus::Fails {
-                    "**fails**"
-                } else {
-                    "passes"
-                },
-                escape(&g.cap.label),
-                escape(&g.triggered_by.join("; "))
+                escape(&g.id),
+                if g.fails { "**fails**" } else { "passes" },
+                escape(&g.cap),
+                escape(&g.triggered_by)
             )?;
         }
         if !r.gaps.is_empty() {
             writeln!(out, "\n## Gaps\n")?;
             for (i, g) in r.gaps.iter().enumerate() {
-                match g.kind {
-                    GapKind::Gate => {
-                        writeln!(out, "{}. gate `{}`: {}", i + 1, g.id, escape(&g.action))?
-                    }
-                    GapKind::Control => writeln!(
+                if g.gate {
+                    writeln!(
                         out,
-                        "{}. `{}` (-{:.1} points, effort {}): {}",
+                        "{}. gate {}: {}",
                         i + 1,
-                        g.id,
-                        g.points_lost,
-                        g.effort.map_or("", effort_name),
+                        code(&g.id),
                         escape(&g.action)
-                    )?,
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "{}. {} (-{} points, effort {}): {}",
+                        i + 1,
+                        code(&g.id),
+                        g.points_lost,
+                        g.effort,
+                        escape(&g.action)
+                    )?;
                 }
             }
         }
         writeln!(out, "\n## Evidence\n")?;
-        for f in &r.findings {
+        for f in &r.controls {
             for e in &f.evidence {
                 writeln!(
                     out,
-                    "- `{}`: {}: {}",
-                    f.control,
+                    "- {}: {}: {}",
+                    code(&f.id),
                     escape(&e.fact),
                     source_link(e.source.as_deref())
                 )?;
             }
         }
-        let disregarded: Vec<_> = r.findings.iter().flat_map(|f| &f.disregarded).collect();
-        if !disregarded.is_empty() {
+        if !r.disregarded.is_empty() {
             writeln!(out, "\n## Evidence disregarded\n")?;
-            let mut seen = std::collections::BTreeSet::new();
-            for d in disregarded
-                .into_iter()
-                .filter(|d| seen.insert((&d.fact, &d.reason)))
-            {
+            for d in &r.disregarded {
                 writeln!(
                     out,
                     "- {}: {} ({})",
@@ -206,53 +214,59 @@ impl Renderer for Markdown {
         let s = &r.stamp;
         writeln!(
             out,
-            "\n---\n{} · rubric {} {} (sha256 `{}`) · manifest {} (sha256 `{}`)",
+            "\n---\n{} · rubric {} {} (sha256 {}) · manifest {} (sha256 {})",
             escape(&s.tool),
-            escape(&s.rubric.id),
-            escape(&s.rubric.version),
-            s.rubric.sha256,
+            escape(&s.rubric_id),
+            escape(&s.rubric_version),
+            code(&s.rubric_sha256),
             escape(&s.manifest.path),
-            s.manifest.sha256
+            code(&s.manifest.sha256)
         )
     }
+}
 
-    fn ranked_league(
-        &self,
-        league: &League,
-        _kept: &[Kept],
-        out: &mut dyn Write,
-    ) -> io::Result<()> {
+impl Renderer for Markdown {
+    fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        Markdown::report(self, &ReportView::of(r), out)
+    }
+
+    fn league(&self, league: &LeagueView, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "| # | protocol | kind | as of | grade | score | capped by | confidence |\n|---:|---|---|---|---|---:|---|---:|"
         )?;
-        for r in &league.rows {
+        for e in &league.entries {
+            let r = &e.row();
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {:.0}% |",
                 r.rank,
                 escape(&r.name),
-                escape(&kind_name(r.kind)),
+                escape(&r.kind),
                 r.as_of,
-                escape(&grade_words(&r.grade, r.provisional, &r.high_grade)),
+                escape(&r.grade_words),
                 r.score,
-                r.capped_by.as_ref().map_or("-".into(), |g| g.to_string()),
-                r.confidence.0 * 100.0
+                if r.capped_by == "-" {
+                    "-".to_string()
+                } else {
+                    escape(&r.capped_by)
+                },
+                r.confidence * 100.0
             )?;
         }
-        if !league.rows.is_empty() {
+        if !league.entries.is_empty() {
             writeln!(
                 out,
                 "\n{} manifests · rubric {} {} · {}",
-                league.rows.len(),
+                league.entries.len(),
                 escape(&league.stamp.rubric.id),
                 escape(&league.stamp.rubric.version),
                 escape(&league.stamp.tool)
             )?;
         }
         writeln!(out)?;
-        for line in portfolio_summary(league) {
-            writeln!(out, "- {}", escape(&line))?;
+        for line in &league.portfolio_lines {
+            writeln!(out, "- {}", escape(line))?;
         }
         Ok(())
     }
@@ -277,34 +291,24 @@ impl Renderer for Markdown {
             out,
             "| # | gap | points lost | effort | now | next step | gain | grade after |\n|---:|---|---:|---|---|---|---:|---|"
         )?;
-        for (i, item) in g.items.iter().enumerate() {
-            let (step, gain, after) =
-                item.next
-                    .as_ref()
-                    .map_or((String::new(), String::new(), String::new()), |n| {
-                        (
-                            format!("`{}`", n.set),
-                            signed(n.gain_points),
-                            escape(&n.after.grade.label),
-                        )
-                    });
-            let name = match item.kind {
-                GapKind::Gate => format!("gate `{}`", item.id),
-                GapKind::Control => format!("`{}`", item.id),
-            };
-            let now = if item.kind == GapKind::Gate {
-                String::new()
+        for (i, item) in g.items.iter().map(GapRowView::of).enumerate() {
+            let (step, gain, after) = item.next.map_or_else(
+                || (String::new(), String::new(), String::new()),
+                |n| (code(&n.set), n.gain, escape(&n.after.label)),
+            );
+            let name = if item.gate {
+                format!("gate {}", code(&item.id))
             } else {
-                escape(&show_json(&item.current))
+                code(&item.id)
             };
             writeln!(
                 out,
-                "| {} | {} | {:.1} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 i + 1,
                 name,
                 item.points_lost,
-                item.effort.map_or("", effort_name),
-                now,
+                item.effort,
+                escape(&item.now),
                 step,
                 gain,
                 after
@@ -345,11 +349,11 @@ impl Renderer for Markdown {
             for (i, s) in p.steps.iter().enumerate() {
                 writeln!(
                     out,
-                    "{}. `{}` (effort {}): `--set {}`",
+                    "{}. {} (effort {}): {}",
                     i + 1,
-                    s.id,
+                    code(&s.id),
                     effort_name(s.effort),
-                    s.set
+                    code(&format!("--set {}", s.set))
                 )?;
             }
         }
@@ -384,16 +388,16 @@ impl Renderer for Markdown {
                 out,
                 "## {title}\n\n| control | points | status | value |\n|---|---:|---|---|"
             )?;
-            for c in list {
+            for c in list.iter().map(ChangeView::of) {
                 writeln!(
                     out,
-                    "| `{}` | {} | {} -> {} | {} -> {} |",
-                    c.control,
-                    signed(c.points),
-                    c.old_status.as_str(),
-                    c.new_status.as_str(),
-                    escape(&show_json(&c.old_value)),
-                    escape(&show_json(&c.new_value))
+                    "| {} | {} | {} -> {} | {} -> {} |",
+                    code(&c.control),
+                    c.points,
+                    c.old_status,
+                    c.new_status,
+                    escape(&c.old_value),
+                    escape(&c.new_value)
                 )?;
             }
             writeln!(out)?;
@@ -405,8 +409,8 @@ impl Renderer for Markdown {
             for c in list {
                 writeln!(
                     out,
-                    "- {title}: `{}` (caps at {}): {}",
-                    c.gate,
+                    "- {title}: {} (caps at {}): {}",
+                    code(&c.gate),
                     escape(&c.cap.label),
                     escape(&c.title)
                 )?;
@@ -419,35 +423,24 @@ impl Renderer for Markdown {
             out,
             "| incident | protocol | loss | cause | graded from | grade | score | capped by | controls | case AUC |\n|---|---|---:|---|---|---|---:|---|---:|---:|"
         )?;
-        for c in &b.cases {
-            let (grade, score, cap) = c.before.as_ref().map_or(
-                (
-                    "-".into(),
-                    "-".into(),
-                    "no snapshot in the year before".into(),
-                ),
-                |s| {
-                    (
-                        escape(&s.grade.label),
-                        s.score.to_string(),
-                        s.capped_by.as_ref().map_or("-".into(), |g| escape(&g.0)),
-                    )
-                },
-            );
-            let (controls, case_auc) = case_match_cells(b, c);
+        for c in b.cases.iter().map(|c| CaseView::of(b, c)) {
+            let cap = match &c.capped_by {
+                Some(g) => escape(g),
+                None => c.cap,
+            };
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 c.incident_date,
                 escape(&c.protocol),
-                money(c.loss_usd),
+                c.loss,
                 escape(&c.cause),
-                c.snapshot_as_of.map_or("-".into(), |d| d.to_string()),
-                grade,
-                score,
+                c.graded_from,
+                c.grade.map_or("-".into(), |g| escape(&g.label)),
+                c.score,
                 cap,
-                controls,
-                case_auc
+                c.controls,
+                c.case_auc
             )?;
         }
         writeln!(

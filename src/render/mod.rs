@@ -16,12 +16,15 @@ mod html;
 mod json;
 mod markdown;
 mod table;
+/// The format-neutral views every format renders from.
+pub mod view;
 
 pub use csv::Csv;
 pub use html::Html;
 pub use json::Json;
 pub use markdown::Markdown;
 pub use table::Table;
+pub use view::{LeagueView, Prepared, ReportView};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -33,21 +36,11 @@ pub enum Format {
     Csv,
 }
 
-/// What a format keeps of one report of a league until it has written it or the league is ranked.
-pub enum Kept {
-    Nothing,
-    Bytes(Vec<u8>),
-    Report(Box<Report>),
-}
-
-/// Writes a league as it is graded: each report's [`Kept`] in grading order, then the ranked
-/// league.
-pub trait LeagueWriter {
-    fn take(&mut self, kept: Kept) -> io::Result<()>;
-    fn finish(self: Box<Self>, league: &League) -> io::Result<()>;
-}
-
 /// Turns results into bytes. Same results, same bytes.
+///
+/// A league is written from a [`LeagueView`]: its rows in league order, each with what the
+/// format asked to make of the row's report ([`Renderer::prepare`]). How the rows were graded
+/// (in what order, on which thread) is the pipeline's business, not the format's.
 pub trait Renderer: Sync {
     /// The full report of one protocol.
     fn report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
@@ -58,27 +51,29 @@ pub trait Renderer: Sync {
         false
     }
     /// What a league in this format needs of one report, made as soon as it is graded, on any
-    /// thread. `full` asks for every full report, where the format leaves them out otherwise.
-    fn league_report(&self, _report: &Report, _full: bool) -> io::Result<Kept> {
-        Ok(Kept::Nothing)
+    /// thread, so the work is spread over every core. `full` asks for every full report, where
+    /// the format leaves them out otherwise.
+    fn prepare(&self, _report: &Report, _full: bool) -> io::Result<Prepared> {
+        Ok(Prepared::nothing())
     }
-    /// Starts writing a league. By default the format writes it once it is ranked, from what
-    /// [`Renderer::league_report`] kept; a format that can stream writes as it takes.
-    fn league<'a>(
-        &'a self,
+    /// Whether the format writes what it prepared as soon as it is made, before the league
+    /// (JSON's `reports`, in grading order), rather than with each row in league order.
+    fn streams(&self, _full: bool) -> bool {
+        false
+    }
+    /// Writes one prepared report as soon as it is made, when the format [`Renderer::streams`];
+    /// `index` counts them from 0.
+    fn stream(
+        &self,
         _stamp: &LeagueStamp,
-        _full: bool,
-        out: &'a mut dyn Write,
-    ) -> Box<dyn LeagueWriter + 'a> {
-        Box::new(Ranked {
-            renderer: self,
-            kept: Vec::new(),
-            out,
-        })
+        _index: usize,
+        _prepared: Prepared,
+        _out: &mut dyn Write,
+    ) -> io::Result<()> {
+        Ok(())
     }
-    /// A ranked league table with its portfolio; `kept[row.graded]` is what was kept of a row's
-    /// report.
-    fn ranked_league(&self, league: &League, kept: &[Kept], out: &mut dyn Write) -> io::Result<()>;
+    /// A ranked league table with its portfolio, after any streamed reports.
+    fn league(&self, league: &LeagueView, out: &mut dyn Write) -> io::Result<()>;
     /// A gap analysis, with its plan when a target was asked for.
     fn gaps(&self, gaps: &GapReport, out: &mut dyn Write) -> io::Result<()>;
     /// A comparison of two evaluations.
@@ -89,24 +84,7 @@ pub trait Renderer: Sync {
     fn backtest_comparison(&self, comparison: &Comparison, out: &mut dyn Write) -> io::Result<()>;
 }
 
-/// The league writer of formats that write once the league is ranked.
-struct Ranked<'a, R: ?Sized> {
-    renderer: &'a R,
-    kept: Vec<Kept>,
-    out: &'a mut dyn Write,
-}
-
-impl<R: Renderer + ?Sized> LeagueWriter for Ranked<'_, R> {
-    fn take(&mut self, kept: Kept) -> io::Result<()> {
-        self.kept.push(kept);
-        Ok(())
-    }
-
-    fn finish(self: Box<Self>, league: &League) -> io::Result<()> {
-        self.renderer.ranked_league(league, &self.kept, self.out)
-    }
-}
-
+/// The renderer of a format.
 pub fn renderer(format: Format) -> Box<dyn Renderer> {
     match format {
         Format::Table => Box::new(Table),
@@ -117,13 +95,13 @@ pub fn renderer(format: Format) -> Box<dyn Renderer> {
     }
 }
 
-/// A metric value for people: whole numbers without decimals, unknown spelled out.
 /// Unicode's bidirectional controls: they reorder how the text around them is displayed, so a
 /// name could read as something else. Text from files never carries them into a report.
 pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// A metric value for people: whole numbers without decimals, unknown spelled out.
 pub(crate) fn show_json(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "unknown".into(),
@@ -181,6 +159,11 @@ pub(crate) fn grade_words(grade: &Grade, provisional: bool, high: &Grade) -> Str
 
 pub(crate) fn caps_text(capped_by: Option<&crate::core::rubric::GateId>) -> String {
     capped_by.map_or("no cap".to_string(), |g| format!("capped by {g}"))
+}
+
+/// A share as a whole percentage, rounded half away from zero: `92%`.
+pub(crate) fn percent(x: f64) -> String {
+    format!("{:.0}%", crate::core::report::round_to(x * 100.0, 0))
 }
 
 /// `$128.0M`-style money for summaries.

@@ -5,20 +5,18 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table as Grid};
 
+use super::view::{CaseView, ChangeView, GapRowView};
 use super::{
-    COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, case_match_cells, comparison_cells,
-    comparison_summary, control_signal_cells,
+    COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
+    control_signal_cells,
 };
-use super::{
-    Kept, Renderer, backtest_summary, caps_text, effort_name, grade_words, kind_name, money,
-    portfolio_summary, show_json, signed,
-};
+use super::{LeagueView, Renderer, ReportView, backtest_summary, caps_text, effort_name, signed};
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
-use crate::core::analysis::league::League;
-use crate::core::report::{GapKind, GateStatus, Report, Status};
+use crate::core::report::Report;
 
+/// Plain-text tables for a terminal, with escape sequences from files made inert.
 pub struct Table;
 
 /// The layout itself; [`Table`] passes its output through [`inert`].
@@ -31,28 +29,19 @@ fn grid(header: &[&str]) -> Grid {
     t
 }
 
-fn percent(x: f64) -> String {
-    format!("{:.0}%", crate::core::report::round_to(x * 100.0, 0))
-}
-
-impl Renderer for Plain {
-    fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+impl Plain {
+    fn report(&self, r: &ReportView, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "{} ({}), {}, evaluated as of {}",
-            r.protocol.name,
-            r.protocol.id,
-            kind_name(r.protocol.kind),
-            r.stamp.evaluated_as_of
+            r.name, r.id, r.kind, r.evaluated_as_of
         )?;
         write!(
             out,
             "Grade {}  score {}/100  confidence {}",
-            grade_words(&r.grade, r.provisional, &r.range.high.grade),
-            r.score,
-            percent(r.confidence.0)
+            r.grade_words, r.score, r.confidence_percent
         )?;
-        if r.grade != r.grade_before_caps {
+        if r.capped {
             write!(out, "  (score alone: {})", r.grade_before_caps)?;
         }
         writeln!(out)?;
@@ -60,37 +49,33 @@ impl Renderer for Plain {
             writeln!(
                 out,
                 "What-if {}: score {} -> {}, grade {} -> {}, {} -> {}",
-                w.sets.join(" "),
-                w.before.score,
+                w.sets,
+                w.before_score,
                 r.score,
-                w.before.grade,
-                r.grade,
-                caps_text(w.before.capped_by.as_ref()),
-                caps_text(r.capped_by.as_ref())
+                w.before_grade,
+                r.grade.label,
+                w.before_caps,
+                w.after_caps
             )?;
         }
-        if r.range.high != r.range.low {
+        if let Some(range) = &r.range {
             writeln!(
                 out,
                 "Range {} {} (known facts) to {} {} (every unknown at full marks)",
-                r.range.low.grade, r.range.low.score, r.range.high.grade, r.range.high.score
+                range.low_grade, range.low_score, range.high_grade, range.high_score
             )?;
         }
         for w in &r.warnings {
             writeln!(out, "Warning: {w}")?;
         }
-        if let Some(g) = r.gates.iter().find(|g| Some(&g.id) == r.capped_by.as_ref()) {
+        if let Some(g) = &r.cap {
             writeln!(out, "Capped at {} by gate `{}`: {}", g.cap, g.id, g.title)?;
         }
         writeln!(out)?;
 
         let mut cats = grid(&["category", "weight", "score"]);
         for c in &r.categories {
-            cats.add_row(vec![
-                c.title.clone(),
-                format!("{}", c.weight),
-                c.score.map_or("n/a".into(), |s| s.to_string()),
-            ]);
+            cats.add_row(vec![c.title.clone(), c.weight.clone(), c.score.clone()]);
         }
         right_align(&mut cats, &[1, 2]);
         writeln!(out, "{cats}\n")?;
@@ -103,20 +88,20 @@ impl Renderer for Plain {
             "points lost",
             "note",
         ]);
-        for f in &r.findings {
-            let mut note = f.note.clone().unwrap_or_default();
-            if f.status != Status::NotApplicable && f.status != Status::Unknown && !f.sourced {
+        for f in &r.controls {
+            let mut note = f.note.clone();
+            if f.self_attested {
                 note = join_note(&note, "self-attested");
             }
             if !f.disregarded.is_empty() {
                 note = join_note(&note, &format!("{} disregarded", f.disregarded.len()));
             }
             controls.add_row(vec![
-                f.control.to_string(),
-                f.status.as_str().to_string(),
-                format!("{:.2}", f.score.0),
-                show_json(&f.value),
-                format!("{:.1}", f.points_lost),
+                f.id.clone(),
+                f.status.to_string(),
+                f.score.clone(),
+                f.value.clone(),
+                f.points_lost.clone(),
                 note,
             ]);
         }
@@ -124,29 +109,22 @@ impl Renderer for Plain {
         writeln!(out, "{controls}\n")?;
 
         writeln!(out, "Evidence used:")?;
-        for f in &r.findings {
+        for f in &r.controls {
             for e in &f.evidence {
                 let source = e.source.as_deref().filter(|s| !s.trim().is_empty());
                 writeln!(
                     out,
                     "  {:<22} {} <{}>",
-                    f.control.0,
+                    f.id,
                     e.fact,
                     source.unwrap_or("no source: self-attested")
                 )?;
             }
         }
         writeln!(out)?;
-        let mut seen = std::collections::BTreeSet::new();
-        let disregarded: Vec<_> = r
-            .findings
-            .iter()
-            .flat_map(|f| &f.disregarded)
-            .filter(|d| seen.insert((&d.fact, &d.reason)))
-            .collect();
-        if !disregarded.is_empty() {
+        if !r.disregarded.is_empty() {
             writeln!(out, "Evidence disregarded:")?;
-            for d in disregarded {
+            for d in &r.disregarded {
                 writeln!(out, "  {}: {}", d.fact, d.reason)?;
             }
             writeln!(out)?;
@@ -155,13 +133,10 @@ impl Renderer for Plain {
         let mut gates = grid(&["gate", "status", "caps at", "triggered by"]);
         for g in &r.gates {
             gates.add_row(vec![
-                g.id.to_string(),
-                match g.status {
-                    GateStatus::Passes => "passes".into(),
-                    GateStatus::Fails => "FAILS".to_string(),
-                },
-                g.cap.to_string(),
-                g.triggered_by.join("; "),
+                g.id.clone(),
+                if g.fails { "FAILS" } else { "passes" }.to_string(),
+                g.cap.clone(),
+                g.triggered_by.clone(),
             ]);
         }
         writeln!(out, "{gates}\n")?;
@@ -169,26 +144,25 @@ impl Renderer for Plain {
         if !r.gaps.is_empty() {
             writeln!(out, "Gaps, in the order to close them:")?;
             for (i, g) in r.gaps.iter().enumerate() {
-                match g.kind {
-                    GapKind::Gate => writeln!(
+                if g.gate {
+                    writeln!(
                         out,
                         "{:>2}. gate {} (caps at {}): {}",
                         i + 1,
                         g.id,
-                        g.caps_at
-                            .as_ref()
-                            .map_or(String::new(), ToString::to_string),
+                        g.caps_at,
                         g.action
-                    )?,
-                    GapKind::Control => writeln!(
+                    )?;
+                } else {
+                    writeln!(
                         out,
-                        "{:>2}. {} (-{:.1} points, effort {}): {}",
+                        "{:>2}. {} (-{} points, effort {}): {}",
                         i + 1,
                         g.id,
                         g.points_lost,
-                        g.effort.map_or("", |e| effort_name(e)),
+                        g.effort,
                         g.action
-                    )?,
+                    )?;
                 }
             }
             writeln!(out)?;
@@ -199,21 +173,15 @@ impl Renderer for Plain {
             out,
             "{} | rubric {} {} sha256:{} | manifest {} sha256:{}",
             s.tool,
-            s.rubric.id,
-            s.rubric.version,
-            s.rubric.sha256,
+            s.rubric_id,
+            s.rubric_version,
+            s.rubric_sha256,
             s.manifest.path,
             s.manifest.sha256
         )
     }
 
-    fn ranked_league(
-        &self,
-        league: &League,
-        _kept: &[Kept],
-        out: &mut dyn Write,
-    ) -> io::Result<()> {
-        let what_if = league.what_if();
+    fn league(&self, league: &LeagueView, out: &mut dyn Write) -> io::Result<()> {
         let mut header = vec![
             "#",
             "protocol",
@@ -224,39 +192,38 @@ impl Renderer for Plain {
             "capped by",
             "confidence",
         ];
-        if what_if {
+        if league.what_if {
             header.push("before what-if");
         }
         let mut t = grid(&header);
-        for r in &league.rows {
+        for e in &league.entries {
+            let r = e.row();
             let mut row = vec![
                 r.rank.to_string(),
-                r.id.clone(),
-                kind_name(r.kind),
-                r.as_of.to_string(),
-                grade_words(&r.grade, r.provisional, &r.high_grade),
-                r.score.to_string(),
-                r.capped_by.as_ref().map_or("-".into(), ToString::to_string),
-                percent(r.confidence.0),
+                r.id,
+                r.kind,
+                r.as_of,
+                r.grade_words,
+                r.score,
+                r.capped_by,
+                r.confidence_percent,
             ];
-            if let Some(w) = &r.what_if {
-                row.push(format!("{} {}", w.before.grade, w.before.score));
-            }
+            row.extend(r.before_what_if);
             t.add_row(row);
         }
         right_align(&mut t, &[0, 5, 7]);
         writeln!(out, "{t}")?;
-        if !league.rows.is_empty() {
+        if !league.entries.is_empty() {
             writeln!(
                 out,
                 "{} manifests | rubric {} {} | {}",
-                league.rows.len(),
+                league.entries.len(),
                 league.stamp.rubric.id,
                 league.stamp.rubric.version,
                 league.stamp.tool
             )?;
         }
-        for line in portfolio_summary(league) {
+        for line in &league.portfolio_lines {
             writeln!(out, "{line}")?;
         }
         Ok(())
@@ -284,37 +251,22 @@ impl Renderer for Plain {
             "gain",
             "grade after",
         ]);
-        for (i, item) in g.items.iter().enumerate() {
-            let (step, gain, after) =
-                item.next
-                    .as_ref()
-                    .map_or((String::new(), String::new(), String::new()), |n| {
-                        (
-                            n.set.clone(),
-                            signed(n.gain_points),
-                            n.after.grade.to_string(),
-                        )
-                    });
-            let name = match item.kind {
-                crate::core::report::GapKind::Gate => format!(
-                    "gate {} (caps at {})",
-                    item.id,
-                    item.caps_at
-                        .as_ref()
-                        .map_or(String::new(), ToString::to_string)
-                ),
-                crate::core::report::GapKind::Control => item.id.clone(),
+        for (i, item) in g.items.iter().map(GapRowView::of).enumerate() {
+            let (step, gain, after) = item.next.map_or_else(
+                || (String::new(), String::new(), String::new()),
+                |n| (n.set, n.gain, n.after.label),
+            );
+            let name = if item.gate {
+                format!("gate {} (caps at {})", item.id, item.caps_at)
+            } else {
+                item.id
             };
             t.add_row(vec![
                 (i + 1).to_string(),
                 name,
-                format!("{:.1}", item.points_lost),
-                item.effort.map_or("", effort_name).to_string(),
-                if item.kind == crate::core::report::GapKind::Gate {
-                    String::new()
-                } else {
-                    show_json(&item.current)
-                },
+                item.points_lost,
+                item.effort.to_string(),
+                item.now,
                 step,
                 gain,
                 after,
@@ -405,12 +357,12 @@ impl Renderer for Plain {
             }
             writeln!(out, "\n{title}:")?;
             let mut t = grid(&["control", "points", "status", "value"]);
-            for c in list {
+            for c in list.iter().map(ChangeView::of) {
                 t.add_row(vec![
-                    c.control.clone(),
-                    signed(c.points),
-                    format!("{} -> {}", c.old_status.as_str(), c.new_status.as_str()),
-                    format!("{} -> {}", show_json(&c.old_value), show_json(&c.new_value)),
+                    c.control,
+                    c.points,
+                    format!("{} -> {}", c.old_status, c.new_status),
+                    format!("{} -> {}", c.old_value, c.new_value),
                 ]);
             }
             right_align(&mut t, &[1]);
@@ -439,33 +391,18 @@ impl Renderer for Plain {
             "controls",
             "case AUC",
         ]);
-        for c in &b.cases {
-            let (grade, score, cap) = c.before.as_ref().map_or(
-                (
-                    "-".into(),
-                    "-".into(),
-                    "no snapshot in the year before".into(),
-                ),
-                |s| {
-                    (
-                        s.grade.to_string(),
-                        s.score.to_string(),
-                        s.capped_by.as_ref().map_or("-".into(), ToString::to_string),
-                    )
-                },
-            );
-            let (controls, case_auc) = case_match_cells(b, c);
+        for c in b.cases.iter().map(|c| CaseView::of(b, c)) {
             t.add_row(vec![
-                c.incident_date.to_string(),
-                c.protocol.clone(),
-                money(c.loss_usd),
+                c.incident_date,
+                c.protocol,
+                c.loss,
                 c.cause.chars().take(48).collect(),
-                c.snapshot_as_of.map_or("-".into(), |d| d.to_string()),
-                grade,
-                score,
-                cap,
-                controls,
-                case_auc,
+                c.graded_from,
+                c.grade.map_or("-".into(), |g| g.label),
+                c.score,
+                c.cap,
+                c.controls,
+                c.case_auc,
             ]);
         }
         right_align(&mut t, &[2, 6, 8, 9]);
@@ -553,11 +490,11 @@ fn through(
 
 impl Renderer for Table {
     fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.report(r, b))
+        through(out, |b| Plain.report(&ReportView::of(r), b))
     }
 
-    fn ranked_league(&self, league: &League, kept: &[Kept], out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.ranked_league(league, kept, b))
+    fn league(&self, league: &LeagueView, out: &mut dyn Write) -> io::Result<()> {
+        through(out, |b| Plain.league(league, b))
     }
 
     fn gaps(&self, g: &GapReport, out: &mut dyn Write) -> io::Result<()> {

@@ -1,0 +1,803 @@
+//! The format-neutral views the renderers read: what a report, a league row, a gap plan or a
+//! backtest case shows, built once, in the words and numbers every format prints. A format
+//! only lays these out (and escapes them its own way); it never works out a row again.
+
+use serde::Serialize;
+
+use super::{caps_text, effort_name, grade_words, kind_name, money, percent, provisional_words};
+use crate::core::analysis::backtest::{Backtest, Case};
+use crate::core::analysis::diff::ControlChange;
+use crate::core::analysis::gaps::GapItem;
+use crate::core::analysis::league::{League, LeagueRow, LeagueStamp};
+use crate::core::analysis::portfolio::Portfolio;
+use crate::core::report::{
+    CategoryResult, Finding, GapKind, GateResult, GateStatus, Report, Score, Stamp, Status,
+};
+use crate::core::rubric::Grade;
+
+/// A grade as a view shows it: its label, and its rank on the scale (0 is the best), which
+/// sets its colour where a format has colours.
+#[derive(Debug, Clone, Serialize)]
+pub struct GradeView {
+    pub label: String,
+    pub rank: usize,
+    /// The colour class: the rank, the fifth and lower sharing the last colour.
+    pub colour: usize,
+}
+
+impl GradeView {
+    /// The view of a grade.
+    pub fn of(g: &Grade) -> Self {
+        Self {
+            label: g.label.clone(),
+            rank: g.rank,
+            colour: g.rank.min(4),
+        }
+    }
+}
+
+/// One category of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryView {
+    pub title: String,
+    /// The weight as written: `30`, `2.5`.
+    pub weight: String,
+    /// Score out of 100 to one decimal, or `n/a` when no control of it applies.
+    pub score: String,
+    /// The unrounded score, for charts; `None` when no control applies.
+    #[serde(skip)]
+    pub raw: Option<Score>,
+}
+
+impl CategoryView {
+    fn of(c: &CategoryResult) -> Self {
+        Self {
+            title: c.title.clone(),
+            weight: format!("{}", c.weight),
+            score: c.score.map_or("n/a".into(), |s| s.to_string()),
+            raw: c.score,
+        }
+    }
+}
+
+/// A source as a format can link it: an http(s) URL, other text, or nothing (self-attested).
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceView {
+    /// The source, trimmed, when it is an absolute http(s) URL: only these become links.
+    pub url: Option<String>,
+    /// The source, trimmed, when it is text that is not such a URL.
+    pub text: Option<String>,
+}
+
+impl SourceView {
+    /// How a source given as `source` shows.
+    pub fn of(source: Option<&str>) -> Self {
+        match source.map(str::trim) {
+            Some(url) if super::markdown::is_web_url(url) => Self {
+                url: Some(url.to_string()),
+                text: None,
+            },
+            Some(text) if !text.is_empty() => Self {
+                url: None,
+                text: Some(text.to_string()),
+            },
+            _ => Self {
+                url: None,
+                text: None,
+            },
+        }
+    }
+}
+
+/// One piece of evidence a control used: the fact, and its source as the manifest gives it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceView {
+    pub fact: String,
+    pub source: Option<String>,
+    pub link: SourceView,
+}
+
+/// A fact a control did not count, with the reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct DisregardedView {
+    pub fact: String,
+    pub reason: String,
+    pub source: Option<String>,
+    pub link: SourceView,
+}
+
+impl DisregardedView {
+    fn of(d: &crate::core::metrics::Disregarded) -> Self {
+        Self {
+            fact: d.fact.clone(),
+            reason: d.reason.clone(),
+            source: d.source.clone(),
+            link: SourceView::of(d.source.as_deref()),
+        }
+    }
+}
+
+/// One control's row: what every format shows of a finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlView {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    /// `pass`, `partial`, `fail`, `unknown`, `not-found` or `n/a`.
+    pub status: &'static str,
+    /// The class of the status's colour: not found is a fail, n/a reads `na`.
+    pub status_class: &'static str,
+    /// The score from 0 to 1, to two decimals.
+    pub score: String,
+    /// The metric value for people (`unknown`, `48`, `multisig`).
+    pub value: String,
+    /// Points of the total lost, to one decimal.
+    pub points_lost: String,
+    /// The engine's note, empty when there is none.
+    pub note: String,
+    /// A known value that rests on facts without a source.
+    pub self_attested: bool,
+    pub evidence: Vec<EvidenceView>,
+    pub disregarded: Vec<DisregardedView>,
+}
+
+impl ControlView {
+    fn of(f: &Finding) -> Self {
+        Self {
+            id: f.control.0.clone(),
+            title: f.title.clone(),
+            category: f.category.clone(),
+            status: f.status.as_str(),
+            status_class: status_class(f.status),
+            score: format!("{:.2}", f.score.0),
+            value: super::show_json(&f.value),
+            points_lost: format!("{:.1}", f.points_lost),
+            note: f.note.clone().unwrap_or_default(),
+            self_attested: f.status != Status::NotApplicable
+                && f.status != Status::Unknown
+                && !f.sourced,
+            evidence: f
+                .evidence
+                .iter()
+                .map(|e| EvidenceView {
+                    fact: e.fact.clone(),
+                    source: e.source.clone(),
+                    link: SourceView::of(e.source.as_deref()),
+                })
+                .collect(),
+            disregarded: f.disregarded.iter().map(DisregardedView::of).collect(),
+        }
+    }
+}
+
+/// The class a status's colour goes by.
+pub fn status_class(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "pass",
+        Status::Partial => "partial",
+        Status::Fail | Status::NotFound => "fail",
+        Status::Unknown => "unknown",
+        Status::NotApplicable => "na",
+    }
+}
+
+/// One gate of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct GateView {
+    pub id: String,
+    pub title: String,
+    pub cap: String,
+    pub fails: bool,
+    /// What triggered it, joined with `; `.
+    pub triggered_by: String,
+    pub reason: String,
+}
+
+impl GateView {
+    fn of(g: &GateResult) -> Self {
+        Self {
+            id: g.id.0.clone(),
+            title: g.title.clone(),
+            cap: g.cap.label.clone(),
+            fails: g.status == GateStatus::Fails,
+            triggered_by: g.triggered_by.join("; "),
+            reason: g.reason.clone(),
+        }
+    }
+}
+
+/// One gap of a report, in the order to close them.
+#[derive(Debug, Clone, Serialize)]
+pub struct GapView {
+    /// A gate that caps the grade, rather than a control that loses points.
+    pub gate: bool,
+    pub id: String,
+    /// The grade a gate caps at; empty for a control.
+    pub caps_at: String,
+    /// Points lost, to one decimal.
+    pub points_lost: String,
+    /// `low`, `medium`, `high`, or empty.
+    pub effort: &'static str,
+    pub action: String,
+}
+
+/// A what-if's change: the `--set`s, and the standing before them.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIfView {
+    /// The sets, joined with spaces.
+    pub sets: String,
+    pub before_score: String,
+    pub before_grade: String,
+    /// "capped by X" or "no cap", before and after.
+    pub before_caps: String,
+    pub after_caps: String,
+}
+
+/// The range of a report whose unknowns could change its grade.
+#[derive(Debug, Clone, Serialize)]
+pub struct RangeView {
+    pub low_grade: String,
+    pub low_score: String,
+    pub high_grade: String,
+    pub high_score: String,
+}
+
+/// A file as a stamp names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// What produced a report: tool, rubric, files and date.
+#[derive(Debug, Clone, Serialize)]
+pub struct StampView {
+    pub tool: String,
+    pub rubric_id: String,
+    pub rubric_version: String,
+    pub rubric_sha256: String,
+    pub manifest: FileView,
+    pub upstream: Option<FileView>,
+    pub evaluated_as_of: String,
+}
+
+impl StampView {
+    /// The view of a stamp.
+    pub fn of(s: &Stamp) -> Self {
+        Self {
+            tool: s.tool.clone(),
+            rubric_id: s.rubric.id.clone(),
+            rubric_version: s.rubric.version.clone(),
+            rubric_sha256: s.rubric.sha256.clone(),
+            manifest: FileView {
+                path: s.manifest.path.clone(),
+                sha256: s.manifest.sha256.clone(),
+            },
+            upstream: s.upstream.as_ref().map(|u| FileView {
+                path: u.path.clone(),
+                sha256: u.sha256.clone(),
+            }),
+            evaluated_as_of: s.evaluated_as_of.to_string(),
+        }
+    }
+}
+
+/// Everything a full report shows, built once from a [`Report`] for every format but JSON
+/// (which is the report's own serialisation).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportView {
+    pub name: String,
+    pub id: String,
+    pub kind: String,
+    pub facts_as_of: String,
+    pub evaluated_as_of: String,
+    pub grade: GradeView,
+    /// "D" or "D (provisional, up to B)".
+    pub grade_words: String,
+    /// "provisional, up to B", when the grade is provisional.
+    pub provisional_words: Option<String>,
+    pub provisional: bool,
+    /// The grade if every unknown control were at full marks.
+    pub high_grade: String,
+    /// Score out of 100, to one decimal.
+    pub score: String,
+    /// Confidence from 0 to 1, unrounded.
+    pub confidence: f64,
+    /// Confidence as a whole percentage, `92%`.
+    pub confidence_percent: String,
+    pub grade_before_caps: String,
+    /// A gate set the grade below what the score alone earns.
+    pub capped: bool,
+    /// The failing gate that sets the grade.
+    pub cap: Option<GateView>,
+    /// The id of that gate.
+    pub capped_by: Option<String>,
+    /// Failing gates, binding or not.
+    pub failing: Vec<GateView>,
+    /// "capped by X" or "no cap".
+    pub caps_text: String,
+    pub what_if: Option<WhatIfView>,
+    /// Present when the top of the range differs from the headline.
+    pub range: Option<RangeView>,
+    pub warnings: Vec<String>,
+    pub tvl_usd: Option<f64>,
+    /// TVL in money, `unknown` when not stated.
+    pub tvl: String,
+    pub forked_from: Option<String>,
+    pub categories: Vec<CategoryView>,
+    pub controls: Vec<ControlView>,
+    /// Disregarded evidence across controls, each (fact, reason) once.
+    pub disregarded: Vec<DisregardedView>,
+    pub gates: Vec<GateView>,
+    pub gaps: Vec<GapView>,
+    pub stamp: StampView,
+}
+
+impl ReportView {
+    /// The view of a report.
+    pub fn of(r: &Report) -> Self {
+        let p = &r.protocol;
+        let mut seen = std::collections::BTreeSet::new();
+        let disregarded = r
+            .findings
+            .iter()
+            .flat_map(|f| &f.disregarded)
+            .filter(|d| seen.insert((&d.fact, &d.reason)))
+            .map(DisregardedView::of)
+            .collect();
+        Self {
+            name: p.name.clone(),
+            id: p.id.clone(),
+            kind: kind_name(p.kind),
+            facts_as_of: p.as_of.to_string(),
+            evaluated_as_of: r.stamp.evaluated_as_of.to_string(),
+            grade: GradeView::of(&r.grade),
+            grade_words: grade_words(&r.grade, r.provisional, &r.range.high.grade),
+            provisional_words: provisional_words(&r.grade, r.provisional, &r.range.high.grade),
+            provisional: r.provisional,
+            high_grade: r.range.high.grade.label.clone(),
+            score: r.score.to_string(),
+            confidence: r.confidence.0,
+            confidence_percent: percent(r.confidence.0),
+            grade_before_caps: r.grade_before_caps.label.clone(),
+            capped: r.grade != r.grade_before_caps,
+            cap: r
+                .gates
+                .iter()
+                .find(|g| Some(&g.id) == r.capped_by.as_ref())
+                .map(GateView::of),
+            capped_by: r.capped_by.as_ref().map(|g| g.0.clone()),
+            failing: r
+                .gates
+                .iter()
+                .filter(|g| g.status == GateStatus::Fails)
+                .map(GateView::of)
+                .collect(),
+            caps_text: caps_text(r.capped_by.as_ref()),
+            what_if: r.what_if.as_ref().map(|w| WhatIfView {
+                sets: w.sets.join(" "),
+                before_score: w.before.score.to_string(),
+                before_grade: w.before.grade.label.clone(),
+                before_caps: caps_text(w.before.capped_by.as_ref()),
+                after_caps: caps_text(r.capped_by.as_ref()),
+            }),
+            range: (r.range.high != r.range.low).then(|| RangeView {
+                low_grade: r.range.low.grade.label.clone(),
+                low_score: r.range.low.score.to_string(),
+                high_grade: r.range.high.grade.label.clone(),
+                high_score: r.range.high.score.to_string(),
+            }),
+            warnings: r.warnings.clone(),
+            tvl_usd: p.tvl_usd,
+            tvl: tvl(p.tvl_usd),
+            forked_from: p.forked_from.clone(),
+            categories: r.categories.iter().map(CategoryView::of).collect(),
+            controls: r.findings.iter().map(ControlView::of).collect(),
+            disregarded,
+            gates: r.gates.iter().map(GateView::of).collect(),
+            gaps: r
+                .gaps
+                .iter()
+                .map(|g| GapView {
+                    gate: g.kind == GapKind::Gate,
+                    id: g.id.clone(),
+                    caps_at: g
+                        .caps_at
+                        .as_ref()
+                        .map_or(String::new(), |c| c.label.clone()),
+                    points_lost: format!("{:.1}", g.points_lost),
+                    effort: g.effort.map_or("", effort_name),
+                    action: g.action.clone(),
+                })
+                .collect(),
+            stamp: StampView::of(&r.stamp),
+        }
+    }
+}
+
+/// Money, or `unknown` when not stated (a sum of nothing is unknown too).
+pub fn tvl(x: Option<f64>) -> String {
+    x.filter(|t| *t > 0.0).map_or("unknown".into(), usd)
+}
+
+/// `$1.2B`; a negative zero (an empty sum) shows as `$0`.
+pub fn usd(x: f64) -> String {
+    money(if x == 0.0 { 0.0 } else { x })
+}
+
+/// One row of a league table, in league order.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowView {
+    pub rank: usize,
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub as_of: String,
+    pub grade: GradeView,
+    pub grade_words: String,
+    pub score: String,
+    /// The capping gate's id, or `-`.
+    pub capped_by: String,
+    /// Confidence from 0 to 1, unrounded.
+    pub confidence: f64,
+    pub confidence_percent: String,
+    /// "B 71.0": the grade and score before the what-if, on a what-if league.
+    pub before_what_if: Option<String>,
+}
+
+impl RowView {
+    fn of(r: &LeagueRow) -> Self {
+        Self {
+            rank: r.rank,
+            id: r.id.clone(),
+            name: r.name.clone(),
+            kind: kind_name(r.kind),
+            as_of: r.as_of.to_string(),
+            grade: GradeView::of(&r.grade),
+            grade_words: grade_words(&r.grade, r.provisional, &r.high_grade),
+            score: r.score.to_string(),
+            capped_by: r.capped_by.as_ref().map_or("-".into(), ToString::to_string),
+            confidence: r.confidence.0,
+            confidence_percent: percent(r.confidence.0),
+            before_what_if: r
+                .what_if
+                .as_ref()
+                .map(|w| format!("{} {}", w.before.grade, w.before.score)),
+        }
+    }
+}
+
+/// What a format made of one report of a league on the thread that graded it, handed back
+/// with the report's row in league order. Opaque outside the renderers.
+pub struct Prepared(pub(super) Part);
+
+/// The kinds of [`Prepared`].
+pub(super) enum Part {
+    Nothing,
+    /// The report's own rendering (CSV rows, a JSON document).
+    Bytes(Vec<u8>),
+    /// The report's view, laid out with the league.
+    View(Box<ReportView>),
+}
+
+impl Prepared {
+    /// Nothing made: the league shows only the row.
+    pub fn nothing() -> Self {
+        Self(Part::Nothing)
+    }
+}
+
+/// One row of a league with what its format made of the full report.
+pub struct LeagueEntry<'a> {
+    row: &'a LeagueRow,
+    prepared: Prepared,
+}
+
+impl LeagueEntry<'_> {
+    /// The row's cells, made when a format asks for them (JSON serialises the row itself).
+    pub fn row(&self) -> RowView {
+        RowView::of(self.row)
+    }
+
+    /// The report's rendering, when the format made one.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.prepared.0 {
+            Part::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The report's view, when the format made one.
+    pub fn report(&self) -> Option<&ReportView> {
+        match &self.prepared.0 {
+            Part::View(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// A ranked league as a format shows it: its rows in league order, each with what the
+/// format made of its report, and the portfolio in words.
+pub struct LeagueView<'a> {
+    /// The league itself, for formats that serialise it (JSON).
+    pub league: &'a League,
+    pub stamp: &'a LeagueStamp,
+    pub portfolio: &'a Portfolio,
+    pub entries: Vec<LeagueEntry<'a>>,
+    /// Any row is a what-if: tables add a "before" column.
+    pub what_if: bool,
+    /// The portfolio lines under the table.
+    pub portfolio_lines: Vec<String>,
+    /// How many reports the format wrote as they were graded, before the league.
+    pub streamed: usize,
+}
+
+impl<'a> LeagueView<'a> {
+    /// The view of a ranked league; `prepared` holds what the format made of each row's
+    /// report, in league order (empty when it made nothing).
+    pub fn new(league: &'a League, prepared: Vec<Prepared>, streamed: usize) -> Self {
+        let mut prepared = prepared.into_iter();
+        let entries = league
+            .rows
+            .iter()
+            .map(|row| LeagueEntry {
+                row,
+                prepared: prepared.next().unwrap_or_else(Prepared::nothing),
+            })
+            .collect();
+        Self {
+            league,
+            stamp: &league.stamp,
+            portfolio: &league.portfolio,
+            entries,
+            what_if: league.what_if(),
+            portfolio_lines: super::portfolio_summary(league),
+            streamed,
+        }
+    }
+
+    /// The full reports the format made, in league order.
+    pub fn reports(&self) -> impl Iterator<Item = &ReportView> {
+        self.entries.iter().filter_map(LeagueEntry::report)
+    }
+
+    /// What the format made of the reports, given back (to be freed off the caller's path).
+    pub fn into_prepared(self) -> Vec<Prepared> {
+        self.entries.into_iter().map(|e| e.prepared).collect()
+    }
+}
+
+/// One row of a gap plan's table, as every format shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GapRowView {
+    pub gate: bool,
+    pub id: String,
+    pub title: String,
+    /// The grade a gate caps at; empty for a control.
+    pub caps_at: String,
+    pub points_lost: String,
+    pub effort: &'static str,
+    /// The metric value now; empty for a gate.
+    pub now: String,
+    /// The next step's `--set`, its gain and the grade after it, when there is a next step.
+    pub next: Option<NextStepView>,
+    pub action: String,
+    pub missing: Option<String>,
+    pub disregarded: Vec<DisregardedView>,
+}
+
+/// The next step of a gap.
+#[derive(Debug, Clone, Serialize)]
+pub struct NextStepView {
+    pub set: String,
+    /// `+1.5`.
+    pub gain: String,
+    pub after: GradeView,
+}
+
+impl GapRowView {
+    /// The view of one item of a gap plan.
+    pub fn of(item: &GapItem) -> Self {
+        let gate = item.kind == GapKind::Gate;
+        Self {
+            gate,
+            id: item.id.clone(),
+            title: item.title.clone(),
+            caps_at: item
+                .caps_at
+                .as_ref()
+                .map_or(String::new(), |c| c.label.clone()),
+            points_lost: format!("{:.1}", item.points_lost),
+            effort: item.effort.map_or("", effort_name),
+            now: if gate {
+                String::new()
+            } else {
+                super::show_json(&item.current)
+            },
+            next: item.next.as_ref().map(|n| NextStepView {
+                set: n.set.clone(),
+                gain: super::signed(n.gain_points),
+                after: GradeView::of(&n.after.grade),
+            }),
+            action: item.action.clone(),
+            missing: item.missing.clone(),
+            disregarded: item.disregarded.iter().map(DisregardedView::of).collect(),
+        }
+    }
+}
+
+/// One incident of a backtest, as every format shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub incident_date: String,
+    pub protocol: String,
+    /// The loss in money.
+    pub loss: String,
+    pub cause: String,
+    /// The snapshot's date, or `-`.
+    pub graded_from: String,
+    /// The grade the day before, when a snapshot was graded.
+    pub grade: Option<GradeView>,
+    /// The score, or `-`.
+    pub score: String,
+    /// The capping gate's id; `None` when nothing caps, or no snapshot was graded.
+    pub capped_by: Option<String>,
+    /// A snapshot was graded the day before.
+    pub graded: bool,
+    /// The capping gate's id, `-` when nothing caps, or why no snapshot was graded.
+    pub cap: String,
+    /// The number of time-matched controls, or why there is none.
+    pub controls: String,
+    /// The ids of the time-matched controls.
+    pub matched: Vec<String>,
+    /// The same, joined with `, `.
+    pub matched_text: String,
+    pub case_auc: String,
+}
+
+impl CaseView {
+    /// The view of one case of a study.
+    pub fn of(b: &Backtest, c: &Case) -> Self {
+        let (controls, case_auc) = super::case_match_cells(b, c);
+        Self {
+            incident_date: c.incident_date.to_string(),
+            protocol: c.protocol.clone(),
+            loss: usd(c.loss_usd),
+            cause: c.cause.clone(),
+            graded_from: c.snapshot_as_of.map_or("-".into(), |d| d.to_string()),
+            grade: c.before.as_ref().map(|s| GradeView::of(&s.grade)),
+            score: c
+                .before
+                .as_ref()
+                .map_or("-".into(), |s| s.score.to_string()),
+            capped_by: c
+                .before
+                .as_ref()
+                .and_then(|s| s.capped_by.as_ref().map(|g| g.0.clone())),
+            graded: c.before.is_some(),
+            cap: c.before.as_ref().map_or_else(
+                || "no snapshot in the year before".into(),
+                |s| s.capped_by.as_ref().map_or("-".into(), |g| g.0.clone()),
+            ),
+            controls,
+            matched: c.matched.clone(),
+            matched_text: c.matched.join(", "),
+            case_auc,
+        }
+    }
+}
+
+/// One control's change between two evaluations.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeView {
+    pub control: String,
+    pub title: String,
+    pub points: String,
+    pub old_status: &'static str,
+    pub old_class: &'static str,
+    pub new_status: &'static str,
+    pub new_class: &'static str,
+    pub old_value: String,
+    pub new_value: String,
+}
+
+impl ChangeView {
+    /// The view of one control's change.
+    pub fn of(c: &ControlChange) -> Self {
+        Self {
+            control: c.control.clone(),
+            title: c.title.clone(),
+            points: super::signed(c.points),
+            old_status: c.old_status.as_str(),
+            old_class: status_class(c.old_status),
+            new_status: c.new_status.as_str(),
+            new_class: status_class(c.new_status),
+            old_value: super::show_json(&c.old_value),
+            new_value: super::show_json(&c.new_value),
+        }
+    }
+}
+
+/// The rows of a report for machine formats (CSV): the protocol's figures and each control's,
+/// as numbers and ids rather than words. Far lighter than a [`ReportView`]: no evidence, gates
+/// or gaps, which those formats leave out.
+#[derive(Debug, Clone)]
+pub struct RecordsView<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub kind: String,
+    pub facts_as_of: String,
+    pub evaluated_as_of: String,
+    pub grade: &'a str,
+    pub grade_before_caps: &'a str,
+    /// Score out of 100, to one decimal.
+    pub score: String,
+    pub capped_by: Option<&'a str>,
+    /// Confidence from 0 to 1, unrounded.
+    pub confidence: f64,
+    pub tvl_usd: Option<f64>,
+    pub rubric_id: &'a str,
+    pub rubric_version: &'a str,
+    pub manifest_sha256: &'a str,
+    pub provisional: bool,
+    pub high_grade: &'a str,
+    pub controls: Vec<ControlRecord<'a>>,
+}
+
+/// One control's row for machine formats.
+#[derive(Debug, Clone)]
+pub struct ControlRecord<'a> {
+    pub id: &'a str,
+    pub category: &'a str,
+    pub status: &'static str,
+    /// The score from 0 to 1, unrounded.
+    pub score: f64,
+    /// The metric the control scores, by its catalogue name.
+    pub metric: &'static str,
+    /// The metric value as the report has it (`null` when unknown).
+    pub value: &'a serde_json::Value,
+    /// Points of the total lost, unrounded.
+    pub points_lost: f64,
+    /// Every fact the control used has a source.
+    pub sourced: bool,
+}
+
+impl<'a> RecordsView<'a> {
+    /// The rows of a report.
+    pub fn of(r: &'a Report) -> Self {
+        let p = &r.protocol;
+        let s = &r.stamp;
+        Self {
+            id: &p.id,
+            name: &p.name,
+            kind: kind_name(p.kind),
+            facts_as_of: p.as_of.to_string(),
+            evaluated_as_of: s.evaluated_as_of.to_string(),
+            grade: &r.grade.label,
+            grade_before_caps: &r.grade_before_caps.label,
+            score: r.score.to_string(),
+            capped_by: r.capped_by.as_ref().map(|g| g.0.as_str()),
+            confidence: r.confidence.0,
+            tvl_usd: p.tvl_usd,
+            rubric_id: &s.rubric.id,
+            rubric_version: &s.rubric.version,
+            manifest_sha256: &s.manifest.sha256,
+            provisional: r.provisional,
+            high_grade: &r.range.high.grade.label,
+            controls: r
+                .findings
+                .iter()
+                .map(|f| ControlRecord {
+                    id: &f.control.0,
+                    category: &f.category,
+                    status: f.status.as_str(),
+                    score: f.score.0,
+                    metric: f.metric,
+                    value: &f.value,
+                    points_lost: f.points_lost,
+                    sourced: f.sourced,
+                })
+                .collect(),
+        }
+    }
+}
