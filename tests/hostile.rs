@@ -389,12 +389,17 @@ fn drives_a_terminal(text: &str) -> bool {
 
 #[test]
 fn nothing_from_a_file_drives_the_terminal() {
-    // A name with a terminal title escape, a bell, a carriage return and a right-to-left
-    // override, in every text the commands print for people.
-    let (dir, path) = edited(
-        "name = \"Aave V3\"",
-        "name = \"Aave\\u001b]0;pwned\\u0007\\rV3\\u202e\"",
+    // A right-to-left override in the name (control characters in names are refused at load)
+    // and a terminal title escape with a bell in an oracle provider, in every text the
+    // commands print for people.
+    let (dir, path) = edited("name = \"Aave V3\"", "name = \"Aave\\u202eV3\"");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replacen(
+        "providers = [\"chainlink\"]",
+        "providers = [\"chain\\u001b]0;pwned\\u0007link\"]",
+        1,
     );
+    std::fs::write(&path, text).unwrap();
     let d = dir.path();
     for args in [
         vec!["score", "x.toml"],
@@ -433,5 +438,23 @@ fn nothing_from_a_file_drives_the_terminal() {
         .args(["score", "x.toml", "--format", "json"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&json.stdout).contains("\\u001b]0;pwned"));
+    assert!(String::from_utf8_lossy(&json.stdout).contains('\u{202e}'));
+}
+
+#[test]
+fn a_name_cannot_print_a_line_of_its_own() {
+    // A line break in the name would print a forged "Grade A" line under the report's title.
+    let (_dir, path) = edited(
+        "name = \"Aave V3\"",
+        "name = \"Aave V3\\nGrade A  score 99.0/100\"",
+    );
+    let out = posture().arg("score").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Grade A"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("a name is one line of text"), "{stderr}");
+    assert!(
+        stderr.contains("x.toml:12:"),
+        "names file and line: {stderr}"
+    );
 }

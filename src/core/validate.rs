@@ -42,6 +42,7 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
             ),
         ));
     }
+    one_line_names(m, &root, &mut out);
     let as_of = p.as_of;
     // Paths are built only for a problem: most manifests have none, and a path allocates.
     let not_after = |date: Option<Date>,
@@ -393,6 +394,50 @@ pub fn stated(m: &Manifest, table: FactTable) -> bool {
 /// Largest amount of money a manifest may state, in USD: a thousand times all of DeFi. Sums of
 /// ten thousand such amounts stay finite, so no score, share or total can become NaN.
 pub const MAX_USD: f64 = 1e15;
+
+/// Names are one line of text: a line break or another control character in one would let a
+/// file print lines of its own into a report ("Grade A" under the real grade).
+fn one_line_names(m: &Manifest, root: &FieldPath, out: &mut Vec<Problem>) {
+    let mut check = |text: &str, path: &dyn Fn() -> FieldPath| {
+        if let Some(c) = text.chars().find(|c| c.is_control()) {
+            out.push(Problem::error(
+                path(),
+                format!(
+                    "a name is one line of text, and this one holds the control character U+{:04X}: remove it",
+                    u32::from(c)
+                ),
+            ));
+        }
+    };
+    check(&m.protocol.name, &|| root.key("protocol").key("name"));
+    for (i, a) in m.audits.iter().flatten().enumerate() {
+        check(&a.firm, &|| root.key("audits").index(i).key("firm"));
+    }
+    for (i, e) in m.engagements.iter().flatten().enumerate() {
+        check(&e.firm, &|| root.key("engagements").index(i).key("firm"));
+    }
+    for (i, p) in m.formal_verification.iter().flatten().enumerate() {
+        check(&p.provider, &|| {
+            root.key("formal_verification").index(i).key("provider")
+        });
+    }
+    for (i, p) in m.insurance.iter().flatten().enumerate() {
+        check(&p.provider, &|| {
+            root.key("insurance").index(i).key("provider")
+        });
+    }
+    if let Some(mon) = &m.monitoring {
+        for (i, p) in mon.providers.iter().enumerate() {
+            check(p, &|| root.key("monitoring").key("providers").index(i));
+        }
+    }
+    if let Some(platform) = m.bug_bounty.as_ref().and_then(|b| b.platform.as_deref()) {
+        check(platform, &|| root.key("bug_bounty").key("platform"));
+    }
+    for (i, inc) in m.incidents.iter().flatten().enumerate() {
+        check(&inc.cause, &|| root.key("incidents").index(i).key("cause"));
+    }
+}
 
 fn check_money(x: Option<f64>, path: impl FnOnce() -> FieldPath, out: &mut Vec<Problem>) {
     if let Some(v) = x.filter(|v| !v.is_finite() || *v < 0.0 || *v > MAX_USD) {
