@@ -127,3 +127,19 @@ fn markdown_escapes_rubric_titles_like_manifest_text() {
         );
     }
 }
+
+#[test]
+fn html_drops_bidi_controls_from_text_and_link_text() {
+    let dir = folder();
+    for args in [
+        &["score", "new.toml", "--format", "html"][..],
+        &["score", "old.toml", "new.toml", "--format", "html"][..],
+    ] {
+        let text = String::from_utf8(stdout_in(dir.path(), args)).unwrap();
+        assert!(
+            !text.contains(BIDI),
+            "posture {args:?} printed a bidirectional control"
+        );
+        assert!(text.contains("safegnp.exe"), "the name stays readable");
+    }
+}

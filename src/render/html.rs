@@ -71,7 +71,8 @@ pub fn escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\n' | '\t' => out.push(ch),
-            c if c.is_control() => {}
+            // Controls and bidi overrides from a file would reorder what a link or a name reads.
+            c if c.is_control() || super::is_bidi_control(c) => {}
             c => out.push(c),
         }
     }
