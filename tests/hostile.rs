@@ -458,3 +458,39 @@ fn a_name_cannot_print_a_line_of_its_own() {
         "names file and line: {stderr}"
     );
 }
+
+#[test]
+fn forks_that_fork_each_other_are_reported_at_their_lineage() {
+    let dir = tempfile::tempdir().unwrap();
+    let best =
+        std::fs::read_to_string(format!("{ROOT}/tests/fixtures/best-practice.toml")).unwrap();
+    for (id, up) in [
+        ("fork-a", "fork-b"),
+        ("fork-b", "fork-c"),
+        ("fork-c", "fork-a"),
+    ] {
+        let text = best.replacen("id = \"exemplar\"", &format!("id = \"{id}\""), 1)
+            + &format!(
+                "\n[lineage]\nforked_from = \"{up}\"\nupstream_version = \"1.0.0\"\nsource = \"https://example.org/fork\"\n"
+            );
+        std::fs::write(dir.path().join(format!("{id}.toml")), text).unwrap();
+    }
+    let out = posture_in(dir.path())
+        .args(["validate", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches("forks make a cycle (fork-a -> fork-b -> fork-c -> fork-a)")
+            .count(),
+        3,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fork-b.toml:"),
+        "names the file and line: {stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 valid, 3 invalid"));
+}

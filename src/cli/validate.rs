@@ -17,6 +17,11 @@ pub(crate) fn run(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -
         }
     }
     let mut valid = 0usize;
+    // The latest snapshot of each protocol, for the checks across files (lineage cycles).
+    let mut latest: std::collections::BTreeMap<
+        String,
+        (crate::core::date::Date, Option<String>, load::Source),
+    > = std::collections::BTreeMap::new();
     // Checked in parallel a chunk at a time, reported in file order; standard output is
     // buffered, and flushed before each diagnostic so the two streams stay in order.
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
@@ -45,6 +50,17 @@ pub(crate) fn run(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -
                 Ok((src, Ok(kind))) => {
                     valid += 1;
                     writeln!(out, "ok: {} ({kind})", src.name)?;
+                    if kind == "manifest"
+                        && let Ok(m) = load::manifest(&src)
+                    {
+                        let newer = latest
+                            .get(&m.protocol.id)
+                            .is_none_or(|(d, _, _)| m.protocol.as_of > *d);
+                        if newer {
+                            let up = m.lineage.map(|l| l.forked_from);
+                            latest.insert(m.protocol.id, (m.protocol.as_of, up, src));
+                        }
+                    }
                 }
                 Ok((src, Err(diags))) => {
                     out.flush()?;
@@ -54,6 +70,10 @@ pub(crate) fn run(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -
             }
         }
     }
+    out.flush()?;
+    let cycled = lineage_cycles(&latest, err)?;
+    errors += cycled;
+    valid -= cycled;
     writeln!(out, "{valid} valid, {errors} invalid")?;
     out.flush()?;
     Ok(if errors > 0 {
@@ -61,4 +81,38 @@ pub(crate) fn run(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -
     } else {
         exit::OK
     })
+}
+
+/// Reports each protocol on a lineage cycle at its `forked_from`; returns how many files.
+fn lineage_cycles(
+    latest: &std::collections::BTreeMap<
+        String,
+        (crate::core::date::Date, Option<String>, load::Source),
+    >,
+    err: &mut dyn Write,
+) -> io::Result<usize> {
+    let upstream: std::collections::BTreeMap<&str, &str> = latest
+        .iter()
+        .filter_map(|(id, (_, up, _))| up.as_deref().map(|u| (id.as_str(), u)))
+        .collect();
+    let mut files = 0;
+    for cycle in crate::core::validate::fork_cycles(&upstream) {
+        let round = format!("{} -> {}", cycle.join(" -> "), cycle[0]);
+        for id in &cycle {
+            let Some((_, _, src)) = latest.get(*id) else {
+                continue;
+            };
+            let problem = crate::core::problem::Problem::error(
+                crate::core::problem::FieldPath::root()
+                    .key("lineage")
+                    .key("forked_from"),
+                format!(
+                    "forks make a cycle ({round}): one of these protocols is the original and names no upstream"
+                ),
+            );
+            emit(err, &load::locate_all(src, &[problem]), Some(&src.text))?;
+            files += 1;
+        }
+    }
+    Ok(files)
 }

@@ -449,3 +449,35 @@ fn check_money(x: Option<f64>, path: impl FnOnce() -> FieldPath, out: &mut Vec<P
         ));
     }
 }
+
+/// The lineage cycles in a set of manifests, given each protocol's upstream (`forked_from`):
+/// each cycle once, as the ids in order starting from the smallest. A protocol cannot be a
+/// fork of its own fork: one of them is the original, and nothing can be inherited round a
+/// circle.
+pub fn fork_cycles<'a>(
+    upstream: &std::collections::BTreeMap<&'a str, &'a str>,
+) -> Vec<Vec<&'a str>> {
+    let mut cycles: Vec<Vec<&str>> = Vec::new();
+    for &start in upstream.keys() {
+        let mut path = vec![start];
+        let mut at = start;
+        while let Some(&next) = upstream.get(at) {
+            if let Some(i) = path.iter().position(|p| *p == next) {
+                let mut cycle = path[i..].to_vec();
+                let first = cycle
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, id)| **id)
+                    .map_or(0, |(k, _)| k);
+                cycle.rotate_left(first);
+                if !cycles.contains(&cycle) {
+                    cycles.push(cycle);
+                }
+                break;
+            }
+            path.push(next);
+            at = next;
+        }
+    }
+    cycles
+}
