@@ -728,7 +728,16 @@ fn schema_check(
                     }
                     _ => None,
                 };
+                // A whole number beyond 64 bits reaches the schema as its text.
+                let too_big = e.instance().as_str().is_some_and(|t| {
+                    let digits = t.trim_start_matches(['+', '-']).replace('_', "");
+                    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+                });
                 let detail = match kind_ {
+                    K::Type { .. } if too_big => format!(
+                        "{} is too large: whole numbers must fit in 64 bits (at most 9223372036854775807)",
+                        e.instance().as_str().unwrap_or_default()
+                    ),
                     // A regex means little to a reader: say what the value should look like.
                     K::Pattern { .. } => match schema::description_at(kind, &pointer) {
                         Some(d) => format!("{} does not have the expected form: {d}", e.instance()),
