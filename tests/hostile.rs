@@ -494,3 +494,39 @@ fn forks_that_fork_each_other_are_reported_at_their_lineage() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 valid, 3 invalid"));
 }
+
+#[test]
+fn a_file_shows_at_most_50_errors_then_how_many_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let best =
+        std::fs::read_to_string(format!("{ROOT}/tests/fixtures/best-practice.toml")).unwrap();
+    // A thousand unknown keys (schema errors), and three hundred audits dated after the
+    // evaluation date (semantic errors).
+    let keys: String = (0..1000).map(|i| format!("junk{i} = {i}\n")).collect();
+    let audits: String = (0..300)
+        .map(|i| format!("\n[[audits]]\nfirm = \"F{i}\"\ndate = 2099-01-01\nkind = \"code\"\nscope = [\"pool\"]\ncovers = \"^1\"\nsource = \"https://example.org/a\"\n"))
+        .collect();
+    std::fs::write(
+        dir.path().join("keys.toml"),
+        best.replacen("[protocol]\n", &format!("[protocol]\n{keys}"), 1),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("later.toml"), format!("{best}{audits}")).unwrap();
+    for (file, more) in [("keys.toml", 950), ("later.toml", 250)] {
+        let out = posture_in(dir.path())
+            .args(["validate", file])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr.matches("\nerror: ").count() + usize::from(stderr.starts_with("error: ")),
+            51,
+            "{file}"
+        );
+        assert!(
+            stderr.contains(&format!("... and {more} more errors in {file}")),
+            "{stderr}"
+        );
+    }
+}

@@ -296,11 +296,31 @@ pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
 /// A manifest checked against its schema before it is read: the order that explains a bad file
 /// best (a misspelled key is named as such before a missing field is).
 pub fn manifest_schema_first(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
-    let tree = manifest_tree(src)?;
-    schema_check(src, &tree, schema::Kind::Manifest)?;
-    let m: Manifest = typed(src, tree)?;
-    let problems = validate::manifest(&m);
-    into_result(src, m, problems)
+    let checked = || {
+        let tree = manifest_tree(src)?;
+        schema_check(src, &tree, schema::Kind::Manifest)?;
+        let m: Manifest = typed(src, tree)?;
+        let problems = validate::manifest(&m);
+        into_result(src, m, problems)
+    };
+    checked().map_err(|d| bounded(src, d))
+}
+
+/// At most [`MAX_DIAGNOSTICS`] diagnostics per file, then one line saying how many more: a
+/// reader fixes the first ones first, and a file of a thousand errors prints in no time.
+fn bounded(src: &Source, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if diagnostics.len() > MAX_DIAGNOSTICS {
+        let more = diagnostics.len() - MAX_DIAGNOSTICS;
+        diagnostics.truncate(MAX_DIAGNOSTICS);
+        diagnostics.push(Diagnostic::file_error(
+            &src.name,
+            format!(
+                "... and {more} more errors in {}: fix these first",
+                src.name
+            ),
+        ));
+    }
+    diagnostics
 }
 
 /// A manifest's TOML tree, within the limits and in a format this build reads.
@@ -336,12 +356,14 @@ const MAX_EXTENDS: usize = 8;
 /// Parses and checks a rubric, resolves its `extends` chain, then compiles it against the
 /// metric catalogue. A rubric read from a file may extend built-ins or files in its folder.
 pub fn rubric(src: &Source) -> Result<Rubric, Vec<Diagnostic>> {
-    rubric_with_origins(src).map(|(r, _)| r)
+    rubric_with_origins(src)
+        .map(|(r, _)| r)
+        .map_err(|d| bounded(src, d))
 }
 
 /// As [`rubric`], plus the lint warnings, located in the file.
 pub fn lint_rubric(src: &Source) -> Result<(Rubric, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let (r, origins) = rubric_with_origins(src)?;
+    let (r, origins) = rubric_with_origins(src).map_err(|d| bounded(src, d))?;
     let warnings: Vec<Problem> = r.lint().into_iter().map(|p| origins.locate(p)).collect();
     let located = locate_all(src, &warnings);
     Ok((r, located))
