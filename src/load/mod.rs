@@ -273,7 +273,7 @@ const MANIFEST_HINT: &str = "a manifest starts with `format = 1` and a [protocol
 /// Parses, schema-checks, types and semantically checks a manifest.
 pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
     // A text that does not parse says so the same way on either path.
-    let tree = parse_tree(src, MANIFEST_HINT)?;
+    let tree = parse_tree(src, MANIFEST_HINT).map_err(|d| bounded(src, d))?;
     // Every constraint of the manifest schema is also a type (required fields, enums, unknown
     // keys, integers, dates, versions), a semantic check (kebab-case names, money) or a table
     // where the schema wants one, so a file that reads and checks clean passes the schema:
@@ -521,9 +521,9 @@ fn parse_tree<'a>(
     if errors.is_empty() {
         return Ok(tree);
     }
-    let mut out: Vec<Diagnostic> = errors
+    // All of them: the callers show the first [`MAX_DIAGNOSTICS`] and count the rest.
+    let out: Vec<Diagnostic> = errors
         .iter()
-        .take(MAX_DIAGNOSTICS)
         .map(|e| {
             at_span(
                 src,
@@ -533,16 +533,6 @@ fn parse_tree<'a>(
             )
         })
         .collect();
-    if errors.len() > MAX_DIAGNOSTICS {
-        out.push(Diagnostic::file_error(
-            &src.name,
-            format!(
-                "... and {} more TOML errors in {}",
-                errors.len() - MAX_DIAGNOSTICS,
-                src.name
-            ),
-        ));
-    }
     Err(out)
 }
 
