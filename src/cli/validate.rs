@@ -32,9 +32,9 @@ pub(crate) fn run(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -
             .map(|path| {
                 load::read(path, load::DEFAULT_MAX_BYTES).map(|src| {
                     let result = if load::looks_like_rubric(&src.text) {
-                        load::rubric(&src).map(|_| "rubric")
+                        load::rubric(&src).map(|_| ("rubric", None))
                     } else {
-                        load::manifest(&src).map(|_| "manifest")
+                        load::manifest(&src).map(|m| ("manifest", Some(m)))
                     };
                     (src, result)
                 })
@@ -47,12 +47,10 @@ pub(crate) fn run(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -
                     emit(err, &[d], None)?;
                     errors += 1;
                 }
-                Ok((src, Ok(kind))) => {
+                Ok((src, Ok((kind, manifest)))) => {
                     valid += 1;
                     writeln!(out, "ok: {} ({kind})", src.name)?;
-                    if kind == "manifest"
-                        && let Ok(m) = load::manifest(&src)
-                    {
+                    if let Some(m) = manifest {
                         let newer = latest
                             .get(&m.protocol.id)
                             .is_none_or(|(d, _, _)| m.protocol.as_of > *d);
