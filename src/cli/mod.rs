@@ -5,6 +5,7 @@
 mod backtest;
 mod common;
 mod diff;
+mod forecast;
 mod gaps;
 mod import;
 mod init;
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 pub use backtest::BacktestArgs;
 pub use common::{EvalArgs, OutputArgs};
 pub use diff::DiffArgs;
+pub use forecast::ForecastArgs;
 pub use gaps::GapsArgs;
 pub use import::{DefillamaArgs, ImportSource};
 pub use init::TEMPLATE;
@@ -58,6 +60,10 @@ pub enum Command {
     Gaps(GapsArgs),
     /// What changed between two manifests of a protocol, or one manifest at two dates.
     Diff(DiffArgs),
+    /// The dates ahead on which a grade or a control changes with no new facts (a pause
+    /// window expiring, a bounty ending, an audit ageing); for many manifests, the grades
+    /// about to fall.
+    Forecast(ForecastArgs),
     /// Grade each protocol the day before each of its incidents, against the protocols with no
     /// loss in the following year graded as of the same day: would the grade have warned?
     Backtest(BacktestArgs),
@@ -108,6 +114,7 @@ impl Command {
             Command::Score(a) => human(&a.output),
             Command::Gaps(a) => human(&a.output),
             Command::Diff(a) => human(&a.output),
+            Command::Forecast(a) => human(&a.output),
             Command::Backtest(a) => human(&a.output),
             Command::Schema { .. } => false,
             Command::Verify(_)
@@ -135,6 +142,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Score(args) => score::run(&args, out, err),
         Command::Gaps(args) => gaps::run(&args, out, err),
         Command::Diff(args) => diff::run(&args, out, err),
+        Command::Forecast(args) => forecast::run(&args, out, err),
         Command::Backtest(args) => backtest::run(&args, out, err),
         Command::Verify(args) => verify::run(&args, out, err),
         Command::Import { source } => import::run(&source, out, err),

@@ -76,6 +76,17 @@ impl Date {
     }
 }
 
+impl Date {
+    /// The date `days` days after this one, saturating at the calendar's end.
+    pub fn plus_days(self, days: i64) -> Date {
+        jiff::Span::new()
+            .try_days(days)
+            .and_then(|span| self.0.checked_add(span))
+            .map(Date)
+            .unwrap_or(Date(jiff::civil::Date::MAX))
+    }
+}
+
 impl std::str::FromStr for Date {
     type Err = DateError;
 

@@ -2,6 +2,7 @@
 //! evaluate, and hand the reports on as they are made. The glue between the loader and the
 //! pure engine.
 
+pub mod forecast;
 pub mod verify;
 
 use std::collections::{HashMap, HashSet};

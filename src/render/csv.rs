@@ -26,6 +26,7 @@ use super::view::{Part, RecordsView};
 use super::{LeagueView, Prepared, Renderer, unsupported};
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
+use crate::core::analysis::forecast::{Change, Forecast, Outlook};
 use crate::core::analysis::gaps::GapReport;
 use crate::core::report::{Report, round_to};
 
@@ -172,6 +173,78 @@ fn records<W: Write>(r: &RecordsView, w: &mut csv::Writer<W>) -> csv::Result<()>
     Ok(())
 }
 
+/// The columns of a forecast: a row per control that moves on a date, and one with no control
+/// naming the caps that start or stop on it.
+pub const FORECAST_HEADER: [&str; 13] = [
+    "file",
+    "protocol_id",
+    "from",
+    "date",
+    "old_grade",
+    "new_grade",
+    "old_score",
+    "new_score",
+    "control",
+    "old_status",
+    "new_status",
+    "points",
+    "why",
+];
+
+/// The records of one forecast date.
+fn forecast_records<W: Write>(
+    w: &mut csv::Writer<W>,
+    file: &str,
+    id: &str,
+    from: crate::core::date::Date,
+    c: &Change,
+) -> csv::Result<()> {
+    let head = [
+        file.to_string(),
+        id.to_string(),
+        from.to_string(),
+        c.date.to_string(),
+        c.before.grade.label.clone(),
+        c.after.grade.label.clone(),
+        c.before.score.to_string(),
+        c.after.score.to_string(),
+    ];
+    let caps = || {
+        let added = c
+            .caps_added
+            .iter()
+            .map(|g| format!("cap added: {}", g.gate));
+        let lifted = c
+            .caps_lifted
+            .iter()
+            .map(|g| format!("cap lifted: {}", g.gate));
+        added.chain(lifted).collect::<Vec<_>>().join("; ")
+    };
+    for m in c.regressed.iter().chain(&c.improved) {
+        let mut row = head.to_vec();
+        row.extend([
+            m.change.control.clone(),
+            m.change.old_status.as_str().to_string(),
+            m.change.new_status.as_str().to_string(),
+            number(round_to(m.change.points, 2)),
+            m.note.clone().unwrap_or_default(),
+        ]);
+        record(w, &row)?;
+    }
+    if !c.caps_added.is_empty() || !c.caps_lifted.is_empty() {
+        let mut row = head.to_vec();
+        row.extend([
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            caps(),
+        ]);
+        record(w, &row)?;
+    }
+    Ok(())
+}
+
 /// The records of one report, as bytes.
 fn rendered(r: &Report) -> io::Result<Vec<u8>> {
     let mut w = writer(Vec::new());
@@ -210,6 +283,25 @@ impl Renderer for Csv {
 
     fn gaps(&self, _gaps: &GapReport, _out: &mut dyn Write) -> io::Result<()> {
         Err(unsupported("csv", "gaps"))
+    }
+
+    fn forecast(&self, f: &Forecast, out: &mut dyn Write) -> io::Result<()> {
+        let mut w = writer(out);
+        w.write_record(FORECAST_HEADER).map_err(io_error)?;
+        let file = &f.stamp.manifest.path;
+        for c in &f.changes {
+            forecast_records(&mut w, file, &f.protocol.id, f.from, c).map_err(io_error)?;
+        }
+        w.flush()
+    }
+
+    fn outlook(&self, o: &Outlook, out: &mut dyn Write) -> io::Result<()> {
+        let mut w = writer(out);
+        w.write_record(FORECAST_HEADER).map_err(io_error)?;
+        for f in &o.falling {
+            forecast_records(&mut w, &f.file, &f.protocol.id, f.from, &f.fall).map_err(io_error)?;
+        }
+        w.flush()
     }
 
     fn diff(&self, _diff: &Diff, _out: &mut dyn Write) -> io::Result<()> {

@@ -13,12 +13,14 @@ use super::view::{
     CaseView, ChangeView, GapRowView, GradeView, LeagueView, Part, Prepared, ReportView, StampView,
     tvl, usd,
 };
+use super::view::{ForecastView, OutlookView};
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, Renderer, auc_text, backtest_summary, caps_text,
     comparison_cells, comparison_summary, control_signal_cells, effort_name, percent, signed,
 };
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::{CapChange, Diff};
+use crate::core::analysis::forecast::{Forecast, Outlook};
 use crate::core::analysis::gaps::GapReport;
 use crate::core::report::{Report, Standing};
 
@@ -32,7 +34,7 @@ pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src da
 const STYLE: &str = include_str!("../../templates/html/style.css");
 
 /// The templates, embedded so that the binary stays self-contained.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("page.html", include_str!("../../templates/html/page.html")),
     (
         "macros.html",
@@ -55,6 +57,14 @@ const TEMPLATES: [(&str, &str); 8] = [
     (
         "comparison.html",
         include_str!("../../templates/html/comparison.html"),
+    ),
+    (
+        "forecast.html",
+        include_str!("../../templates/html/forecast.html"),
+    ),
+    (
+        "outlook.html",
+        include_str!("../../templates/html/outlook.html"),
     ),
 ];
 
@@ -780,7 +790,42 @@ struct ComparisonPage {
     summary: Vec<String>,
 }
 
+/// A forecast page's context.
+#[derive(Serialize)]
+struct ForecastPage {
+    f: ForecastView,
+}
+
+/// An outlook page's context.
+#[derive(Serialize)]
+struct OutlookPage {
+    o: OutlookView,
+}
+
 impl Renderer for Html {
+    fn forecast(&self, f: &Forecast, out: &mut dyn Write) -> io::Result<()> {
+        let title = format!("{} ({}): posture forecast", f.protocol.name, f.protocol.id);
+        page(
+            "forecast.html",
+            &title,
+            &ForecastPage {
+                f: ForecastView::of(f),
+            },
+            out,
+        )
+    }
+
+    fn outlook(&self, o: &Outlook, out: &mut dyn Write) -> io::Result<()> {
+        page(
+            "outlook.html",
+            "Posture outlook: grades about to fall",
+            &OutlookPage {
+                o: OutlookView::of(o),
+            },
+            out,
+        )
+    }
+
     fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         let title = format!(
             "{} ({}): grade {}, posture report",

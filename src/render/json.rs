@@ -13,6 +13,7 @@ use super::view::Part;
 use super::{LeagueView, Prepared, Renderer};
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
+use crate::core::analysis::forecast::{Forecast, Outlook};
 use crate::core::analysis::gaps::GapReport;
 use rayon::prelude::*;
 
@@ -106,6 +107,14 @@ impl Renderer for Json {
 
     fn backtest_comparison(&self, comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
         write_json(comparison, out)
+    }
+
+    fn forecast(&self, forecast: &Forecast, out: &mut dyn Write) -> io::Result<()> {
+        write_json(forecast, out)
+    }
+
+    fn outlook(&self, outlook: &Outlook, out: &mut dyn Write) -> io::Result<()> {
+        write_json(outlook, out)
     }
 }
 

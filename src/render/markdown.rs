@@ -5,7 +5,9 @@
 
 use std::io::{self, Write};
 
-use super::view::{CaseView, ChangeView, GapRowView};
+use super::view::{
+    CaseView, ChangeView, ForecastChangeView, ForecastView, GapRowView, OutlookView,
+};
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
     control_signal_cells,
@@ -16,6 +18,7 @@ use super::{
 };
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
+use crate::core::analysis::forecast::{Forecast, Outlook};
 use crate::core::analysis::gaps::GapReport;
 use crate::core::report::Report;
 
@@ -489,6 +492,86 @@ impl Renderer for Markdown {
         }
         Ok(())
     }
+
+    fn forecast(&self, f: &Forecast, out: &mut dyn Write) -> io::Result<()> {
+        let f = ForecastView::of(f);
+        writeln!(out, "# Security posture forecast: {}\n", escape(&f.name))?;
+        writeln!(
+            out,
+            "From {} to {} under {}, if no new fact is stated. Now: {}.\n",
+            f.from,
+            f.until,
+            escape(&f.rubric),
+            escape(&f.now)
+        )?;
+        if f.changes.is_empty() {
+            return writeln!(out, "No change to {}.", f.until);
+        }
+        for c in &f.changes {
+            forecast_change(c, out)?;
+        }
+        writeln!(out, "\nOn {}: {}.", f.until, escape(&f.then))
+    }
+
+    fn outlook(&self, o: &Outlook, out: &mut dyn Write) -> io::Result<()> {
+        let o = OutlookView::of(o);
+        writeln!(out, "# Grades about to fall\n")?;
+        writeln!(
+            out,
+            "Grades that fall {}, if no new fact is stated: {} of {} protocols (latest snapshot of each), under {}.\n",
+            o.horizon,
+            o.falling.len(),
+            o.protocols,
+            escape(&o.rubric)
+        )?;
+        if o.falling.is_empty() {
+            return Ok(());
+        }
+        writeln!(
+            out,
+            "| protocol | from | grade | falls on | to | why |\n|---|---|---|---|---|---|"
+        )?;
+        for f in &o.falling {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} {} | {} |",
+                escape(&f.name),
+                f.from,
+                escape(&f.now_short),
+                f.fall.date,
+                escape(&f.fall.new_grade),
+                f.fall.new_score,
+                code(&f.fall.why())
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// One forecast date as a Markdown list: the grade and score, then what moves and why.
+fn forecast_change(c: &ForecastChangeView, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "- **{}**: {}{}",
+        c.date,
+        escape(&c.headline),
+        if c.falls { " (falls)" } else { "" }
+    )?;
+    for m in &c.controls {
+        writeln!(
+            out,
+            "  - {} {} -> {} ({} points): {}",
+            code(&m.change.control),
+            m.change.old_status,
+            m.change.new_status,
+            m.change.points,
+            escape(&m.note)
+        )?;
+    }
+    for cap in &c.caps {
+        writeln!(out, "  - {}", escape(cap))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use crate::core::analysis::backtest::{
     Backtest, Case, Comparison, ComparisonRow, ControlSignal, Interval,
 };
 use crate::core::analysis::diff::Diff;
+use crate::core::analysis::forecast::{Forecast, Outlook};
 use crate::core::analysis::gaps::GapReport;
 use crate::core::analysis::league::{League, LeagueStamp};
 use crate::core::report::Report;
@@ -82,6 +83,10 @@ pub trait Renderer: Sync {
     fn backtest(&self, backtest: &Backtest, out: &mut dyn Write) -> io::Result<()>;
     /// Several rubrics on the same backtest study, one row each.
     fn backtest_comparison(&self, comparison: &Comparison, out: &mut dyn Write) -> io::Result<()>;
+    /// The dates ahead on which one manifest's grade or a control changes.
+    fn forecast(&self, forecast: &Forecast, out: &mut dyn Write) -> io::Result<()>;
+    /// The protocols of a set whose grade falls within the horizon.
+    fn outlook(&self, outlook: &Outlook, out: &mut dyn Write) -> io::Result<()>;
 }
 
 /// The renderer of a format.

@@ -5,7 +5,9 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table as Grid};
 
-use super::view::{CaseView, ChangeView, GapRowView};
+use super::view::{
+    CaseView, ChangeView, ForecastChangeView, ForecastView, GapRowView, OutlookView,
+};
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
     control_signal_cells,
@@ -13,6 +15,7 @@ use super::{
 use super::{LeagueView, Renderer, ReportView, backtest_summary, caps_text, effort_name, signed};
 use crate::core::analysis::backtest::{Backtest, Comparison};
 use crate::core::analysis::diff::Diff;
+use crate::core::analysis::forecast::{Forecast, Outlook};
 use crate::core::analysis::gaps::GapReport;
 use crate::core::report::Report;
 
@@ -462,6 +465,73 @@ fn join_note(a: &str, b: &str) -> String {
     }
 }
 
+/// The lines of one forecast date: the grade and score, then each control and cap that moves.
+fn forecast_change(c: &ForecastChangeView, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}  {}{}",
+        c.date,
+        c.headline,
+        if c.falls { "  FALLS" } else { "" }
+    )?;
+    for m in &c.controls {
+        writeln!(
+            out,
+            "            {} {} -> {} ({} points): {}",
+            m.change.control, m.change.old_status, m.change.new_status, m.change.points, m.note
+        )?;
+    }
+    for cap in &c.caps {
+        writeln!(out, "            {cap}")?;
+    }
+    Ok(())
+}
+
+impl Plain {
+    fn forecast(&self, f: &ForecastView, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "{} ({}): forecast from {} to {} under {}, if no new fact is stated",
+            f.name, f.id, f.from, f.until, f.rubric
+        )?;
+        writeln!(out, "Now: {}", f.now)?;
+        if f.changes.is_empty() {
+            writeln!(out, "No change to {}.", f.until)?;
+            return Ok(());
+        }
+        for c in &f.changes {
+            forecast_change(c, out)?;
+        }
+        writeln!(out, "On {}: {}", f.until, f.then)
+    }
+
+    fn outlook(&self, o: &OutlookView, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "Grades that fall {}, if no new fact is stated: {} of {} protocols (latest snapshot of each), under {}",
+            o.horizon,
+            o.falling.len(),
+            o.protocols,
+            o.rubric
+        )?;
+        if o.falling.is_empty() {
+            return Ok(());
+        }
+        let mut t = grid(&["protocol", "from", "grade", "falls on", "to", "why"]);
+        for f in &o.falling {
+            t.add_row(vec![
+                f.id.clone(),
+                f.from.clone(),
+                f.now_short.clone(),
+                f.fall.date.clone(),
+                format!("{} {}", f.fall.new_grade, f.fall.new_score),
+                f.fall.why(),
+            ]);
+        }
+        writeln!(out, "{t}")
+    }
+}
+
 fn right_align(t: &mut Grid, columns: &[usize]) {
     for &c in columns {
         if let Some(col) = t.column_mut(c) {
@@ -511,6 +581,14 @@ impl Renderer for Table {
 
     fn backtest_comparison(&self, c: &Comparison, out: &mut dyn Write) -> io::Result<()> {
         through(out, |buf| Plain.backtest_comparison(c, buf))
+    }
+
+    fn forecast(&self, f: &Forecast, out: &mut dyn Write) -> io::Result<()> {
+        through(out, |b| Plain.forecast(&ForecastView::of(f), b))
+    }
+
+    fn outlook(&self, o: &Outlook, out: &mut dyn Write) -> io::Result<()> {
+        through(out, |b| Plain.outlook(&OutlookView::of(o), b))
     }
 }
 

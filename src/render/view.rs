@@ -7,11 +7,13 @@ use serde::Serialize;
 use super::{caps_text, effort_name, grade_words, kind_name, money, percent, provisional_words};
 use crate::core::analysis::backtest::{Backtest, Case};
 use crate::core::analysis::diff::ControlChange;
+use crate::core::analysis::forecast::{Change, Forecast, Moved, Outlook};
 use crate::core::analysis::gaps::GapItem;
 use crate::core::analysis::league::{League, LeagueRow, LeagueStamp};
 use crate::core::analysis::portfolio::Portfolio;
 use crate::core::report::{
-    CategoryResult, Finding, GapKind, GateResult, GateStatus, Report, Score, Stamp, Status,
+    CategoryResult, Finding, GapKind, GateResult, GateStatus, Report, Score, Stamp, Standing,
+    Status,
 };
 use crate::core::rubric::Grade;
 
@@ -714,6 +716,185 @@ impl ChangeView {
             new_class: status_class(c.new_status),
             old_value: super::show_json(&c.old_value),
             new_value: super::show_json(&c.new_value),
+        }
+    }
+}
+
+/// One date of a forecast, for people: what changes and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastChangeView {
+    pub date: String,
+    /// "grade B -> C, score 72.0 -> 69.6", or "score 51.9 -> 52.7, grade D" when it stays.
+    pub headline: String,
+    pub old_grade: String,
+    pub new_grade: String,
+    pub old_score: String,
+    pub new_score: String,
+    pub falls: bool,
+    /// The controls that move, worst first, each with its note on the new date.
+    pub controls: Vec<MovedView>,
+    /// "caps added: gate (caps at D)" and "cap lifted: gate" lines.
+    pub caps: Vec<String>,
+}
+
+/// One control that moves on a forecast date.
+#[derive(Debug, Clone, Serialize)]
+pub struct MovedView {
+    #[serde(flatten)]
+    pub change: ChangeView,
+    /// The control's note on the new date, else its value before and after.
+    pub note: String,
+}
+
+impl ForecastChangeView {
+    /// The view of one forecast date.
+    pub fn of(c: &Change) -> Self {
+        let moved = |m: &Moved| {
+            let change = ChangeView::of(&m.change);
+            let note = m
+                .note
+                .clone()
+                .unwrap_or_else(|| format!("value {} -> {}", change.old_value, change.new_value));
+            MovedView { change, note }
+        };
+        let (before, after) = (&c.before, &c.after);
+        let headline = if before.grade == after.grade {
+            format!(
+                "score {} -> {}, grade {}",
+                before.score, after.score, after.grade
+            )
+        } else {
+            format!(
+                "grade {} -> {}, score {} -> {}",
+                before.grade, after.grade, before.score, after.score
+            )
+        };
+        let mut caps: Vec<String> = c
+            .caps_added
+            .iter()
+            .map(|g| format!("cap added: {} (caps at {}): {}", g.gate, g.cap, g.title))
+            .collect();
+        caps.extend(
+            c.caps_lifted
+                .iter()
+                .map(|g| format!("cap lifted: {}: {}", g.gate, g.title)),
+        );
+        Self {
+            date: c.date.to_string(),
+            headline,
+            old_grade: c.before.grade.label.clone(),
+            new_grade: c.after.grade.label.clone(),
+            old_score: c.before.score.to_string(),
+            new_score: c.after.score.to_string(),
+            falls: c.falls(),
+            controls: c.regressed.iter().chain(&c.improved).map(moved).collect(),
+            caps,
+        }
+    }
+
+    /// The controls that move, by id: the short "why" of a league row.
+    pub fn why(&self) -> String {
+        let ids: Vec<&str> = self
+            .controls
+            .iter()
+            .map(|m| m.change.control.as_str())
+            .collect();
+        ids.join(", ")
+    }
+}
+
+/// A forecast, for people.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastView {
+    pub name: String,
+    pub id: String,
+    pub from: String,
+    pub until: String,
+    pub rubric: String,
+    pub now: String,
+    pub then: String,
+    pub changes: Vec<ForecastChangeView>,
+}
+
+/// "B, score 72.0, no cap": a standing in words.
+fn standing_words(s: &Standing) -> String {
+    format!(
+        "{}, score {}, {}",
+        s.grade,
+        s.score,
+        caps_text(s.capped_by.as_ref())
+    )
+}
+
+impl ForecastView {
+    /// The view of one manifest's forecast.
+    pub fn of(f: &Forecast) -> Self {
+        Self {
+            name: f.protocol.name.clone(),
+            id: f.protocol.id.clone(),
+            from: f.from.to_string(),
+            until: f.until.to_string(),
+            rubric: format!("{} {}", f.stamp.rubric.id, f.stamp.rubric.version),
+            now: standing_words(&f.now),
+            then: standing_words(&f.then),
+            changes: f.changes.iter().map(ForecastChangeView::of).collect(),
+        }
+    }
+}
+
+/// One protocol whose grade falls, for people.
+#[derive(Debug, Clone, Serialize)]
+pub struct FallingView {
+    pub file: String,
+    pub id: String,
+    pub name: String,
+    pub from: String,
+    pub now: String,
+    /// "C 64.1": the grade and score on the start date.
+    pub now_short: String,
+    pub fall: ForecastChangeView,
+    pub then: String,
+}
+
+/// A league's outlook, for people: the protocols whose grade falls, soonest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutlookView {
+    /// "within 90 days of each protocol's as_of" or "by 2027-01-01".
+    pub horizon: String,
+    pub rubric: String,
+    pub protocols: usize,
+    pub falling: Vec<FallingView>,
+}
+
+impl OutlookView {
+    /// The view of a league's outlook.
+    pub fn of(o: &Outlook) -> Self {
+        let horizon = match (o.until, o.horizon_days, o.from) {
+            (Some(d), _, _) => format!("by {d}"),
+            (None, Some(n), Some(from)) => {
+                format!("by {} ({n} days after {from})", from.plus_days(n))
+            }
+            (None, Some(n), None) => format!("within {n} days of each manifest's as_of"),
+            (None, None, _) => String::new(),
+        };
+        Self {
+            horizon,
+            rubric: format!("{} {}", o.rubric.id, o.rubric.version),
+            protocols: o.protocols,
+            falling: o
+                .falling
+                .iter()
+                .map(|f| FallingView {
+                    file: f.file.clone(),
+                    id: f.protocol.id.clone(),
+                    name: f.protocol.name.clone(),
+                    from: f.from.to_string(),
+                    now: standing_words(&f.now),
+                    now_short: format!("{} {}", f.now.grade, f.now.score),
+                    fall: ForecastChangeView::of(&f.fall),
+                    then: standing_words(&f.then),
+                })
+                .collect(),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! What is computed from reports and manifests beyond one grade: the remediation plan, what-if
-//! edits, the difference between two reports, the backtest study and the portfolio view.
+//! edits, the difference between two reports, the forecast of dates ahead, the backtest study and the portfolio view.
 
 pub mod backtest;
 pub mod diff;
+pub mod forecast;
 pub mod gaps;
 pub mod league;
 pub mod portfolio;
