@@ -169,7 +169,24 @@ fn html_is_self_contained_with_a_print_stylesheet() {
     ] {
         assert!(league.contains(needle), "{needle} missing from the league");
     }
-    assert_eq!(league.matches("<svg").count(), LEAGUE.len());
+    // One rosette per protocol, and the overview's grade distribution.
+    assert_eq!(
+        league.matches("<svg class=\"rosette\"").count(),
+        LEAGUE.len()
+    );
+    assert_eq!(league.matches("<svg").count(), LEAGUE.len() + 1);
+    assert!(league.contains("<table class=\"heatmap\">"));
+    let heat_rows = league.split("<table class=\"heatmap\">").nth(1).unwrap();
+    let heat_rows = &heat_rows[..heat_rows.find("</table>").unwrap()];
+    assert_eq!(
+        heat_rows.matches("<tr>").count(),
+        LEAGUE.len() + 1,
+        "a header and a row per protocol"
+    );
+    assert!(
+        report.contains("<svg class=\"rosette\""),
+        "the report's rosette"
+    );
 }
 
 /// Every tag is one the renderer writes; every link is a fragment or an http(s) URL with
@@ -214,6 +231,7 @@ fn assert_inert_html(html: &str) {
         "line",
         "rect",
         "text",
+        "path",
     ];
     let lower = html.to_ascii_lowercase();
     assert!(!lower.contains("<script"), "a script element");
@@ -621,4 +639,22 @@ fn csv_and_html_say_what_they_do_not_render() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--format csv is not available"));
+}
+
+/// The league's title counts protocols and snapshots apart: two dated manifests of one
+/// protocol are one protocol.
+#[test]
+fn the_league_title_counts_protocols_and_snapshots() {
+    let two_of_one = score(
+        &["protocols/lido.toml", "protocols/lido@2024-01-01.toml"],
+        "html",
+    );
+    let html = String::from_utf8(two_of_one).unwrap();
+    assert!(
+        html.contains("<h1>1 protocol, 2 snapshots</h1>"),
+        "{}",
+        &html[..2000]
+    );
+    let three = String::from_utf8(score(LEAGUE, "html")).unwrap();
+    assert!(three.contains("<h1>3 protocols</h1>"));
 }

@@ -272,18 +272,140 @@ impl CategoryChart {
     }
 }
 
-/// A report's page: its view and its chart.
+/// One slice of a rosette: a category, its wedge drawn to its score.
+#[derive(Serialize)]
+struct Slice {
+    title: String,
+    score: String,
+    /// The wedge at full score (the outline), then the filled wedge, as SVG paths.
+    outline: String,
+    fill: Option<String>,
+    colour: &'static str,
+}
+
+/// A rosette: one wedge per category, its length the category's score (after L2BEAT's risk
+/// rosette), so a reader sees at a glance which side of a protocol is weak.
+#[derive(Serialize)]
+struct Rosette {
+    label: String,
+    size: String,
+    slices: Vec<Slice>,
+}
+
+/// An SVG path of the wedge from angle `a0` to `a1` (radians, clockwise from the top) and
+/// radius `r`, centred at (`c`, `c`).
+fn wedge(c: f64, r: f64, a0: f64, a1: f64) -> String {
+    let point = |a: f64| (c + r * a.sin(), c - r * a.cos());
+    let ((x0, y0), (x1, y1)) = (point(a0), point(a1));
+    let large = u8::from(a1 - a0 > std::f64::consts::PI);
+    format!("M{c:.1},{c:.1} L{x0:.1},{y0:.1} A{r:.1},{r:.1} 0 {large},1 {x1:.1},{y1:.1} Z")
+}
+
+impl Rosette {
+    /// The rosette of a report, `size` pixels wide.
+    fn of(r: &ReportView, size: f64) -> Self {
+        let c = size / 2.0;
+        let (inner, outer) = (size * 0.08, size * 0.48);
+        let n = r.categories.len().max(1) as f64;
+        let step = std::f64::consts::TAU / n;
+        let slices = r
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, cat)| {
+                let (a0, a1) = (step * i as f64, step * (i as f64 + 1.0));
+                let v = cat.raw.map(|s| s.rounded().clamp(0.0, 100.0));
+                Slice {
+                    title: cat.title.clone(),
+                    score: cat.score.clone(),
+                    outline: wedge(c, outer, a0, a1),
+                    fill: v.map(|v| wedge(c, inner + (outer - inner) * v / 100.0, a0, a1)),
+                    colour: v.map_or("", bar_colour),
+                }
+            })
+            .collect();
+        Self {
+            label: format!("Category rosette of {}", r.name),
+            size: format!("{size}"),
+            slices,
+        }
+    }
+}
+
+/// A report's page: its view, its chart and its rosette.
 #[derive(Serialize)]
 struct ReportPage<'a> {
     r: &'a ReportView,
     chart: CategoryChart,
+    rosette: Rosette,
 }
 
-/// A protocol of a league page: its view and its chart.
+/// A protocol of a league page: its view and a small rosette.
 #[derive(Serialize)]
 struct Protocol<'a> {
     r: &'a ReportView,
-    chart: CategoryChart,
+    rosette: Rosette,
+}
+
+/// One cell of the category heatmap.
+#[derive(Serialize)]
+struct HeatCell {
+    score: String,
+    colour: &'static str,
+}
+
+/// One bar of the grade distribution: a grade's count of protocols and share of TVL.
+#[derive(Serialize)]
+struct GradeBar {
+    grade: GradeView,
+    protocols: usize,
+    share: String,
+    y: String,
+    text_y: String,
+    count_w: String,
+    share_w: String,
+}
+
+/// The league's overview chart: protocols per grade and TVL per grade, side by side.
+#[derive(Serialize)]
+struct Distribution {
+    height: String,
+    bars: Vec<GradeBar>,
+}
+
+impl Distribution {
+    fn of(p: &crate::core::analysis::portfolio::Portfolio) -> Self {
+        const ROW: f64 = 26.0;
+        const BAR_W: f64 = 260.0;
+        let most = p
+            .by_grade
+            .iter()
+            .map(|g| g.protocols)
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64;
+        let bars = p
+            .by_grade
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let y = 22.0 + ROW * i as f64;
+                GradeBar {
+                    grade: GradeView::of(&g.grade),
+                    protocols: g.protocols,
+                    share: percent(g.tvl_share),
+                    y: format!("{}", y + 5.0),
+                    text_y: format!("{}", y + ROW / 2.0 + 4.0),
+                    count_w: format!("{:.1}", BAR_W * g.protocols as f64 / most),
+                    share_w: format!("{:.1}", BAR_W * g.tvl_share.clamp(0.0, 1.0)),
+                }
+            })
+            .collect();
+        Self {
+            height: format!("{}", 30.0 + ROW * p.by_grade.len() as f64),
+            bars,
+        }
+    }
 }
 
 /// One grade's share of a portfolio.
@@ -318,6 +440,13 @@ struct LeaguePage<'a> {
     protocols: Vec<Protocol<'a>>,
     what_if: bool,
     portfolio: PortfolioView,
+    /// "128 protocols, 201 snapshots" (a protocol can have several dated manifests).
+    count: String,
+    distribution: Distribution,
+    /// The category titles, the heatmap's columns.
+    categories: Vec<String>,
+    /// One row per protocol in league order: its category scores.
+    heatmap: Vec<Vec<HeatCell>>,
 }
 
 impl<'a> LeaguePage<'a> {
@@ -326,12 +455,41 @@ impl<'a> LeaguePage<'a> {
             .reports()
             .map(|r| Protocol {
                 r,
-                chart: CategoryChart::of(r),
+                rosette: Rosette::of(r, 56.0),
             })
             .collect();
         let p = view.portfolio;
+        let snapshots = view.entries.len();
+        let count = match (p.protocols, snapshots) {
+            (1, 1) => "1 protocol".to_string(),
+            (n, s) if n == s => format!("{n} protocols"),
+            (n, s) => format!(
+                "{n} protocol{}, {s} snapshots",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
+        let categories = protocols
+            .first()
+            .map(|p| p.r.categories.iter().map(|c| c.title.clone()).collect())
+            .unwrap_or_default();
+        let heatmap = protocols
+            .iter()
+            .map(|p| {
+                p.r.categories
+                    .iter()
+                    .map(|c| HeatCell {
+                        score: c.score.clone(),
+                        colour: c.raw.map_or("", |s| bar_colour(s.rounded())),
+                    })
+                    .collect()
+            })
+            .collect();
         Self {
             what_if: protocols.iter().any(|p| p.r.what_if.is_some()),
+            count,
+            distribution: Distribution::of(p),
+            categories,
+            heatmap,
             protocols,
             portfolio: PortfolioView {
                 // The headline sentence; TVL by grade and shared code follow as tables.
@@ -834,6 +992,7 @@ impl Renderer for Html {
         let view = ReportView::of(r);
         let context = ReportPage {
             chart: CategoryChart::of(&view),
+            rosette: Rosette::of(&view, 180.0),
             r: &view,
         };
         page("report.html", &title, &context, out)

@@ -408,9 +408,9 @@ pub(crate) fn comparison_summary(c: &Comparison) -> Vec<String> {
 /// The portfolio lines under a league table, shared by the text formats.
 pub(crate) fn portfolio_summary(league: &League) -> Vec<String> {
     let p = &league.portfolio;
-    let mut lines = vec![match (&p.score, &p.grade) {
-        (Some(s), Some(g)) => format!(
-            "Portfolio: {} protocols, {} with known TVL ({}): TVL-weighted score {s}, {g} on the scale (per-protocol caps not applied).",
+    let mut lines = vec![match (&p.score, &p.grade, &p.median_grade) {
+        (Some(s), Some(g), Some(median)) => format!(
+            "Portfolio: {} protocols, {} with known TVL ({}): TVL-weighted score {s}, {g} on the scale before caps; with each protocol's caps, the median dollar sits at {median}.",
             p.protocols,
             p.with_tvl,
             money(p.tvl_usd)

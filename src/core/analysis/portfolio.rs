@@ -49,6 +49,10 @@ pub struct Portfolio {
     pub score: Option<Score>,
     /// The grade that score earns on the rubric's scale (caps are per protocol, not here).
     pub grade: Option<Grade>,
+    /// The grade of the median dollar, caps applied: the best grade at which at least half
+    /// of the known TVL sits at that grade or better. Null when no TVL is known. It can be
+    /// worse than `grade`: a capped protocol's score counts in full in the mean.
+    pub median_grade: Option<Grade>,
     /// Value held at each grade, best first.
     pub by_grade: Vec<GradeShare>,
     /// Groups of two or more protocols that share code: correlated exposure.
@@ -152,7 +156,16 @@ pub fn portfolio(rubric: &Rubric, all: &[Holding<'_>]) -> Portfolio {
             tvl_share: if tvl > 0.0 { value / tvl } else { 0.0 },
             grade,
         })
-        .collect();
+        .collect::<Vec<GradeShare>>();
+    let median_grade = (tvl > 0.0)
+        .then(|| {
+            let mut held = 0.0;
+            by_grade.iter().find_map(|g| {
+                held += g.tvl_share;
+                (held >= 0.5 - 1e-9).then(|| g.grade.clone())
+            })
+        })
+        .flatten();
 
     // Follow each protocol's forked_from chain to its root, within what the set knows. Only
     // forks and the roots they lead to can share code with anything, so only they are looked
@@ -191,6 +204,7 @@ pub fn portfolio(rubric: &Rubric, all: &[Holding<'_>]) -> Portfolio {
         with_tvl: weighted.len(),
         tvl_usd: tvl,
         grade: score.map(|s| rubric.scale.grade_for(s.0)),
+        median_grade,
         score,
         by_grade,
         shared_code,
@@ -243,6 +257,36 @@ pub(crate) mod tests {
             None,
             None,
         )
+    }
+
+    /// The median dollar's grade follows the caps where the weighted mean score does not: a
+    /// large capped protocol with a high score lifts the mean, not the median.
+    #[test]
+    fn the_median_dollar_grade_counts_caps() {
+        let (rubric, _) =
+            crate::load::rubric_by_name("defi-baseline").expect("the built-in rubric");
+        let row = |rank, score, id: &str, tvl: f64| {
+            let mut r = sample_row(&rubric.scale, (rank, score, id.to_string(), 1, 0));
+            r.tvl_usd = Some(tvl);
+            r
+        };
+        // F by a cap on 60% of the TVL, though its score (85) would earn an A.
+        let rows = [row(4, 85.0, "capped", 60.0), row(0, 95.0, "a", 40.0)];
+        let all: Vec<Holding> = rows.iter().map(LeagueRow::holding).collect();
+        let p = portfolio(&rubric, &all);
+        assert_eq!(p.grade.map(|g| g.label), Some("A".to_string()));
+        assert_eq!(p.median_grade.map(|g| g.label), Some("F".to_string()));
+        // Exactly half at A: the median dollar is at A.
+        let rows = [row(0, 95.0, "a", 50.0), row(2, 65.0, "c", 50.0)];
+        let all: Vec<Holding> = rows.iter().map(LeagueRow::holding).collect();
+        assert_eq!(
+            portfolio(&rubric, &all).median_grade.map(|g| g.label),
+            Some("A".to_string())
+        );
+        // No TVL known: no median.
+        let rows = [sample_row(&rubric.scale, (0, 95.0, "a".into(), 1, 0))];
+        let all: Vec<Holding> = rows.iter().map(LeagueRow::holding).collect();
+        assert!(portfolio(&rubric, &all).median_grade.is_none());
     }
 
     proptest! {
