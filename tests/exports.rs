@@ -232,6 +232,8 @@ fn assert_inert_html(html: &str) {
         "rect",
         "text",
         "path",
+        "details",
+        "summary",
     ];
     let lower = html.to_ascii_lowercase();
     assert!(!lower.contains("<script"), "a script element");
