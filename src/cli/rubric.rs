@@ -27,6 +27,7 @@ pub enum RubricAction {
 
 pub(crate) fn run(
     action: RubricAction,
+    quiet: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
@@ -50,30 +51,39 @@ pub(crate) fn run(
             out.write_all(metrics_markdown().as_bytes())?;
             Ok(exit::OK)
         }
-        RubricAction::Lint { rubric } => lint(&rubric, out, err),
+        RubricAction::Lint { rubric } => lint(&rubric, quiet, out, err),
     }
 }
 
-pub(crate) fn lint(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+pub(crate) fn lint(
+    name: &str,
+    quiet: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
     let Some(src) = rubric_source(name, err)? else {
         return Ok(exit::BAD_INPUT);
     };
     match load::lint_rubric(&src) {
         Ok((r, warnings)) => {
             emit(err, &warnings, Some(&src.text))?;
-            writeln!(
-                out,
-                "{} {}: 0 errors, {} warnings",
-                r.meta.id,
-                r.meta.version,
-                warnings.len()
-            )?;
+            if !quiet {
+                writeln!(
+                    out,
+                    "{} {}: 0 errors, {} warnings",
+                    r.meta.id,
+                    r.meta.version,
+                    warnings.len()
+                )?;
+            }
             Ok(exit::OK)
         }
         Err(diags) => {
             let errors = diags.iter().filter(|d| d.is_error()).count();
             emit(err, &diags, Some(&src.text))?;
-            writeln!(out, "{}: {errors} errors", src.name)?;
+            if !quiet {
+                writeln!(out, "{}: {errors} errors", src.name)?;
+            }
             Ok(exit::BAD_INPUT)
         }
     }

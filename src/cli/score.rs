@@ -28,7 +28,12 @@ pub struct ScoreArgs {
     pub full: bool,
 }
 
-pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+pub(crate) fn run(
+    args: &ScoreArgs,
+    quiet: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
     let Some(rubric) = load_rubric(&args.eval.rubric, err)? else {
         return Ok(exit::BAD_INPUT);
     };
@@ -62,7 +67,7 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         let single = pipeline::single(&rubric, &files[0], &opts, max, &mut skipped)?;
         match single {
             Some(report) => {
-                for w in &report.warnings {
+                for w in report.warnings.iter().filter(|_| !quiet) {
                     writeln!(err, "warning: {}: {w}", report.stamp.manifest.path)?;
                 }
                 renderer.report(&report, &mut sink)?;
