@@ -105,3 +105,356 @@ fn quiet_silences_date_warnings_and_notes_not_the_report() {
     assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
     assert_eq!(quiet.stdout, loud.stdout);
 }
+
+fn sarif_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/sarif/sarif-schema-2.1.0.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the vendored SARIF schema compiles")
+}
+
+fn sarif(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["score"];
+    all.extend_from_slice(args);
+    all.extend(["--format", "sarif"]);
+    let out = posture(&all);
+    assert!(out.status.success(), "{all:?}: {}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = sarif_validator();
+    let errors: Vec<String> = v
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{all:?}: not SARIF 2.1.0: {errors:#?}");
+    doc
+}
+
+/// The 1-based line of the first line of `text` that starts with `prefix`.
+fn line_starting(text: &str, prefix: &str) -> u64 {
+    text.lines().position(|l| l.starts_with(prefix)).unwrap() as u64 + 1
+}
+
+#[test]
+fn sarif_of_one_manifest_is_valid_sarif_with_every_rule_and_located_results() {
+    let doc = sarif(&["protocols/balancer-v2@2025-11-07.toml"]);
+    assert_eq!(doc["version"], "2.1.0");
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "posture");
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    // Every control and gate of the rubric, as `rubric show` lists them.
+    let shown = text(&posture(&["rubric", "show", "defi-baseline"]).stdout);
+    let rules: Vec<&str> = driver["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let listed: Vec<&str> = shown
+        .lines()
+        .filter_map(|l| {
+            let l = l.strip_prefix("  ")?;
+            (!l.starts_with(' ')).then(|| l.split(' ').next().unwrap())
+        })
+        .collect();
+    assert_eq!(rules, listed, "rules are the rubric's controls then gates");
+    let timelock = driver["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "timelock")
+        .unwrap();
+    assert_eq!(
+        timelock["shortDescription"]["text"],
+        "Timelock on privileged changes"
+    );
+    assert_eq!(timelock["properties"]["category"], "governance");
+    assert!(timelock["properties"]["weight"].as_f64().unwrap() > 0.0);
+    assert!(
+        timelock["help"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("To fix:")
+    );
+
+    // Results: the report's non-passing controls and its capping gate, at their tables.
+    let report: serde_json::Value = serde_json::from_slice(
+        &posture(&[
+            "score",
+            "protocols/balancer-v2@2025-11-07.toml",
+            "--format",
+            "json",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let results = runs[0]["results"].as_array().unwrap();
+    let manifest = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("protocols/balancer-v2@2025-11-07.toml"),
+    )
+    .unwrap();
+    let find = |rule: &str| results.iter().find(|r| r["ruleId"] == rule);
+    for f in report["findings"].as_array().unwrap() {
+        let id = f["control"].as_str().unwrap();
+        let expected = match f["status"].as_str().unwrap() {
+            "fail" | "not-found" => Some("error"),
+            "partial" => Some("warning"),
+            "unknown" => Some("note"),
+            _ => None,
+        };
+        assert_eq!(
+            find(id).map(|r| r["level"].as_str().unwrap()),
+            expected,
+            "control {id}"
+        );
+    }
+    let timelock = find("timelock").unwrap();
+    let region = &timelock["locations"][0]["physicalLocation"];
+    assert_eq!(
+        region["artifactLocation"]["uri"],
+        "protocols/balancer-v2@2025-11-07.toml"
+    );
+    assert_eq!(
+        region["region"]["startLine"],
+        line_starting(&manifest, "[timelock]")
+    );
+    assert!(
+        timelock["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("fail")
+    );
+    assert!(
+        timelock["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("To fix:")
+    );
+    let audits = find("code-audits").unwrap();
+    assert_eq!(
+        audits["locations"][0]["physicalLocation"]["region"]["startLine"],
+        line_starting(&manifest, "[[audits]]")
+    );
+    // The gate that caps, at its metric's table; an unknown table at line 1.
+    let gate = find("unresolved-critical").unwrap();
+    assert_eq!(gate["level"], "error");
+    assert_eq!(
+        gate["locations"][0]["physicalLocation"]["region"]["startLine"],
+        line_starting(&manifest, "[[incidents]]")
+    );
+    assert!(find("three-pillars").is_none() || report["grade_before_caps"] == "F");
+    let insurance = find("insurance").unwrap();
+    assert_eq!(insurance["level"], "note");
+    assert_eq!(
+        insurance["locations"][0]["physicalLocation"]["region"]["startLine"],
+        1
+    );
+    // The schema check can fail: a level SARIF does not have is refused.
+    let mut broken = doc.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!sarif_validator().is_valid(&broken));
+    for r in results {
+        let rule = r["ruleId"].as_str().unwrap();
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(driver["rules"][index]["id"], rule);
+    }
+}
+
+#[test]
+fn sarif_fingerprints_do_not_move_with_lines_and_differ_by_protocol_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("protocols/balancer-v2@2025-11-07.toml"),
+    )
+    .unwrap();
+    let a = dir.path().join("a.toml");
+    let b = dir.path().join("b.toml");
+    std::fs::write(&a, &original).unwrap();
+    std::fs::write(&b, format!("# a comment\n# and another\n{original}")).unwrap();
+    let prints = |doc: &serde_json::Value| -> Vec<(String, String, u64)> {
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap().to_string(),
+                    r["partialFingerprints"]["postureRule/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        .as_u64()
+                        .unwrap(),
+                )
+            })
+            .collect()
+    };
+    let pa = prints(&sarif(&[a.to_str().unwrap()]));
+    let pb = prints(&sarif(&[b.to_str().unwrap()]));
+    assert_eq!(pa.len(), pb.len());
+    for (x, y) in pa.iter().zip(&pb) {
+        assert_eq!((&x.0, &x.1), (&y.0, &y.1), "same rule, same fingerprint");
+        if x.2 > 1 {
+            assert_eq!(y.2, x.2 + 2, "{}: the location moved with the text", x.0);
+        }
+    }
+    let mut unique: Vec<&String> = pa.iter().map(|p| &p.1).collect();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), pa.len(), "one fingerprint per rule");
+    let other = prints(&sarif(&["protocols/balancer-v2.toml"]));
+    let shared = other.iter().find(|o| o.0 == "timelock").unwrap();
+    let mine = pa.iter().find(|o| o.0 == "timelock").unwrap();
+    assert_eq!(
+        shared.1, mine.1,
+        "the same protocol and rule in another snapshot"
+    );
+    let aave = prints(&sarif(&["protocols/aave-v3.toml"]));
+    assert!(
+        aave.iter().all(|x| pa.iter().all(|y| x.1 != y.1)),
+        "another protocol"
+    );
+}
+
+#[test]
+fn sarif_of_a_league_is_one_valid_run_with_every_manifests_results() {
+    let doc = sarif(&[
+        "protocols/aave-v3.toml",
+        "protocols/balancer-v2.toml",
+        "protocols/lido.toml",
+    ]);
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let files: std::collections::BTreeSet<&str> = runs[0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        files.into_iter().collect::<Vec<_>>(),
+        [
+            "protocols/aave-v3.toml",
+            "protocols/balancer-v2.toml",
+            "protocols/lido.toml"
+        ]
+    );
+    let again = sarif(&[
+        "protocols/lido.toml",
+        "protocols/balancer-v2.toml",
+        "protocols/aave-v3.toml",
+    ]);
+    assert_eq!(doc, again, "argument order does not change the document");
+}
+
+#[test]
+fn github_annotations_escape_and_the_step_summary_is_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let out = Command::cargo_bin("posture")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args([
+            "score",
+            "protocols/balancer-v2@2025-11-07.toml",
+            "--format",
+            "github",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines = text(&out.stdout);
+    let manifest = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("protocols/balancer-v2@2025-11-07.toml"),
+    )
+    .unwrap();
+    let timelock = lines
+        .lines()
+        .find(|l| l.contains("Timelock on privileged changes"))
+        .unwrap();
+    assert!(
+        timelock.starts_with(&format!(
+            "::error file=protocols/balancer-v2@2025-11-07.toml,line={},title=posture balancer-v2%3A Timelock",
+            line_starting(&manifest, "[timelock]")
+        )),
+        "{timelock}"
+    );
+    for l in lines.lines() {
+        assert!(
+            l.starts_with("::error ") || l.starts_with("::warning ") || l.starts_with("::notice "),
+            "{l}"
+        );
+        let (props, _) = l[2..].split_once("::").unwrap();
+        let title = props.split_once("title=").unwrap().1;
+        assert!(!title.contains(',') && !title.contains(':'), "{title}");
+    }
+    // `%` in a message is escaped, so `10%` cannot read as an escape.
+    assert!(lines.contains("10%25 of TVL"), "{lines}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.starts_with("earlier step\n## posture: Balancer V2 grades F"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| error | `timelock` Timelock on privileged changes | fail |"),
+        "{md}"
+    );
+    // Without the variable, nothing but the annotations.
+    let out = posture(&[
+        "score",
+        "protocols/balancer-v2@2025-11-07.toml",
+        "--format",
+        "github",
+    ]);
+    assert_eq!(text(&out.stdout), lines);
+}
+
+#[test]
+fn github_escaping_follows_the_toolkit() {
+    // A manifest whose name carries newlines and percent signs, graded in a league: the step
+    // summary and annotations stay one line per command.
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("protocols/aave-v3.toml"),
+    )
+    .unwrap();
+    let path = dir.path().join("x,y:z%.toml");
+    std::fs::write(&path, &original).unwrap();
+    let out = posture(&["score", path.to_str().unwrap(), "--format", "github"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines = text(&out.stdout);
+    assert!(lines.contains("x%2Cy%3Az%25.toml,line="), "{lines}");
+}
+
+#[test]
+fn ci_formats_are_for_score_only() {
+    for format in ["sarif", "github"] {
+        let out = posture(&["gaps", "protocols/aave-v3.toml", "--format", format]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stderr).contains("not available for gaps"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -117,7 +117,9 @@ impl Command {
         let human = |o: &OutputArgs| {
             matches!(
                 o.format,
-                crate::render::Format::Table | crate::render::Format::Markdown
+                crate::render::Format::Table
+                    | crate::render::Format::Markdown
+                    | crate::render::Format::Github
             )
         };
         match self {
