@@ -458,3 +458,159 @@ fn ci_formats_are_for_score_only() {
         );
     }
 }
+
+fn yaml(path: &str) -> yaml_rust2::Yaml {
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut docs =
+        yaml_rust2::YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert_eq!(docs.len(), 1, "{path}: one document");
+    docs.remove(0)
+}
+
+/// Splits a shell command line into words, keeping double-quoted words whole.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let (mut quoted, mut any) = (false, false);
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut word));
+                    any = false;
+                }
+            }
+            c => {
+                word.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        out.push(word);
+    }
+    out
+}
+
+/// Runs a `posture ...` line of a script on the example folder, its shell variables replaced
+/// by example values; it must parse and run (exit 0 or 1: a gate may fail, usage may not).
+fn run_posture_line(line: &str, vars: &[(&str, &str)]) {
+    let command = line.split(" || ").next().unwrap().trim();
+    let mut args: Vec<String> = words(command);
+    assert_eq!(args.remove(0), "posture", "{line}");
+    for a in &mut args {
+        if let Some(name) = a.strip_prefix('$') {
+            let value = vars
+                .iter()
+                .find(|(k, _)| *k == name)
+                .unwrap_or_else(|| panic!("{line}: no example value for ${name}"));
+            *a = value.1.to_string();
+        }
+        assert!(!a.contains('$'), "{line}: a variable inside a word: {a}");
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = posture(&args);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{line} -> posture {args:?}: exit {:?}\n{}",
+        out.status.code(),
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn every_posture_command_of_the_action_runs_on_the_example() {
+    let action = yaml("action.yml");
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("posture.sarif");
+    let vars = [
+        ("MANIFESTS", "examples/dao-self-assessment/after.toml"),
+        ("RUBRIC", "defi-baseline"),
+        ("FAIL_UNDER", "B"),
+        ("sarif", sarif.to_str().unwrap()),
+        ("BASE_FILE", "examples/dao-self-assessment/before.toml"),
+        ("HEAD_FILE", "examples/dao-self-assessment/after.toml"),
+        ("PROTOCOLS", "examples/dao-self-assessment"),
+    ];
+    assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
+    let inputs = action["inputs"].as_hash().unwrap();
+    let names: Vec<&str> = inputs.keys().map(|k| k.as_str().unwrap()).collect();
+    assert_eq!(names, ["manifests", "rubric", "fail-under", "base-ref"]);
+    let mut commands = Vec::new();
+    let mut scripts = String::new();
+    for step in action["runs"]["steps"].as_vec().unwrap() {
+        assert_eq!(step["shell"].as_str(), Some("bash"), "{step:?}");
+        let run = step["run"].as_str().unwrap();
+        scripts.push_str(run);
+        for line in run.lines().map(str::trim) {
+            if line.starts_with("posture ") {
+                commands.push(words(line)[1].clone());
+                run_posture_line(line, &vars);
+            }
+        }
+    }
+    assert!(scripts.contains("cargo install --locked --path \"$GITHUB_ACTION_PATH\""));
+    assert!(scripts.contains("git show \"FETCH_HEAD:$HEAD_FILE\""));
+    assert!(scripts.contains("--fail-on-regression") && scripts.contains("--fail-under"));
+    commands.dedup();
+    assert_eq!(commands, ["validate", "score", "diff"]);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert!(sarif_validator().is_valid(&doc));
+
+    // The example workflow uses the action with its inputs only.
+    let workflow = yaml("examples/dao-self-assessment/.github/workflows/posture.yml");
+    let steps = workflow["jobs"]["posture"]["steps"].as_vec().unwrap();
+    let uses = steps
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.contains("/posture@")))
+        .expect("the example uses the action");
+    for (k, _) in uses["with"].as_hash().unwrap() {
+        assert!(names.contains(&k.as_str().unwrap()), "unknown input {k:?}");
+    }
+    assert!(steps.iter().any(|s| {
+        s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
+    }));
+}
+
+#[test]
+fn every_pre_commit_hook_runs_a_valid_posture_command() {
+    let hooks = yaml(".pre-commit-hooks.yaml");
+    let hooks = hooks.as_vec().unwrap();
+    let mut ids = Vec::new();
+    for hook in hooks {
+        let id = hook["id"].as_str().unwrap();
+        ids.push(id);
+        let entry = hook["entry"].as_str().unwrap();
+        assert!(entry.starts_with("posture "), "{id}: {entry}");
+        assert_eq!(hook["language"].as_str(), Some("rust"), "{id}");
+        // pre-commit appends the staged files that match: two of them, as it would.
+        let files = match words(entry)[1].as_str() {
+            "validate" => " examples/dao-self-assessment/after.toml rubrics/institutional.toml",
+            "rubric" => " rubrics/defi-baseline.toml rubrics/institutional.toml",
+            other => panic!("{id}: a hook for an unexpected command {other}"),
+        };
+        let line = format!("{entry}{files}");
+        let args = words(&line);
+        let args: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+        let out = posture(&args);
+        assert_eq!(out.status.code(), Some(0), "{line}: {}", text(&out.stderr));
+        // And a bad file fails the commit.
+        let mut bad = args.clone();
+        bad.push("tests/fixtures/bad/typo-key.toml");
+        assert_eq!(posture(&bad).status.code(), Some(2), "{line} on a bad file");
+    }
+    assert_eq!(ids, ["posture-validate", "posture-rubric-lint"]);
+    let config = yaml("examples/dao-self-assessment/.pre-commit-config.yaml");
+    for repo in config["repos"].as_vec().unwrap() {
+        for hook in repo["hooks"].as_vec().unwrap() {
+            assert!(ids.contains(&hook["id"].as_str().unwrap()), "{hook:?}");
+        }
+    }
+}

@@ -20,8 +20,9 @@ pub enum RubricAction {
     Metrics,
     /// Check a rubric file: errors (exit 2) and warnings (legal but probably not meant).
     Lint {
-        /// A rubric file (or a built-in id).
-        rubric: String,
+        /// Rubric files (or built-in ids); each is checked, the worst exit code wins.
+        #[arg(required = true)]
+        rubrics: Vec<String>,
     },
 }
 
@@ -51,7 +52,13 @@ pub(crate) fn run(
             out.write_all(metrics_markdown().as_bytes())?;
             Ok(exit::OK)
         }
-        RubricAction::Lint { rubric } => lint(&rubric, quiet, out, err),
+        RubricAction::Lint { rubrics } => {
+            let mut code = exit::OK;
+            for rubric in &rubrics {
+                code = code.max(lint(rubric, quiet, out, err)?);
+            }
+            Ok(code)
+        }
     }
 }
 

@@ -926,10 +926,12 @@ pub struct CiView {
     pub results: Vec<CiResultView>,
 }
 
-/// The manifest table a metric reads (`timelock.delay_hours` reads `[timelock]`).
+/// The manifest table a metric reads (`timelock.delay_hours` reads `[timelock]`; economic
+/// audits are `[[audits]]` of kind `economic`; maturity counts from `protocol.launched`).
 pub fn table_of(metric: &str) -> &str {
     match metric.split('.').next().unwrap_or(metric) {
         "maturity" => "protocol",
+        "economic_audits" => "audits",
         table => table,
     }
 }
