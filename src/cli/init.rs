@@ -8,6 +8,7 @@ pub const TEMPLATE: &str = include_str!("../../templates/manifest.toml");
 
 pub(crate) fn run(
     output: Option<&std::path::Path>,
+    quiet: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
@@ -25,6 +26,9 @@ pub(crate) fn run(
             std::fs::write(path, TEMPLATE).map_err(|e| {
                 io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
             })?;
+            if quiet {
+                return Ok(exit::OK);
+            }
             writeln!(
                 err,
                 "wrote {}: fill it in, then run posture validate {}",

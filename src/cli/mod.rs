@@ -3,7 +3,9 @@
 //! only parses arguments and calls [`run`].
 
 mod backtest;
+mod badge;
 mod common;
+mod completions;
 mod diff;
 mod forecast;
 mod gaps;
@@ -21,6 +23,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 pub use backtest::BacktestArgs;
+pub use badge::{Badge, BadgeArgs, BadgeFormat, Colour};
 pub use common::{EvalArgs, OutputArgs};
 pub use diff::DiffArgs;
 pub use forecast::ForecastArgs;
@@ -47,6 +50,10 @@ pub mod exit {
     after_help = "Exit codes: 0 done, 1 a gate you asked for failed (--fail-under, --target, --fail-on-regression), 2 bad input or usage."
 )]
 pub struct Cli {
+    /// Print only what was asked for and errors: no summaries, notes, warnings about dates
+    /// or "wrote FILE" lines (errors are never silenced).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -98,6 +105,15 @@ pub enum Command {
         #[command(subcommand)]
         action: RubricAction,
     },
+    /// The grade as a self-contained SVG badge, or Shields endpoint JSON (`--format shields`).
+    Badge(BadgeArgs),
+    /// Print a shell completion script: `posture completions bash > /etc/bash_completion.d/posture`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `posture man > posture.1`.
+    Man,
 }
 
 impl Command {
@@ -107,7 +123,9 @@ impl Command {
         let human = |o: &OutputArgs| {
             matches!(
                 o.format,
-                crate::render::Format::Table | crate::render::Format::Markdown
+                crate::render::Format::Table
+                    | crate::render::Format::Markdown
+                    | crate::render::Format::Github
             )
         };
         match self {
@@ -116,7 +134,10 @@ impl Command {
             Command::Diff(a) => human(&a.output),
             Command::Forecast(a) => human(&a.output),
             Command::Backtest(a) => human(&a.output),
-            Command::Schema { .. } => false,
+            Command::Schema { .. }
+            | Command::Badge(_)
+            | Command::Completions { .. }
+            | Command::Man => false,
             Command::Verify(_)
             | Command::Import { .. }
             | Command::Init { .. }
@@ -138,18 +159,22 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     } else {
         out
     };
+    let quiet = cli.quiet;
     let result = match cli.command {
-        Command::Score(args) => score::run(&args, out, err),
+        Command::Score(args) => score::run(&args, quiet, out, err),
         Command::Gaps(args) => gaps::run(&args, out, err),
         Command::Diff(args) => diff::run(&args, out, err),
         Command::Forecast(args) => forecast::run(&args, out, err),
         Command::Backtest(args) => backtest::run(&args, out, err),
-        Command::Verify(args) => verify::run(&args, out, err),
+        Command::Verify(args) => verify::run(&args, quiet, out, err),
         Command::Import { source } => import::run(&source, out, err),
-        Command::Init { output } => init::run(output.as_deref(), out, err),
-        Command::Validate { paths } => validate::run(&paths, out, err),
+        Command::Init { output } => init::run(output.as_deref(), quiet, out, err),
+        Command::Validate { paths } => validate::run(&paths, quiet, out, err),
         Command::Schema { kind } => schema::run(kind, out),
-        Command::Rubric { action } => rubric::run(action, out, err),
+        Command::Rubric { action } => rubric::run(action, quiet, out, err),
+        Command::Badge(args) => badge::run(&args, quiet, out, err),
+        Command::Completions { shell } => completions::completions(shell, out),
+        Command::Man => completions::man(out),
     };
     match result {
         Ok(code) => code,

@@ -20,13 +20,15 @@ pub enum RubricAction {
     Metrics,
     /// Check a rubric file: errors (exit 2) and warnings (legal but probably not meant).
     Lint {
-        /// A rubric file (or a built-in id).
-        rubric: String,
+        /// Rubric files (or built-in ids); each is checked, the worst exit code wins.
+        #[arg(required = true)]
+        rubrics: Vec<String>,
     },
 }
 
 pub(crate) fn run(
     action: RubricAction,
+    quiet: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
@@ -50,30 +52,45 @@ pub(crate) fn run(
             out.write_all(metrics_markdown().as_bytes())?;
             Ok(exit::OK)
         }
-        RubricAction::Lint { rubric } => lint(&rubric, out, err),
+        RubricAction::Lint { rubrics } => {
+            let mut code = exit::OK;
+            for rubric in &rubrics {
+                code = code.max(lint(rubric, quiet, out, err)?);
+            }
+            Ok(code)
+        }
     }
 }
 
-pub(crate) fn lint(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+pub(crate) fn lint(
+    name: &str,
+    quiet: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
     let Some(src) = rubric_source(name, err)? else {
         return Ok(exit::BAD_INPUT);
     };
     match load::lint_rubric(&src) {
         Ok((r, warnings)) => {
             emit(err, &warnings, Some(&src.text))?;
-            writeln!(
-                out,
-                "{} {}: 0 errors, {} warnings",
-                r.meta.id,
-                r.meta.version,
-                warnings.len()
-            )?;
+            if !quiet {
+                writeln!(
+                    out,
+                    "{} {}: 0 errors, {} warnings",
+                    r.meta.id,
+                    r.meta.version,
+                    warnings.len()
+                )?;
+            }
             Ok(exit::OK)
         }
         Err(diags) => {
             let errors = diags.iter().filter(|d| d.is_error()).count();
             emit(err, &diags, Some(&src.text))?;
-            writeln!(out, "{}: {errors} errors", src.name)?;
+            if !quiet {
+                writeln!(out, "{}: {errors} errors", src.name)?;
+            }
             Ok(exit::BAD_INPUT)
         }
     }

@@ -28,7 +28,12 @@ pub struct ScoreArgs {
     pub full: bool,
 }
 
-pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+pub(crate) fn run(
+    args: &ScoreArgs,
+    quiet: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
     let Some(rubric) = load_rubric(&args.eval.rubric, err)? else {
         return Ok(exit::BAD_INPUT);
     };
@@ -46,7 +51,14 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         return Ok(exit::BAD_INPUT);
     }
     let opts = options(&args.eval, edits);
-    let renderer = render::renderer(args.output.format);
+    // GitHub's renderer is kept by its type: its step summary is taken out after the run.
+    let github =
+        (args.output.format == render::Format::Github).then(|| render::Github::new(&rubric));
+    let boxed = render::renderer_for(args.output.format, &rubric);
+    let renderer: &dyn render::Renderer = match &github {
+        Some(g) => g,
+        None => &*boxed,
+    };
     let one = args.paths.len() == 1 && files.len() == 1;
 
     // Reports are rendered as they are graded and, for JSON, written at once: the pipeline
@@ -62,7 +74,7 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         let single = pipeline::single(&rubric, &files[0], &opts, max, &mut skipped)?;
         match single {
             Some(report) => {
-                for w in &report.warnings {
+                for w in report.warnings.iter().filter(|_| !quiet) {
                     writeln!(err, "warning: {}: {w}", report.stamp.manifest.path)?;
                 }
                 renderer.report(&report, &mut sink)?;
@@ -83,7 +95,7 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             &files,
             &opts,
             max,
-            &*renderer,
+            renderer,
             args.full,
             fail_under.as_ref(),
             &mut sink,
@@ -91,6 +103,9 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         )?
     };
     sink.finish()?;
+    if let Some(g) = &github {
+        step_summary(&g.take_summary())?;
+    }
 
     if unscored > 0 {
         writeln!(
@@ -116,4 +131,27 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         return Ok(exit::GATE);
     }
     Ok(exit::OK)
+}
+
+/// Appends the GitHub step summary to the file `GITHUB_STEP_SUMMARY` names, when it names one
+/// (the runner sets it in every step): the one environment variable posture reads.
+fn step_summary(markdown: &[u8]) -> io::Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let path = PathBuf::from(path);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(markdown))
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot append the step summary to GITHUB_STEP_SUMMARY={}: {e}",
+                    path.display()
+                ),
+            )
+        })
 }

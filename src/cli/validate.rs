@@ -5,7 +5,12 @@ use crate::load::{self};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-pub(crate) fn run(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+pub(crate) fn run(
+    paths: &[PathBuf],
+    quiet: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
     let mut files = Vec::new();
     let mut errors = 0usize;
     for p in paths {
@@ -49,7 +54,9 @@ pub(crate) fn run(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -
                 }
                 Ok((src, Ok((kind, manifest)))) => {
                     valid += 1;
-                    writeln!(out, "ok: {} ({kind})", src.name)?;
+                    if !quiet {
+                        writeln!(out, "ok: {} ({kind})", src.name)?;
+                    }
                     if let Some(m) = manifest {
                         let newer = latest
                             .get(&m.protocol.id)
@@ -72,7 +79,9 @@ pub(crate) fn run(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -
     let cycled = lineage_cycles(&latest, err)?;
     errors += cycled;
     valid -= cycled;
-    writeln!(out, "{valid} valid, {errors} invalid")?;
+    if !quiet {
+        writeln!(out, "{valid} valid, {errors} invalid")?;
+    }
     out.flush()?;
     Ok(if errors > 0 {
         exit::BAD_INPUT

@@ -17,7 +17,12 @@ pub struct VerifyArgs {
     pub rubric: Option<String>,
 }
 
-pub(crate) fn run(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+pub(crate) fn run(
+    args: &VerifyArgs,
+    quiet: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
     let name = args.report.display().to_string();
     let doc: serde_json::Value =
         match crate::load::read(&args.report, crate::pipeline::verify::MAX_REPORT_BYTES)
@@ -45,7 +50,7 @@ pub(crate) fn run(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -
     };
     let mut code = exit::OK;
     for o in outcomes {
-        for n in &o.notes {
+        for n in o.notes.iter().filter(|_| !quiet) {
             writeln!(err, "note: {}: {n}", o.protocol)?;
         }
         match o.verdict {

@@ -559,6 +559,7 @@ pub fn evaluate_with(
         gates,
         gaps,
         what_if: None,
+        lines: crate::core::report::TableLines::default(),
     }
 }
 

@@ -360,6 +360,18 @@ pub struct WhatIf {
     pub before: Standing,
 }
 
+/// The line where each top-level table (or key) of a manifest starts, so a format can point
+/// into the file (SARIF, GitHub annotations). Lines count from 1; not part of the JSON report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableLines(pub std::collections::BTreeMap<String, u32>);
+
+impl TableLines {
+    /// The line of the table `name` (`timelock`, `audits`), when the manifest has it.
+    pub fn of(&self, name: &str) -> Option<u32> {
+        self.0.get(name).copied()
+    }
+}
+
 /// The whole result for one manifest under one rubric at one date.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Report {
@@ -396,6 +408,11 @@ pub struct Report {
     pub gaps: Vec<Gap>,
     /// Present when the report is a what-if (`--set`).
     pub what_if: Option<WhatIf>,
+    /// Where the manifest's tables are, for formats that point into it; empty when the
+    /// report was not graded from a file.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub lines: TableLines,
 }
 
 /// The tool's name and version, as stamped on reports.

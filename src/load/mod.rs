@@ -15,6 +15,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::core::manifest::{FORMAT, Manifest};
+use crate::core::report::TableLines;
 use crate::core::rubric::{self, Origins, Rubric, RubricFile, RubricSource};
 use crate::core::schema;
 use crate::core::validate;
@@ -41,6 +42,8 @@ pub struct Source {
     bom: bool,
     /// The text's sha256, computed once: a fork's stamp and its own both need it.
     digest: OnceLock<String>,
+    /// The line of each top-level table, noted while the manifest is parsed.
+    tables: OnceLock<TableLines>,
 }
 
 impl Source {
@@ -50,7 +53,19 @@ impl Source {
             text: text.into(),
             bom: false,
             digest: OnceLock::new(),
+            tables: OnceLock::new(),
         }
+    }
+
+    /// The line where each top-level table or key of the text starts (from the parse that
+    /// loaded it, else from parsing again); empty for a text that does not parse.
+    pub fn table_lines(&self) -> &TableLines {
+        self.tables.get_or_init(|| {
+            DeTable::parse(&self.text).map_or_else(
+                |_| TableLines::default(),
+                |tree| table_lines(&self.text, tree.get_ref()),
+            )
+        })
     }
 
     /// The same text under another name (a report's stamped path for a file read elsewhere).
@@ -270,6 +285,29 @@ pub fn looks_like_rubric(text: &str) -> bool {
 /// What a manifest looks like, for a file that does not parse.
 const MANIFEST_HINT: &str = "a manifest starts with `format = 1` and a [protocol] table";
 
+/// The line of each top-level key of a parsed text: for `[timelock]` the header's line, for
+/// `[[audits]]` the first entry's.
+fn table_lines(text: &str, root: &DeTable) -> TableLines {
+    let mut at: Vec<(usize, &str)> = root
+        .iter()
+        .map(|(k, _)| (k.span().start, k.get_ref().as_ref()))
+        .collect();
+    at.sort_unstable();
+    // One pass over the text, however many tables.
+    let (mut line, mut from) = (1u32, 0usize);
+    let mut lines = std::collections::BTreeMap::new();
+    for (offset, name) in at {
+        let offset = offset.min(text.len());
+        line += text.as_bytes()[from..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32;
+        from = offset;
+        lines.entry(name.to_string()).or_insert(line);
+    }
+    TableLines(lines)
+}
+
 /// Parses, schema-checks, types and semantically checks a manifest.
 pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
     // A text that does not parse says so the same way on either path.
@@ -281,6 +319,7 @@ pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
     // it within the limits (no deeper than the schema, lists checked for length). A file that
     // fails anything is read again the careful way, so its diagnostics come as they always
     // have. `schema::tests` and the fuzzer hold this to thousands of variants.
+    let _ = src.tables.set(table_lines(&src.text, tree.get_ref()));
     if check_format(src, &tree).is_ok()
         && conformance::tables(schema::Kind::Manifest).hold(tree.get_ref(), MAX_ARRAY)
         && let Ok(m) = Manifest::deserialize(toml::de::Deserializer::from(tree))

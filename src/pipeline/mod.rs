@@ -779,6 +779,7 @@ pub fn evaluate_what_if(
         sets: what_if_sets(opts),
         before: Standing::of(&before),
     });
+    after.lines = before.lines;
     Ok(after)
 }
 
@@ -796,7 +797,9 @@ pub fn evaluate_one(
         upstream: upstream.stamp(),
         evaluated_as_of: as_of,
     };
-    engine::evaluate(rubric, &l.manifest, as_of, upstream.metric(), stamp)
+    let mut report = engine::evaluate(rubric, &l.manifest, as_of, upstream.metric(), stamp);
+    report.lines = l.source.table_lines().clone();
+    report
 }
 
 /// The backtest study over a loaded set: each snapshot graded with its fork's upstream.

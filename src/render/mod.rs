@@ -13,17 +13,21 @@ use crate::core::report::Report;
 use crate::core::rubric::Grade;
 
 mod csv;
+mod github;
 mod html;
 mod json;
 mod markdown;
+mod sarif;
 mod table;
 /// The format-neutral views every format renders from.
 pub mod view;
 
 pub use csv::Csv;
+pub use github::Github;
 pub use html::Html;
 pub use json::Json;
 pub use markdown::Markdown;
+pub use sarif::Sarif;
 pub use table::Table;
 pub use view::{LeagueView, Prepared, ReportView};
 
@@ -35,6 +39,10 @@ pub enum Format {
     Markdown,
     Html,
     Csv,
+    /// SARIF 2.1.0 for code scanning (`score` only).
+    Sarif,
+    /// GitHub Actions annotations and a step summary (`score` only).
+    Github,
 }
 
 /// Turns results into bytes. Same results, same bytes.
@@ -97,6 +105,18 @@ pub fn renderer(format: Format) -> Box<dyn Renderer> {
         Format::Markdown => Box::new(Markdown),
         Format::Html => Box::new(Html),
         Format::Csv => Box::new(Csv),
+        Format::Sarif => Box::new(Sarif::without_rubric()),
+        Format::Github => Box::new(Github::without_rubric()),
+    }
+}
+
+/// The renderer of a format for reports graded under `rubric`: SARIF and GitHub annotations
+/// name the rubric's controls and gates as their rules.
+pub fn renderer_for(format: Format, rubric: &crate::core::rubric::Rubric) -> Box<dyn Renderer> {
+    match format {
+        Format::Sarif => Box::new(Sarif::new(rubric)),
+        Format::Github => Box::new(Github::new(rubric)),
+        other => renderer(other),
     }
 }
 

@@ -982,3 +982,257 @@ impl<'a> RecordsView<'a> {
         }
     }
 }
+
+/// How loud a CI finding is: a failing control or a capping gate is an error, a partial
+/// control a warning, an unknown one a note (SARIF's levels; GitHub's error, warning, notice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CiLevel {
+    Error,
+    Warning,
+    Note,
+}
+
+impl CiLevel {
+    /// SARIF's name of the level.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CiLevel::Error => "error",
+            CiLevel::Warning => "warning",
+            CiLevel::Note => "note",
+        }
+    }
+}
+
+/// One control or gate of a rubric as a CI tool's rule: what it checks and how to satisfy it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CiRuleView {
+    pub id: String,
+    /// `control` or `gate`.
+    pub kind: &'static str,
+    pub title: String,
+    /// Why it matters and what to do.
+    pub help: String,
+    /// The category id, for a control.
+    pub category: Option<String>,
+    /// The control's weight within its category, as written.
+    pub weight: Option<f64>,
+    /// The grade a failing gate caps at.
+    pub cap: Option<String>,
+    /// The metrics it reads, by catalogue name.
+    #[serde(skip)]
+    pub metrics: Vec<&'static str>,
+}
+
+/// Every control and gate of a rubric, in rubric order (controls first), as CI rules.
+#[derive(Debug, Clone)]
+pub struct CiRulesView {
+    pub rubric: String,
+    pub rules: Vec<CiRuleView>,
+}
+
+impl CiRulesView {
+    /// The rules of a rubric.
+    pub fn of(r: &crate::core::rubric::Rubric) -> Self {
+        use crate::core::metrics::def;
+        let controls = r.controls.iter().map(|c| CiRuleView {
+            id: c.id.0.clone(),
+            kind: "control",
+            title: c.title.clone(),
+            help: format!("{}\n\nTo fix: {}", c.rationale.trim(), c.remediation.trim()),
+            category: r.categories.get(c.category).map(|k| k.id.clone()),
+            weight: Some(c.weight),
+            cap: None,
+            metrics: vec![def(c.metric).name],
+        });
+        let gates = r.gates.iter().map(|g| CiRuleView {
+            id: g.id.0.clone(),
+            kind: "gate",
+            title: g.title.clone(),
+            help: g.reason.trim().to_string(),
+            category: None,
+            weight: None,
+            cap: Some(g.cap.label.clone()),
+            metrics: g.when_any.iter().map(|c| def(c.metric).name).collect(),
+        });
+        Self {
+            rubric: format!("{} {}", r.meta.id, r.meta.version),
+            rules: controls.chain(gates).collect(),
+        }
+    }
+
+    /// The position of a rule, by id and kind.
+    pub fn index(&self, kind: &str, id: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.kind == kind && r.id == id)
+    }
+}
+
+/// One thing CI should flag: a control that does not pass (and is not n/a) or a gate that caps
+/// the grade, at the line of the manifest table that decided it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CiResultView {
+    pub rule: String,
+    /// `control` or `gate`.
+    pub kind: &'static str,
+    pub level: CiLevel,
+    /// The control's status, or `caps` for a gate.
+    pub status: &'static str,
+    pub title: String,
+    /// The status, the value and the fix, in a sentence or two.
+    pub message: String,
+    /// What to do, alone.
+    pub fix: String,
+    /// Points of the total lost, to one decimal (a gate: the grade it caps at).
+    pub points_lost: String,
+    /// The manifest path as given.
+    pub file: String,
+    /// The line of the table that decided it; 1 when the manifest has no such table.
+    pub line: u32,
+    /// Stable across edits of the file: a hash of the protocol id and the rule id.
+    pub fingerprint: String,
+}
+
+/// What CI formats show of one report: its headline and its results.
+#[derive(Debug, Clone, Serialize)]
+pub struct CiView {
+    pub id: String,
+    pub name: String,
+    pub file: String,
+    pub grade_words: String,
+    pub score: String,
+    pub caps_text: String,
+    pub rubric: String,
+    pub evaluated_as_of: String,
+    pub confidence_percent: String,
+    pub results: Vec<CiResultView>,
+}
+
+/// The manifest table a metric reads (`timelock.delay_hours` reads `[timelock]`; economic
+/// audits are `[[audits]]` of kind `economic`; maturity counts from `protocol.launched`).
+pub fn table_of(metric: &str) -> &str {
+    match metric.split('.').next().unwrap_or(metric) {
+        "maturity" => "protocol",
+        "economic_audits" => "audits",
+        table => table,
+    }
+}
+
+/// A fingerprint that survives edits elsewhere in the file: sha256 of protocol and rule id.
+fn fingerprint(protocol: &str, kind: &str, rule: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{protocol}\0{kind}\0{rule}").as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl CiView {
+    /// The CI view of a report graded under the rubric `rules` describes.
+    pub fn of(r: &Report, rules: &CiRulesView) -> Self {
+        let file = r.stamp.manifest.path.clone();
+        let id = r.protocol.id.clone();
+        let line_of = |table: &str, not_found: bool| -> u32 {
+            r.lines
+                .of(table)
+                .or_else(|| not_found.then(|| r.lines.of("not_found")).flatten())
+                .unwrap_or(1)
+        };
+        let mut results = Vec::new();
+        for f in &r.findings {
+            let level = match f.status {
+                Status::Fail | Status::NotFound => CiLevel::Error,
+                Status::Partial => CiLevel::Warning,
+                Status::Unknown => CiLevel::Note,
+                Status::Pass | Status::NotApplicable => continue,
+            };
+            let table = table_of(f.metric);
+            let said = match f.status {
+                Status::Unknown => format!(
+                    "unknown: the manifest does not say (no [{table}] facts); state them with a source"
+                ),
+                Status::NotFound => format!(
+                    "not found ({} = {}), a sourced no",
+                    f.metric,
+                    super::show_json(&f.value)
+                ),
+                _ => format!(
+                    "{} ({} = {}), score {:.2}",
+                    f.status.as_str(),
+                    f.metric,
+                    super::show_json(&f.value),
+                    f.score.0
+                ),
+            };
+            results.push(CiResultView {
+                rule: f.control.0.clone(),
+                kind: "control",
+                level,
+                status: f.status.as_str(),
+                title: f.title.clone(),
+                message: format!(
+                    "{}: {said}; {:.1} points lost. To fix: {}",
+                    f.title,
+                    f.points_lost,
+                    f.remediation.trim()
+                ),
+                fix: f.remediation.trim().to_string(),
+                points_lost: format!("{:.1}", f.points_lost),
+                file: file.clone(),
+                line: line_of(table, f.status == Status::NotFound),
+                fingerprint: fingerprint(&id, "control", &f.control.0),
+            });
+        }
+        for g in &r.gates {
+            if g.status != GateStatus::Fails || g.cap.rank <= r.grade_before_caps.rank {
+                continue;
+            }
+            let rule = rules.index("gate", &g.id.0).map(|i| &rules.rules[i]);
+            // The condition that held names its metric first ("incidents.unresolved = 1, ...").
+            let metric = rule
+                .and_then(|rule| {
+                    rule.metrics.iter().find(|m| {
+                        g.triggered_by
+                            .iter()
+                            .any(|t| t.starts_with(&format!("{m} ")))
+                    })
+                })
+                .or_else(|| rule.and_then(|rule| rule.metrics.first()))
+                .copied()
+                .unwrap_or("protocol");
+            let fix = r
+                .gaps
+                .iter()
+                .find(|gap| gap.kind == GapKind::Gate && gap.id == g.id.0)
+                .map_or_else(|| g.reason.clone(), |gap| gap.action.clone());
+            results.push(CiResultView {
+                rule: g.id.0.clone(),
+                kind: "gate",
+                level: CiLevel::Error,
+                status: "caps",
+                title: g.title.clone(),
+                // The gate's gap action says why it caps and what held.
+                message: format!(
+                    "{}: caps the grade at {}. {}",
+                    g.title,
+                    g.cap.label,
+                    fix.trim()
+                ),
+                fix: fix.trim().to_string(),
+                points_lost: format!("caps at {}", g.cap.label),
+                file: file.clone(),
+                line: line_of(table_of(metric), true),
+                fingerprint: fingerprint(&id, "gate", &g.id.0),
+            });
+        }
+        Self {
+            id,
+            name: r.protocol.name.clone(),
+            file,
+            grade_words: grade_words(&r.grade, r.provisional, &r.range.high.grade),
+            score: r.score.to_string(),
+            caps_text: caps_text(r.capped_by.as_ref()),
+            rubric: rules.rubric.clone(),
+            evaluated_as_of: r.stamp.evaluated_as_of.to_string(),
+            confidence_percent: percent(r.confidence.0),
+            results,
+        }
+    }
+}
