@@ -724,3 +724,45 @@ fn output_to_dev_null_leaves_the_device_alone() {
         "/dev/null is no longer a device"
     );
 }
+
+/// The formats `posture COMMAND --help` lists after `possible values:` for `--format`.
+fn formats_in_help(command: &str) -> Vec<String> {
+    let help = stdout_of(&[command, "--help"]);
+    let line = help
+        .lines()
+        .find(|l| l.trim_start().starts_with("--format"))
+        .unwrap_or_else(|| panic!("{command} --help has no --format:\n{help}"));
+    let list = line
+        .split_once("[possible values: ")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list)
+        .unwrap_or_else(|| panic!("{command}: no possible values in {line}"));
+    list.split(", ").map(str::to_string).collect()
+}
+
+#[test]
+fn each_command_lists_and_takes_only_its_formats() {
+    let all = ["table", "json", "markdown", "html", "csv"];
+    assert_eq!(formats_in_help("score"), all);
+    for command in ["gaps", "diff", "backtest"] {
+        assert_eq!(formats_in_help(command), all[..4], "{command}");
+        let out = posture()
+            .args([command, "protocols/aave-v3.toml", "--format", "csv"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("invalid value 'csv' for '--format")
+                && stderr.contains("[possible values: table, json, markdown, html]"),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn help_of_each_evaluating_command() {
+    for command in ["score", "gaps", "diff", "backtest"] {
+        insta::assert_snapshot!(format!("help_{command}"), stdout_of(&[command, "--help"]));
+    }
+}

@@ -247,3 +247,50 @@ fn the_backtest_schema_is_committed_and_holds() {
         assert!(errors.is_empty(), "{args:?}: {errors:?}");
     }
 }
+
+/// The README's `--format` row says which formats each command takes, as its `--help` does.
+#[test]
+fn the_readme_names_the_formats_each_command_takes() {
+    let readme = committed("README.md");
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `--format"))
+        .expect("the option table has a --format row");
+    // Commands that take the same formats are named together, in the order first met.
+    let mut groups: Vec<(Vec<&str>, String)> = Vec::new();
+    for command in ["score", "gaps", "diff", "backtest"] {
+        let out = assert_cmd::Command::cargo_bin("posture")
+            .unwrap()
+            .args([command, "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        let list = help
+            .split_once("--format")
+            .and_then(|(_, r)| r.split_once("[possible values: "))
+            .and_then(|(_, r)| r.split_once(']'))
+            .map(|(l, _)| l.to_string())
+            .expect("--format lists its values");
+        match groups.iter_mut().find(|(_, l)| *l == list) {
+            Some((commands, _)) => commands.push(command),
+            None => groups.push((vec![command], list)),
+        }
+    }
+    let and = |items: Vec<String>| match &items[..] {
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    for (commands, list) in groups {
+        let claim = format!(
+            "{} take{} {}",
+            and(commands.iter().map(|c| format!("`{c}`")).collect()),
+            if commands.len() == 1 { "s" } else { "" },
+            and(list.split(", ").map(str::to_string).collect())
+        );
+        assert!(
+            row.contains(&claim),
+            "README's --format row should say \"{claim}\":\n{row}"
+        );
+    }
+}

@@ -31,13 +31,49 @@ pub struct EvalArgs {
     pub max_file_size: u64,
 }
 
+/// Output flags of `score`, the one command that also writes CSV.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
+    /// Output format: a terminal table, JSON (`posture schema report`), Markdown for forum
+    /// posts, one self-contained HTML page, or CSV (a row per protocol and per control).
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
     /// Write the output to this file instead of standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+}
+
+/// Output flags of `gaps`, `diff` and `backtest`: their results have no CSV form, so clap
+/// refuses `--format csv` and their help lists only the formats they write.
+#[derive(Debug, Args)]
+pub struct PageOutputArgs {
+    /// Output format: a terminal table, JSON, Markdown for forum posts, or one
+    /// self-contained HTML page.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: PageFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+/// The formats of every command but `score`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PageFormat {
+    Table,
+    Json,
+    Markdown,
+    Html,
+}
+
+impl From<PageFormat> for Format {
+    fn from(f: PageFormat) -> Self {
+        match f {
+            PageFormat::Table => Format::Table,
+            PageFormat::Json => Format::Json,
+            PageFormat::Markdown => Format::Markdown,
+            PageFormat::Html => Format::Html,
+        }
+    }
 }
 
 pub(crate) fn parse_date(s: &str) -> Result<Date, crate::core::date::DateError> {
@@ -116,8 +152,12 @@ pub(crate) fn grade_flag(
 
 /// Writes rendered bytes to `-o FILE` (as [`Sink`] does) or standard output. Small results are
 /// rendered first, so a format that cannot render them leaves no empty file behind.
-pub(crate) fn deliver(output: &OutputArgs, bytes: &[u8], out: &mut dyn Write) -> io::Result<()> {
-    let mut sink = Sink::open(output, out)?;
+pub(crate) fn deliver(
+    output: Option<&std::path::Path>,
+    bytes: &[u8],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut sink = Sink::to(output, out)?;
     sink.write_all(bytes)?;
     sink.finish()
 }
@@ -159,7 +199,12 @@ fn cannot_write(path: &std::path::Path, e: io::Error) -> io::Error {
 
 impl<'a> Sink<'a> {
     pub(crate) fn open(output: &OutputArgs, out: &'a mut dyn Write) -> io::Result<Self> {
-        let target = match &output.output {
+        Self::to(output.output.as_deref(), out)
+    }
+
+    /// Output to `path`, or to `out` when there is none.
+    pub(crate) fn to(path: Option<&std::path::Path>, out: &'a mut dyn Write) -> io::Result<Self> {
+        let target = match path {
             None => Target::Stdout(out),
             Some(path) => match std::fs::metadata(path) {
                 // A device or a pipe is written to as it is; it cannot be an input (only
@@ -173,7 +218,7 @@ impl<'a> Sink<'a> {
                     let real = path.canonicalize().map_err(|e| cannot_write(path, e))?;
                     Target::File(temp_beside(&real)?, real)
                 }
-                Err(_) => Target::File(temp_beside(path)?, path.clone()),
+                Err(_) => Target::File(temp_beside(path)?, path.to_path_buf()),
             },
         };
         Ok(Self(io::BufWriter::with_capacity(1 << 16, target)))

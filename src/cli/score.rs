@@ -22,8 +22,9 @@ pub struct ScoreArgs {
     /// Exit 1 when any protocol grades below this grade.
     #[arg(long, value_name = "GRADE")]
     pub fail_under: Option<String>,
-    /// With many manifests, put every full report in the JSON league, not only its table
-    /// (csv and html always carry them; table and markdown show the league table).
+    /// With many manifests and --format json, add every full report (`reports`) to the league.
+    /// Other formats ignore it: csv always has a row per control of each protocol, html a
+    /// section per protocol (grade, caps, category chart), table and markdown the league table.
     #[arg(long)]
     pub full: bool,
 }
