@@ -766,3 +766,118 @@ fn help_of_each_evaluating_command() {
         insta::assert_snapshot!(format!("help_{command}"), stdout_of(&[command, "--help"]));
     }
 }
+
+/// Euler V1 the day before its exploit has confidence 0.625, an exact half of a percent:
+/// every format that prints a percentage prints 63% (half away from zero), CSV the fraction
+/// to three places and JSON the float.
+#[test]
+fn confidence_rounds_alike_in_every_format() {
+    let file = "protocols/euler-v1@2023-03-12.toml";
+    let json = json_of(&["score", file, "--format", "json"]);
+    let confidence = json["confidence"].as_f64().unwrap();
+    assert_eq!(
+        confidence, 0.625,
+        "the fixture's confidence moved: pick another half"
+    );
+    let table = stdout_of(&["score", file]);
+    assert!(table.contains("confidence 63%"), "{table}");
+    let md = stdout_of(&["score", file, "--format", "markdown"]);
+    assert!(md.contains("confidence 63%,"), "{md}");
+    let html = stdout_of(&["score", file, "--format", "html"]);
+    assert!(html.contains("<dt>confidence</dt><dd>63%</dd>"), "{html}");
+    let csv = stdout_of(&["score", file, "--format", "csv"]);
+    let protocol_row = csv.lines().nth(1).unwrap();
+    assert_eq!(protocol_row.split(',').nth(10), Some("0.625"), "{csv}");
+    // The league rows round the same way.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["euler-v1@2023-03-12.toml", "aave-v3.toml"] {
+        let from = std::path::Path::new(common::ROOT)
+            .join("protocols")
+            .join(name);
+        std::fs::copy(from, dir.path().join(name)).unwrap();
+    }
+    let folder = dir.path().to_str().unwrap();
+    let row = |text: &str| {
+        text.lines()
+            .find(|l| l.contains("euler-v1") || l.contains("Euler Finance V1"))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row(&stdout_of(&["score", folder])).contains("63%"));
+    assert!(row(&stdout_of(&["score", folder, "--format", "markdown"])).ends_with("| 63% |"));
+    let html = stdout_of(&["score", folder, "--format", "html"]);
+    assert!(html.contains("confidence 63%, lending"), "{html}");
+}
+
+/// Two versions of the best-practice fixture: the later one runs a core version no audit
+/// covers and drops the timelock's source.
+fn before_and_after(dir: &std::path::Path) {
+    let before = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/best-practice.toml",
+        common::ROOT
+    ))
+    .unwrap();
+    let after = before
+        .replacen("version = \"2.1.0\"", "version = \"3.0.0\"", 1)
+        .replacen("source = \"https://example.org/timelock\"\n", "", 1);
+    assert_ne!(before, after);
+    std::fs::write(dir.join("before.toml"), &before).unwrap();
+    std::fs::write(dir.join("after.toml"), after).unwrap();
+}
+
+#[test]
+fn diff_names_the_failing_fact_and_a_lost_source() {
+    let dir = tempfile::tempdir().unwrap();
+    before_and_after(dir.path());
+    let run = |args: &[&str]| String::from_utf8(common::stdout_in(dir.path(), args)).unwrap();
+    let worse = run(&["diff", "before.toml", "after.toml"]);
+    assert!(
+        worse.contains(
+            "Caps added: unaudited-deployment (caps at D): Every deployed core component is covered by an audit; failing: audits.uncovered_core_components = 1, above 0"
+        ),
+        "{worse}"
+    );
+    let timelock = worse.lines().find(|l| l.contains("│ timelock")).unwrap();
+    assert!(
+        timelock.contains("pass -> partial, sourced -> self-attested"),
+        "{worse}"
+    );
+
+    let better = run(&["diff", "after.toml", "before.toml", "--format", "markdown"]);
+    assert!(
+        better.contains("| `timelock` | +4.0 | partial -> pass, self-attested -> sourced |"),
+        "{better}"
+    );
+    assert!(
+        better.contains("was failing: audits.uncovered\\_core\\_components = 1, above 0"),
+        "{better}"
+    );
+    let html = run(&["diff", "before.toml", "after.toml", "--format", "html"]);
+    assert!(html.contains("sourced -&gt; self-attested"), "{html}");
+    assert!(
+        html.contains("; failing: audits.uncovered_core_components = 1"),
+        "{html}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run(&[
+        "diff",
+        "before.toml",
+        "after.toml",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        json["caps_added"][0]["because"][0],
+        "audits.uncovered_core_components = 1, above 0"
+    );
+    let t = json["regressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["control"] == "timelock")
+        .unwrap();
+    assert_eq!(
+        (&t["old_sourced"], &t["new_sourced"]),
+        (&true.into(), &false.into())
+    );
+}

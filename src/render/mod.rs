@@ -161,10 +161,7 @@ pub(crate) fn caps_text(capped_by: Option<&crate::core::rubric::GateId>) -> Stri
     capped_by.map_or("no cap".to_string(), |g| format!("capped by {g}"))
 }
 
-/// A share as a whole percentage, rounded half away from zero: `92%`.
-pub(crate) fn percent(x: f64) -> String {
-    format!("{:.0}%", crate::core::report::round_to(x * 100.0, 0))
-}
+pub(crate) use view::percent;
 
 /// `$128.0M`-style money for summaries.
 pub(crate) fn money(x: f64) -> String {
@@ -420,7 +417,7 @@ pub(crate) fn portfolio_summary(league: &League) -> Vec<String> {
             .by_grade
             .iter()
             .filter(|g| g.protocols > 0)
-            .map(|g| format!("{} {:.0}%", g.grade, g.tvl_share * 100.0))
+            .map(|g| format!("{} {}", g.grade, percent(g.tvl_share)))
             .collect();
         lines.push(format!("TVL by grade: {}.", shares.join(", ")));
     }

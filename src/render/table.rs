@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table as Grid};
 
-use super::view::{CaseView, ChangeView, GapRowView};
+use super::view::{CaseView, ChangeView, GapRowView, cap_change_text};
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
     control_signal_cells,
@@ -361,19 +361,22 @@ impl Plain {
                 t.add_row(vec![
                     c.control,
                     c.points,
-                    format!("{} -> {}", c.old_status, c.new_status),
+                    match &c.evidence {
+                        Some(e) => format!("{} -> {}, {e}", c.old_status, c.new_status),
+                        None => format!("{} -> {}", c.old_status, c.new_status),
+                    },
                     format!("{} -> {}", c.old_value, c.new_value),
                 ]);
             }
             right_align(&mut t, &[1]);
             writeln!(out, "{t}")?;
         }
-        for (title, list) in [
-            ("Caps added", &d.caps_added),
-            ("Caps lifted", &d.caps_lifted),
+        for (title, list, lifted) in [
+            ("Caps added", &d.caps_added, false),
+            ("Caps lifted", &d.caps_lifted, true),
         ] {
             for c in list {
-                writeln!(out, "{title}: {} (caps at {}): {}", c.gate, c.cap, c.title)?;
+                writeln!(out, "{title}: {}", cap_change_text(c, lifted))?;
             }
         }
         Ok(())

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{caps_text, effort_name, grade_words, kind_name, money, percent, provisional_words};
+use super::{caps_text, effort_name, grade_words, kind_name, money, provisional_words};
 use crate::core::analysis::backtest::{Backtest, Case};
 use crate::core::analysis::diff::ControlChange;
 use crate::core::analysis::gaps::GapItem;
@@ -14,6 +14,19 @@ use crate::core::report::{
     CategoryResult, Finding, GapKind, GateResult, GateStatus, Report, Score, Stamp, Status,
 };
 use crate::core::rubric::Grade;
+
+/// The one rounding rule for numbers people read, in every format: half away from zero on
+/// the decimal the value stands for. It is rounded to six more places first, since binary
+/// floats miss most halves (0.685 is stored a hair above, 68.5 from a sum may land a hair
+/// below), and a printed 68% beside 69% for one value is a contradiction.
+pub(crate) fn round_shown(x: f64, places: i32) -> f64 {
+    crate::core::report::round_to(crate::core::report::round_to(x, places + 6), places)
+}
+
+/// A share as a whole percentage, by [`round_shown`]: `69%` for 0.685.
+pub(crate) fn percent(x: f64) -> String {
+    format!("{:.0}%", round_shown(x * 100.0, 0))
+}
 
 /// A grade as a view shows it: its label, and its rank on the scale (0 is the best), which
 /// sets its colour where a format has colours.
@@ -699,6 +712,39 @@ pub struct ChangeView {
     pub new_class: &'static str,
     pub old_value: String,
     pub new_value: String,
+    /// `sourced -> self-attested` (or back) when the control's evidence changed kind.
+    pub evidence: Option<String>,
+}
+
+/// How a control's facts stand: all sourced, or resting on the protocol's word.
+fn evidence_words(sourced: bool) -> &'static str {
+    if sourced { "sourced" } else { "self-attested" }
+}
+
+/// The facts that made a gate fail, in words: `failing: audits.uncovered_core_components = 1,
+/// above 0` for a cap added, `was failing: ...` for a cap lifted; none when the gate names none.
+pub(crate) fn cap_because(
+    c: &crate::core::analysis::diff::CapChange,
+    lifted: bool,
+) -> Option<String> {
+    (!c.because.is_empty()).then(|| {
+        format!(
+            "{}failing: {}",
+            if lifted { "was " } else { "" },
+            c.because.join("; ")
+        )
+    })
+}
+
+/// A cap that came or went, in words: `unaudited-deployment (caps at D): Every deployed core
+/// component is covered by an audit; failing: audits.uncovered_core_components = 1, above 0`.
+pub(crate) fn cap_change_text(c: &crate::core::analysis::diff::CapChange, lifted: bool) -> String {
+    let mut text = format!("{} (caps at {}): {}", c.gate, c.cap.label, c.title);
+    if let Some(because) = cap_because(c, lifted) {
+        text.push_str("; ");
+        text.push_str(&because);
+    }
+    text
 }
 
 impl ChangeView {
@@ -714,6 +760,13 @@ impl ChangeView {
             new_class: status_class(c.new_status),
             old_value: super::show_json(&c.old_value),
             new_value: super::show_json(&c.new_value),
+            evidence: (c.old_sourced != c.new_sourced).then(|| {
+                format!(
+                    "{} -> {}",
+                    evidence_words(c.old_sourced),
+                    evidence_words(c.new_sourced)
+                )
+            }),
         }
     }
 }
@@ -799,5 +852,25 @@ impl<'a> RecordsView<'a> {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halves_round_away_from_zero_as_the_decimal_they_stand_for() {
+        // 0.685 is stored above the half, 0.285 * 100 lands below it (28.499999999999996),
+        // 0.125 and 0.625 are exact: each is a half and goes up.
+        assert_eq!(percent(0.685), "69%");
+        assert_eq!(percent(0.285), "29%");
+        assert_eq!(percent(0.125), "13%");
+        assert_eq!(percent(0.625), "63%");
+        assert_eq!(percent(0.6849), "68%");
+        assert_eq!(percent(1.0), "100%");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(round_shown(2.675, 2), 2.68);
+        assert_eq!(round_shown(-0.5, 0), -1.0);
     }
 }
