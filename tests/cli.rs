@@ -881,3 +881,45 @@ fn diff_names_the_failing_fact_and_a_lost_source() {
         (&true.into(), &false.into())
     );
 }
+
+#[test]
+fn validate_warns_of_each_table_without_a_source_and_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/best-practice.toml",
+        common::ROOT
+    ))
+    .unwrap()
+    .replacen("source = \"https://example.org/timelock\"\n", "", 1);
+    std::fs::write(dir.path().join("m.toml"), text).unwrap();
+    let out = posture()
+        .current_dir(dir.path())
+        .args(["validate", "m.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "warnings do not fail validate");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stdout,
+        "ok: m.toml (manifest), 2 warnings: 2 facts self-attested (no source)\n1 valid, 0 invalid, 2 warnings\n"
+    );
+    // Each warning is located: the source-less component and the timelock table.
+    for (place, line) in [
+        ("m.toml:29:1", "[[components]]"),
+        ("m.toml:109:1", "[timelock]"),
+    ] {
+        assert!(
+            stderr.contains(place) && stderr.contains(line),
+            "{place} {line}:\n{stderr}"
+        );
+    }
+    assert_eq!(stderr.matches("warning: ").count(), 2, "{stderr}");
+    assert!(stderr.contains("no `source`: these facts count as self-attested"));
+    // One of them: singular.
+    let shipped = stdout_of(&["validate", "tests/fixtures/best-practice.toml"]);
+    assert!(
+        shipped.contains("1 warning: 1 fact self-attested (no source)"),
+        "{shipped}"
+    );
+}

@@ -63,17 +63,22 @@ pub(crate) fn lint(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> io::
             emit(err, &warnings, Some(&src.text))?;
             writeln!(
                 out,
-                "{} {}: 0 errors, {} warnings",
+                "{} {}: 0 errors, {}",
                 r.meta.id,
                 r.meta.version,
-                warnings.len()
+                super::validate::plural(warnings.len(), "warning")
             )?;
             Ok(exit::OK)
         }
         Err(diags) => {
             let errors = diags.iter().filter(|d| d.is_error()).count();
             emit(err, &diags, Some(&src.text))?;
-            writeln!(out, "{}: {errors} errors", src.name)?;
+            writeln!(
+                out,
+                "{}: {}",
+                src.name,
+                super::validate::plural(errors, "error")
+            )?;
             Ok(exit::BAD_INPUT)
         }
     }
