@@ -923,3 +923,20 @@ fn validate_warns_of_each_table_without_a_source_and_counts_them() {
         "{shipped}"
     );
 }
+
+#[test]
+fn rubric_show_prints_each_controls_scoring_and_the_reputable_firms() {
+    let shown = stdout_of(&["rubric", "show", "institutional"]);
+    let controls = shown
+        .lines()
+        .filter(|l| l.contains(" (weight ") && l.starts_with("  "))
+        .count();
+    let scorings = shown
+        .lines()
+        .filter(|l| l.starts_with("    scoring: "))
+        .count();
+    assert!(controls > 10 && controls == scorings, "{shown}");
+    assert!(shown.contains("Reputable firms (audits.reputable_firms_covering): Trail of Bits,"));
+    assert!(!stdout_of(&["rubric", "show", "defi-baseline"]).contains("Reputable firms"));
+    insta::assert_snapshot!("rubric_show_institutional", shown);
+}
