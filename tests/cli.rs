@@ -940,3 +940,68 @@ fn rubric_show_prints_each_controls_scoring_and_the_reputable_firms() {
     assert!(!stdout_of(&["rubric", "show", "defi-baseline"]).contains("Reputable firms"));
     insta::assert_snapshot!("rubric_show_institutional", shown);
 }
+
+/// The lines of a report's tables (box-drawing lines), each with its width in characters.
+fn table_lines(text: &str) -> Vec<(usize, &str)> {
+    text.lines()
+        .filter(|l| l.starts_with(['┌', '│', '╞', '├', '└']))
+        .map(|l| (l.chars().count(), l))
+        .collect()
+}
+
+#[test]
+fn a_reports_tables_fit_100_columns_unless_wide() {
+    for file in [
+        "protocols/aave-v3.toml",
+        "protocols/balancer-v2.toml",
+        "protocols/euler-v1@2023-03-12.toml",
+        "tests/fixtures/best-practice.toml",
+    ] {
+        let narrow = stdout_of(&["score", file]);
+        let lines = table_lines(&narrow);
+        assert!(lines.len() > 20, "{file}");
+        for (width, line) in &lines {
+            assert!(*width <= 100, "{file}: {width} columns:\n{line}");
+        }
+        let wide = stdout_of(&["score", file, "--wide"]);
+        assert!(
+            table_lines(&wide).iter().any(|(w, _)| *w > 100),
+            "{file}: --wide keeps the notes on one line"
+        );
+    }
+}
+
+#[test]
+fn control_values_carry_units_and_notes_show_no_backticks() {
+    let out = stdout_of(&["score", "protocols/aave-v3.toml", "--wide"]);
+    let row = |control: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("│ {control} ")))
+            .unwrap_or_else(|| panic!("no {control} row in\n{out}"))
+            .to_string()
+    };
+    assert!(
+        row("timelock").contains("┆ 24 hours "),
+        "{}",
+        row("timelock")
+    );
+    assert!(
+        row("audit-recency").contains(" days "),
+        "{}",
+        row("audit-recency")
+    );
+    assert!(
+        row("multichain-coverage").contains("┆ 31% "),
+        "{}",
+        row("multichain-coverage")
+    );
+    assert!(
+        row("code-audits").contains("on pool;"),
+        "{}",
+        row("code-audits")
+    );
+    assert!(!row("code-audits").contains('`'));
+    // The other formats read the same view: the same words.
+    let md = stdout_of(&["score", "protocols/aave-v3.toml", "--format", "markdown"]);
+    assert!(md.contains("24 hours"), "{md}");
+}

@@ -41,6 +41,20 @@ pub struct OutputArgs {
     /// Write the output to this file instead of standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// With --format table: let a report's tables be as wide as their contents (by default
+    /// they fit 100 columns, wrapping long notes).
+    #[arg(long)]
+    pub wide: bool,
+}
+
+impl OutputArgs {
+    /// The renderer of the chosen format, a table as wide as `--wide` says.
+    pub(crate) fn renderer(&self) -> Box<dyn crate::render::Renderer> {
+        match self.format {
+            Format::Table => Box::new(crate::render::Table { wide: self.wide }),
+            other => crate::render::renderer(other),
+        }
+    }
 }
 
 /// Output flags of `gaps`, `diff` and `backtest`: their results have no CSV form, so clap

@@ -2,7 +2,6 @@
 
 use super::common::*;
 use crate::pipeline::{self};
-use crate::render::{self};
 use clap::Args;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -47,7 +46,7 @@ pub(crate) fn run(args: &ScoreArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         return Ok(exit::BAD_INPUT);
     }
     let opts = options(&args.eval, edits);
-    let renderer = render::renderer(args.output.format);
+    let renderer = args.output.renderer();
     let one = args.paths.len() == 1 && files.len() == 1;
 
     // Reports are rendered as they are graded and, for JSON, written at once: the pipeline

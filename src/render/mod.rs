@@ -87,7 +87,7 @@ pub trait Renderer: Sync {
 /// The renderer of a format.
 pub fn renderer(format: Format) -> Box<dyn Renderer> {
     match format {
-        Format::Table => Box::new(Table),
+        Format::Table => Box::new(Table::default()),
         Format::Json => Box::new(Json),
         Format::Markdown => Box::new(Markdown),
         Format::Html => Box::new(Html),

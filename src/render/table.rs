@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, Table as Grid};
+use comfy_table::{CellAlignment, ContentArrangement, Table as Grid};
 
 use super::view::{CaseView, ChangeView, GapRowView, cap_change_text};
 use super::{
@@ -16,11 +16,32 @@ use crate::core::analysis::diff::Diff;
 use crate::core::analysis::gaps::GapReport;
 use crate::core::report::Report;
 
-/// Plain-text tables for a terminal, with escape sequences from files made inert.
-pub struct Table;
+/// Plain-text tables for a terminal, with escape sequences from files made inert. A report's
+/// tables fit [`WIDTH`] columns, wrapping their text columns, unless `wide`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Table {
+    /// Let a report's tables be as wide as their contents (`--wide`).
+    pub wide: bool,
+}
+
+/// The columns a report's tables fit in by default: a terminal or a pasted log reads them
+/// without scrolling sideways.
+pub const WIDTH: u16 = 100;
 
 /// The layout itself; [`Table`] passes its output through [`inert`].
-struct Plain;
+struct Plain {
+    wide: bool,
+}
+
+impl Plain {
+    /// Wraps the grid's cells so it fits [`WIDTH`] columns, unless the layout is wide.
+    fn fit(&self, t: &mut Grid) {
+        if !self.wide {
+            t.set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(WIDTH);
+        }
+    }
+}
 
 fn grid(header: &[&str]) -> Grid {
     let mut t = Grid::new();
@@ -89,7 +110,9 @@ impl Plain {
             "note",
         ]);
         for f in &r.controls {
-            let mut note = f.note.clone();
+            // Notes mark names as code (`pool`) for the formats that can show it; a terminal
+            // shows the bare name.
+            let mut note = f.note.replace('`', "");
             if f.self_attested {
                 note = join_note(&note, "self-attested");
             }
@@ -106,6 +129,7 @@ impl Plain {
             ]);
         }
         right_align(&mut controls, &[2, 4]);
+        self.fit(&mut controls);
         writeln!(out, "{controls}\n")?;
 
         writeln!(out, "Evidence used:")?;
@@ -139,6 +163,7 @@ impl Plain {
                 g.triggered_by.clone(),
             ]);
         }
+        self.fit(&mut gates);
         writeln!(out, "{gates}\n")?;
 
         if !r.gaps.is_empty() {
@@ -493,27 +518,29 @@ fn through(
 
 impl Renderer for Table {
     fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.report(&ReportView::of(r), b))
+        through(out, |b| {
+            Plain { wide: self.wide }.report(&ReportView::of(r), b)
+        })
     }
 
     fn league(&self, league: &LeagueView, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.league(league, b))
+        through(out, |b| Plain { wide: true }.league(league, b))
     }
 
     fn gaps(&self, g: &GapReport, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.gaps(g, b))
+        through(out, |b| Plain { wide: true }.gaps(g, b))
     }
 
     fn diff(&self, d: &Diff, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.diff(d, b))
+        through(out, |b| Plain { wide: true }.diff(d, b))
     }
 
     fn backtest(&self, b: &Backtest, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |buf| Plain.backtest(b, buf))
+        through(out, |buf| Plain { wide: true }.backtest(b, buf))
     }
 
     fn backtest_comparison(&self, c: &Comparison, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |buf| Plain.backtest_comparison(c, buf))
+        through(out, |buf| Plain { wide: true }.backtest_comparison(c, buf))
     }
 }
 

@@ -23,6 +23,27 @@ pub(crate) fn round_shown(x: f64, places: i32) -> f64 {
     crate::core::report::round_to(crate::core::report::round_to(x, places + 6), places)
 }
 
+/// A metric value for people, in its catalogue unit: `1136 days`, `48 hours`, `$1.2M`, a share
+/// as `83%`; counts, yes/no and levels as they are, unknown spelled out. Every format shows a
+/// control's value through this.
+pub(crate) fn value_with_unit(metric: &str, value: &serde_json::Value) -> String {
+    use crate::core::metrics::{self, MetricKind, Unit};
+    let unit = metrics::lookup(metric).and_then(|id| match metrics::def(id).kind {
+        MetricKind::Number(u) => Some(u),
+        _ => None,
+    });
+    let shown = super::show_json(value);
+    match (unit, value.as_f64()) {
+        (Some(Unit::Days), Some(x)) => format!("{shown} {}", if x == 1.0 { "day" } else { "days" }),
+        (Some(Unit::Hours), Some(x)) => {
+            format!("{shown} {}", if x == 1.0 { "hour" } else { "hours" })
+        }
+        (Some(Unit::Usd), Some(x)) => super::money(x),
+        (Some(Unit::Ratio), Some(x)) => percent(x),
+        _ => shown,
+    }
+}
+
 /// A share as a whole percentage, by [`round_shown`]: `69%` for 0.685.
 pub(crate) fn percent(x: f64) -> String {
     format!("{:.0}%", round_shown(x * 100.0, 0))
@@ -163,7 +184,7 @@ impl ControlView {
             status: f.status.as_str(),
             status_class: status_class(f.status),
             score: format!("{:.2}", f.score.0),
-            value: super::show_json(&f.value),
+            value: value_with_unit(f.metric, &f.value),
             points_lost: format!("{:.1}", f.points_lost),
             note: f.note.clone().unwrap_or_default(),
             self_attested: f.status != Status::NotApplicable
@@ -758,8 +779,8 @@ impl ChangeView {
             old_class: status_class(c.old_status),
             new_status: c.new_status.as_str(),
             new_class: status_class(c.new_status),
-            old_value: super::show_json(&c.old_value),
-            new_value: super::show_json(&c.new_value),
+            old_value: value_with_unit(c.metric, &c.old_value),
+            new_value: value_with_unit(c.metric, &c.new_value),
             evidence: (c.old_sourced != c.new_sourced).then(|| {
                 format!(
                     "{} -> {}",

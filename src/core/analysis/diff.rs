@@ -13,6 +13,8 @@ pub struct ControlChange {
     pub control: String,
     /// The control's name.
     pub title: String,
+    /// The catalogue metric the control scores, whose unit its values are in.
+    pub metric: &'static str,
     /// Its outcome in the old evaluation.
     pub old_status: Status,
     /// Its outcome in the new evaluation.
@@ -95,6 +97,7 @@ pub fn compare(old: &Report, new: &Report) -> Diff {
         let change = ControlChange {
             control: n.control.0.clone(),
             title: n.title.clone(),
+            metric: n.metric,
             old_status: o.status,
             new_status: n.status,
             old_value: o.value.clone(),
