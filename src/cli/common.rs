@@ -305,16 +305,35 @@ pub(crate) fn load_single(
     match pipeline::load_one(path, eval.max_file_size) {
         Ok(l) => Ok(Some(l)),
         Err(f) => {
-            emit(err, &f.diagnostics, f.text.as_deref())?;
+            emit_failed(err, &f)?;
             Ok(None)
         }
     }
 }
 
+/// Reports why a manifest did not load. A rubric given where a manifest goes would draw a
+/// dozen "unknown key" errors; one line saying what it is, and where it goes, serves better.
+pub(crate) fn emit_failed(err: &mut dyn Write, f: &pipeline::Failed) -> io::Result<()> {
+    let file = f.diagnostics.first().map(|d| d.file.clone());
+    if let (Some(text), Some(file)) = (f.text.as_deref(), file)
+        && load::looks_like_rubric(text)
+    {
+        let mut d = Diagnostic::file_error(
+            &file,
+            format!("{file} looks like a rubric (it has a [rubric] table), not a manifest"),
+        );
+        d.help = Some(format!(
+            "to grade with it, use --rubric {file} and give manifests to grade"
+        ));
+        return emit(err, &[d], None);
+    }
+    emit(err, &f.diagnostics, f.text.as_deref())
+}
+
 /// Reports why a file was left out of a league.
 pub(crate) fn report_skipped(skipped: pipeline::Skipped, err: &mut dyn Write) -> io::Result<()> {
     match skipped {
-        pipeline::Skipped::Failed(f) => emit(err, &f.diagnostics, f.text.as_deref()),
+        pipeline::Skipped::Failed(f) => emit_failed(err, &f),
         pipeline::Skipped::Refused(r) => writeln!(err, "error: {}: {}", r.file, r.reason),
     }
 }
@@ -353,7 +372,7 @@ pub(crate) fn load_paths(
     let (loaded, bad) = pipeline::load_all(&files, max_bytes);
     failed += bad.len();
     for f in &bad {
-        emit(err, &f.diagnostics, f.text.as_deref())?;
+        emit_failed(err, &f)?;
     }
     Ok((files, loaded, failed))
 }
