@@ -372,7 +372,7 @@ pub(crate) fn load_paths(
     let (loaded, bad) = pipeline::load_all(&files, max_bytes);
     failed += bad.len();
     for f in &bad {
-        emit_failed(err, &f)?;
+        emit_failed(err, f)?;
     }
     Ok((files, loaded, failed))
 }
