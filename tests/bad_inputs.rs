@@ -122,3 +122,23 @@ fn deep_nesting_and_huge_arrays_are_refused_without_overflowing() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_rubric_given_as_a_manifest_is_named_and_pointed_to_rubric() {
+    for command in ["score", "gaps"] {
+        let out = Command::cargo_bin("posture")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([command, "rubrics/institutional.toml"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("rubrics/institutional.toml looks like a rubric")
+                && stderr.contains("use --rubric rubrics/institutional.toml"),
+            "{command}: {stderr}"
+        );
+        assert!(!stderr.contains("unknown key"), "{command}: {stderr}");
+    }
+}

@@ -724,3 +724,284 @@ fn output_to_dev_null_leaves_the_device_alone() {
         "/dev/null is no longer a device"
     );
 }
+
+/// The formats `posture COMMAND --help` lists after `possible values:` for `--format`.
+fn formats_in_help(command: &str) -> Vec<String> {
+    let help = stdout_of(&[command, "--help"]);
+    let line = help
+        .lines()
+        .find(|l| l.trim_start().starts_with("--format"))
+        .unwrap_or_else(|| panic!("{command} --help has no --format:\n{help}"));
+    let list = line
+        .split_once("[possible values: ")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list)
+        .unwrap_or_else(|| panic!("{command}: no possible values in {line}"));
+    list.split(", ").map(str::to_string).collect()
+}
+
+#[test]
+fn each_command_lists_and_takes_only_its_formats() {
+    let all = ["table", "json", "markdown", "html", "csv"];
+    assert_eq!(formats_in_help("score"), all);
+    for command in ["gaps", "diff", "backtest"] {
+        assert_eq!(formats_in_help(command), all[..4], "{command}");
+        let out = posture()
+            .args([command, "protocols/aave-v3.toml", "--format", "csv"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("invalid value 'csv' for '--format")
+                && stderr.contains("[possible values: table, json, markdown, html]"),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn help_of_each_evaluating_command() {
+    for command in ["score", "gaps", "diff", "backtest"] {
+        insta::assert_snapshot!(format!("help_{command}"), stdout_of(&[command, "--help"]));
+    }
+}
+
+/// Euler V1 the day before its exploit has confidence 0.625, an exact half of a percent:
+/// every format that prints a percentage prints 63% (half away from zero), CSV the fraction
+/// to three places and JSON the float.
+#[test]
+fn confidence_rounds_alike_in_every_format() {
+    let file = "protocols/euler-v1@2023-03-12.toml";
+    let json = json_of(&["score", file, "--format", "json"]);
+    let confidence = json["confidence"].as_f64().unwrap();
+    assert_eq!(
+        confidence, 0.625,
+        "the fixture's confidence moved: pick another half"
+    );
+    let table = stdout_of(&["score", file]);
+    assert!(table.contains("confidence 63%"), "{table}");
+    let md = stdout_of(&["score", file, "--format", "markdown"]);
+    assert!(md.contains("confidence 63%,"), "{md}");
+    let html = stdout_of(&["score", file, "--format", "html"]);
+    assert!(html.contains("<dt>confidence</dt><dd>63%</dd>"), "{html}");
+    let csv = stdout_of(&["score", file, "--format", "csv"]);
+    let protocol_row = csv.lines().nth(1).unwrap();
+    assert_eq!(protocol_row.split(',').nth(10), Some("0.625"), "{csv}");
+    // The league rows round the same way.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["euler-v1@2023-03-12.toml", "aave-v3.toml"] {
+        let from = std::path::Path::new(common::ROOT)
+            .join("protocols")
+            .join(name);
+        std::fs::copy(from, dir.path().join(name)).unwrap();
+    }
+    let folder = dir.path().to_str().unwrap();
+    let row = |text: &str| {
+        text.lines()
+            .find(|l| l.contains("euler-v1") || l.contains("Euler Finance V1"))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row(&stdout_of(&["score", folder])).contains("63%"));
+    assert!(row(&stdout_of(&["score", folder, "--format", "markdown"])).ends_with("| 63% |"));
+    let html = stdout_of(&["score", folder, "--format", "html"]);
+    assert!(html.contains("confidence 63%, lending"), "{html}");
+}
+
+/// Two versions of the best-practice fixture: the later one runs a core version no audit
+/// covers and drops the timelock's source.
+fn before_and_after(dir: &std::path::Path) {
+    let before = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/best-practice.toml",
+        common::ROOT
+    ))
+    .unwrap();
+    let after = before
+        .replacen("version = \"2.1.0\"", "version = \"3.0.0\"", 1)
+        .replacen("source = \"https://example.org/timelock\"\n", "", 1);
+    assert_ne!(before, after);
+    std::fs::write(dir.join("before.toml"), &before).unwrap();
+    std::fs::write(dir.join("after.toml"), after).unwrap();
+}
+
+#[test]
+fn diff_names_the_failing_fact_and_a_lost_source() {
+    let dir = tempfile::tempdir().unwrap();
+    before_and_after(dir.path());
+    let run = |args: &[&str]| String::from_utf8(common::stdout_in(dir.path(), args)).unwrap();
+    let worse = run(&["diff", "before.toml", "after.toml"]);
+    assert!(
+        worse.contains(
+            "Caps added: unaudited-deployment (caps at D): Every deployed core component is covered by an audit; failing: audits.uncovered_core_components = 1, above 0"
+        ),
+        "{worse}"
+    );
+    let timelock = worse.lines().find(|l| l.contains("│ timelock")).unwrap();
+    assert!(
+        timelock.contains("pass -> partial, sourced -> self-attested"),
+        "{worse}"
+    );
+
+    let better = run(&["diff", "after.toml", "before.toml", "--format", "markdown"]);
+    assert!(
+        better.contains("| `timelock` | +4.0 | partial -> pass, self-attested -> sourced |"),
+        "{better}"
+    );
+    assert!(
+        better.contains("was failing: audits.uncovered\\_core\\_components = 1, above 0"),
+        "{better}"
+    );
+    let html = run(&["diff", "before.toml", "after.toml", "--format", "html"]);
+    assert!(html.contains("sourced -&gt; self-attested"), "{html}");
+    assert!(
+        html.contains("; failing: audits.uncovered_core_components = 1"),
+        "{html}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run(&[
+        "diff",
+        "before.toml",
+        "after.toml",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        json["caps_added"][0]["because"][0],
+        "audits.uncovered_core_components = 1, above 0"
+    );
+    let t = json["regressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["control"] == "timelock")
+        .unwrap();
+    assert_eq!(
+        (&t["old_sourced"], &t["new_sourced"]),
+        (&true.into(), &false.into())
+    );
+}
+
+#[test]
+fn validate_warns_of_each_table_without_a_source_and_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/best-practice.toml",
+        common::ROOT
+    ))
+    .unwrap()
+    .replacen("source = \"https://example.org/timelock\"\n", "", 1);
+    std::fs::write(dir.path().join("m.toml"), text).unwrap();
+    let out = posture()
+        .current_dir(dir.path())
+        .args(["validate", "m.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "warnings do not fail validate");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stdout,
+        "ok: m.toml (manifest), 2 warnings: 2 facts self-attested (no source)\n1 valid, 0 invalid, 2 warnings\n"
+    );
+    // Each warning is located: the source-less component and the timelock table.
+    for (place, line) in [
+        ("m.toml:29:1", "[[components]]"),
+        ("m.toml:109:1", "[timelock]"),
+    ] {
+        assert!(
+            stderr.contains(place) && stderr.contains(line),
+            "{place} {line}:\n{stderr}"
+        );
+    }
+    assert_eq!(stderr.matches("warning: ").count(), 2, "{stderr}");
+    assert!(stderr.contains("no `source`: these facts count as self-attested"));
+    // One of them: singular.
+    let shipped = stdout_of(&["validate", "tests/fixtures/best-practice.toml"]);
+    assert!(
+        shipped.contains("1 warning: 1 fact self-attested (no source)"),
+        "{shipped}"
+    );
+}
+
+#[test]
+fn rubric_show_prints_each_controls_scoring_and_the_reputable_firms() {
+    let shown = stdout_of(&["rubric", "show", "institutional"]);
+    let controls = shown
+        .lines()
+        .filter(|l| l.contains(" (weight ") && l.starts_with("  "))
+        .count();
+    let scorings = shown
+        .lines()
+        .filter(|l| l.starts_with("    scoring: "))
+        .count();
+    assert!(controls > 10 && controls == scorings, "{shown}");
+    assert!(shown.contains("Reputable firms (audits.reputable_firms_covering): Trail of Bits,"));
+    assert!(!stdout_of(&["rubric", "show", "defi-baseline"]).contains("Reputable firms"));
+    insta::assert_snapshot!("rubric_show_institutional", shown);
+}
+
+/// The lines of a report's tables (box-drawing lines), each with its width in characters.
+fn table_lines(text: &str) -> Vec<(usize, &str)> {
+    text.lines()
+        .filter(|l| l.starts_with(['┌', '│', '╞', '├', '└']))
+        .map(|l| (l.chars().count(), l))
+        .collect()
+}
+
+#[test]
+fn a_reports_tables_fit_100_columns_unless_wide() {
+    for file in [
+        "protocols/aave-v3.toml",
+        "protocols/balancer-v2.toml",
+        "protocols/euler-v1@2023-03-12.toml",
+        "tests/fixtures/best-practice.toml",
+    ] {
+        let narrow = stdout_of(&["score", file]);
+        let lines = table_lines(&narrow);
+        assert!(lines.len() > 20, "{file}");
+        for (width, line) in &lines {
+            assert!(*width <= 100, "{file}: {width} columns:\n{line}");
+        }
+        let wide = stdout_of(&["score", file, "--wide"]);
+        assert!(
+            table_lines(&wide).iter().any(|(w, _)| *w > 100),
+            "{file}: --wide keeps the notes on one line"
+        );
+    }
+}
+
+#[test]
+fn control_values_carry_units_and_notes_show_no_backticks() {
+    let out = stdout_of(&["score", "protocols/aave-v3.toml", "--wide"]);
+    let row = |control: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("│ {control} ")))
+            .unwrap_or_else(|| panic!("no {control} row in\n{out}"))
+            .to_string()
+    };
+    assert!(
+        row("timelock").contains("┆ 24 hours "),
+        "{}",
+        row("timelock")
+    );
+    assert!(
+        row("audit-recency").contains(" days "),
+        "{}",
+        row("audit-recency")
+    );
+    assert!(
+        row("multichain-coverage").contains("┆ 31% "),
+        "{}",
+        row("multichain-coverage")
+    );
+    assert!(
+        row("code-audits").contains("on pool;"),
+        "{}",
+        row("code-audits")
+    );
+    assert!(!row("code-audits").contains('`'));
+    // The other formats read the same view: the same words.
+    let md = stdout_of(&["score", "protocols/aave-v3.toml", "--format", "markdown"]);
+    assert!(md.contains("24 hours"), "{md}");
+}

@@ -247,3 +247,162 @@ fn the_backtest_schema_is_committed_and_holds() {
         assert!(errors.is_empty(), "{args:?}: {errors:?}");
     }
 }
+
+/// The README's `--format` row says which formats each command takes, as its `--help` does.
+#[test]
+fn the_readme_names_the_formats_each_command_takes() {
+    let readme = committed("README.md");
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `--format"))
+        .expect("the option table has a --format row");
+    // Commands that take the same formats are named together, in the order first met.
+    let mut groups: Vec<(Vec<&str>, String)> = Vec::new();
+    for command in ["score", "gaps", "diff", "backtest"] {
+        let out = assert_cmd::Command::cargo_bin("posture")
+            .unwrap()
+            .args([command, "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        let list = help
+            .split_once("--format")
+            .and_then(|(_, r)| r.split_once("[possible values: "))
+            .and_then(|(_, r)| r.split_once(']'))
+            .map(|(l, _)| l.to_string())
+            .expect("--format lists its values");
+        match groups.iter_mut().find(|(_, l)| *l == list) {
+            Some((commands, _)) => commands.push(command),
+            None => groups.push((vec![command], list)),
+        }
+    }
+    let and = |items: Vec<String>| match &items[..] {
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    for (commands, list) in groups {
+        let claim = format!(
+            "{} take{} {}",
+            and(commands.iter().map(|c| format!("`{c}`")).collect()),
+            if commands.len() == 1 { "s" } else { "" },
+            and(list.split(", ").map(str::to_string).collect())
+        );
+        assert!(
+            row.contains(&claim),
+            "README's --format row should say \"{claim}\":\n{row}"
+        );
+    }
+}
+
+/// Copies a folder's files (not its subfolders) into `to`.
+fn copy_files(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+/// The commands a README line shows: `a|b` in a word, and ` | ` between subcommands, are
+/// alternatives (`posture rubric list | show institutional`), each its own command.
+fn alternatives(line: &str) -> Vec<Vec<String>> {
+    let mut parts = line.split(" | ");
+    let first: Vec<String> = parts
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let mut commands = vec![first.clone()];
+    let stem = &first[..first.len().saturating_sub(1)];
+    for part in parts {
+        let mut c = stem.to_vec();
+        c.extend(part.split_whitespace().map(str::to_string));
+        commands.push(c);
+    }
+    commands
+        .into_iter()
+        .flat_map(|c| match c.iter().position(|w| w.contains('|')) {
+            None => vec![c],
+            Some(i) => c[i]
+                .split('|')
+                .map(|alt| {
+                    let mut one = c.clone();
+                    one[i] = alt.to_string();
+                    one
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Every command in the README's "Using it" block runs as documented: exit 0, or 1 for a gate
+/// it asks for, never a usage error or bad input. Each runs in a fresh folder holding the
+/// shipped protocols and rubrics and the files the examples name (`my.toml` is the best-practice fixture,
+/// `before.toml` and `after.toml` the DAO walkthrough's, `protocols.json` the DefiLlama fixture
+/// export, `report.json` a report of the tool's own); a file a line writes with `-o` is not
+/// there before it runs.
+#[test]
+fn every_command_in_using_it_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = committed("README.md");
+    let section = readme
+        .split_once("## Using it")
+        .and_then(|(_, rest)| rest.split_once("```sh\n"))
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .map(|(block, _)| block)
+        .expect("a sh block under ## Using it");
+    let report = assert_cmd::Command::cargo_bin("posture")
+        .unwrap()
+        .current_dir(root)
+        .args(["score", "protocols/balancer-v2.toml", "--format", "json"])
+        .output()
+        .unwrap()
+        .stdout;
+    let mut ran = 0;
+    for line in section.lines() {
+        let command = line.split(" # ").next().unwrap().trim();
+        let Some(command) = command.strip_prefix("posture ") else {
+            panic!("a line of Using it that is not a posture command: {line}");
+        };
+        for args in alternatives(command) {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path();
+            copy_files(&root.join("protocols"), &d.join("protocols"));
+            copy_files(&root.join("rubrics"), &d.join("rubrics"));
+            let fixture =
+                |name: &str, to: &str| std::fs::copy(root.join(name), d.join(to)).unwrap();
+            fixture("tests/fixtures/best-practice.toml", "my.toml");
+            fixture("rubrics/institutional.toml", "my-rubric.toml");
+            fixture("examples/dao-self-assessment/before.toml", "before.toml");
+            fixture("examples/dao-self-assessment/after.toml", "after.toml");
+            let export =
+                std::fs::read_to_string(root.join("tests/fixtures/defillama/protocols.json"))
+                    .unwrap()
+                    .replace("\"harbor-lend\"", "\"kamino\"");
+            std::fs::write(d.join("protocols.json"), export).unwrap();
+            std::fs::write(d.join("report.json"), &report).unwrap();
+            if let Some(i) = args.iter().position(|a| a == "-o") {
+                let _ = std::fs::remove_file(d.join(&args[i + 1]));
+            }
+            let out = assert_cmd::Command::cargo_bin("posture")
+                .unwrap()
+                .current_dir(d)
+                .args(&args)
+                .output()
+                .unwrap();
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "README's `posture {}` exits {:?}:\n{}",
+                args.join(" "),
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 20, "only {ran} commands");
+}

@@ -228,7 +228,9 @@ reason = "r"
         ])
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("1 errors"));
+        .stdout(predicate::str::ends_with(
+            "tests/fixtures/bad/rubric-zero-weight.toml: 1 error\n",
+        ));
     for builtin in ["defi-baseline", "institutional", "three-pillars"] {
         posture()
             .args(["rubric", "lint", builtin])

@@ -31,7 +31,7 @@ pub struct BacktestArgs {
     #[arg(long, default_value_t = load::DEFAULT_MAX_BYTES, value_name = "BYTES")]
     pub max_file_size: u64,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: PageOutputArgs,
 }
 
 pub(crate) fn run(args: &BacktestArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
@@ -57,7 +57,7 @@ pub(crate) fn run(args: &BacktestArgs, out: &mut dyn Write, err: &mut dyn Write)
         protocols_dir: args.protocols.clone(),
         edits: Vec::new(),
     };
-    let renderer = render::renderer(args.output.format);
+    let renderer = render::renderer(args.output.format.into());
     let mut buffer = Vec::new();
     if let [rubric] = &rubrics[..] {
         let result = crate::pipeline::backtest(rubric, &loaded, &opts);
@@ -74,7 +74,7 @@ pub(crate) fn run(args: &BacktestArgs, out: &mut dyn Write, err: &mut dyn Write)
             .collect();
         renderer.backtest_comparison(&Comparison::of(&studies), &mut buffer)?;
     }
-    deliver(&args.output, &buffer, out)?;
+    deliver(args.output.output.as_deref(), &buffer, out)?;
     Ok(if failed == 0 {
         exit::OK
     } else {

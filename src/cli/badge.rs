@@ -4,7 +4,6 @@
 use super::common::*;
 use crate::core::report::Report;
 use crate::pipeline;
-use crate::render::Format;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -246,11 +245,7 @@ pub(crate) fn run(
         BadgeFormat::Svg => badge.svg(),
         BadgeFormat::Shields => badge.shields(),
     };
-    let output = OutputArgs {
-        format: Format::Json,
-        output: args.output.clone(),
-    };
-    deliver(&output, text.as_bytes(), out)?;
+    deliver(args.output.as_deref(), text.as_bytes(), out)?;
     if let (Some(path), false) = (&args.output, quiet) {
         writeln!(err, "wrote {}: {}", path.display(), badge.message)?;
     }

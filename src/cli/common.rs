@@ -31,13 +31,64 @@ pub struct EvalArgs {
     pub max_file_size: u64,
 }
 
+/// Output flags of `score`, the one command that also writes CSV.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
+    /// Output format: a terminal table, JSON (`posture schema report`), Markdown for forum
+    /// posts, one self-contained HTML page, or CSV (a row per protocol and per control).
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
     /// Write the output to this file instead of standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// With --format table: let a report's tables be as wide as their contents (by default
+    /// they fit 100 columns, wrapping long notes).
+    #[arg(long)]
+    pub wide: bool,
+}
+
+impl OutputArgs {
+    /// The renderer of the chosen format, a table as wide as `--wide` says; the CI formats
+    /// name the rubric's rules.
+    pub(crate) fn renderer(&self, rubric: &Rubric) -> Box<dyn crate::render::Renderer> {
+        match self.format {
+            Format::Table => Box::new(crate::render::Table { wide: self.wide }),
+            other => crate::render::renderer_for(other, rubric),
+        }
+    }
+}
+
+/// Output flags of `gaps`, `diff` and `backtest`: their results have no CSV form, so clap
+/// refuses `--format csv` and their help lists only the formats they write.
+#[derive(Debug, Args)]
+pub struct PageOutputArgs {
+    /// Output format: a terminal table, JSON, Markdown for forum posts, or one
+    /// self-contained HTML page.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: PageFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+/// The formats of every command but `score`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PageFormat {
+    Table,
+    Json,
+    Markdown,
+    Html,
+}
+
+impl From<PageFormat> for Format {
+    fn from(f: PageFormat) -> Self {
+        match f {
+            PageFormat::Table => Format::Table,
+            PageFormat::Json => Format::Json,
+            PageFormat::Markdown => Format::Markdown,
+            PageFormat::Html => Format::Html,
+        }
+    }
 }
 
 pub(crate) fn parse_date(s: &str) -> Result<Date, crate::core::date::DateError> {
@@ -116,8 +167,12 @@ pub(crate) fn grade_flag(
 
 /// Writes rendered bytes to `-o FILE` (as [`Sink`] does) or standard output. Small results are
 /// rendered first, so a format that cannot render them leaves no empty file behind.
-pub(crate) fn deliver(output: &OutputArgs, bytes: &[u8], out: &mut dyn Write) -> io::Result<()> {
-    let mut sink = Sink::open(output, out)?;
+pub(crate) fn deliver(
+    output: Option<&std::path::Path>,
+    bytes: &[u8],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut sink = Sink::to(output, out)?;
     sink.write_all(bytes)?;
     sink.finish()
 }
@@ -159,7 +214,12 @@ fn cannot_write(path: &std::path::Path, e: io::Error) -> io::Error {
 
 impl<'a> Sink<'a> {
     pub(crate) fn open(output: &OutputArgs, out: &'a mut dyn Write) -> io::Result<Self> {
-        let target = match &output.output {
+        Self::to(output.output.as_deref(), out)
+    }
+
+    /// Output to `path`, or to `out` when there is none.
+    pub(crate) fn to(path: Option<&std::path::Path>, out: &'a mut dyn Write) -> io::Result<Self> {
+        let target = match path {
             None => Target::Stdout(out),
             Some(path) => match std::fs::metadata(path) {
                 // A device or a pipe is written to as it is; it cannot be an input (only
@@ -173,7 +233,7 @@ impl<'a> Sink<'a> {
                     let real = path.canonicalize().map_err(|e| cannot_write(path, e))?;
                     Target::File(temp_beside(&real)?, real)
                 }
-                Err(_) => Target::File(temp_beside(path)?, path.clone()),
+                Err(_) => Target::File(temp_beside(path)?, path.to_path_buf()),
             },
         };
         Ok(Self(io::BufWriter::with_capacity(1 << 16, target)))
@@ -246,16 +306,35 @@ pub(crate) fn load_single(
     match pipeline::load_one(path, eval.max_file_size) {
         Ok(l) => Ok(Some(l)),
         Err(f) => {
-            emit(err, &f.diagnostics, f.text.as_deref())?;
+            emit_failed(err, &f)?;
             Ok(None)
         }
     }
 }
 
+/// Reports why a manifest did not load. A rubric given where a manifest goes would draw a
+/// dozen "unknown key" errors; one line saying what it is, and where it goes, serves better.
+pub(crate) fn emit_failed(err: &mut dyn Write, f: &pipeline::Failed) -> io::Result<()> {
+    let file = f.diagnostics.first().map(|d| d.file.clone());
+    if let (Some(text), Some(file)) = (f.text.as_deref(), file)
+        && load::looks_like_rubric(text)
+    {
+        let mut d = Diagnostic::file_error(
+            &file,
+            format!("{file} looks like a rubric (it has a [rubric] table), not a manifest"),
+        );
+        d.help = Some(format!(
+            "to grade with it, use --rubric {file} and give manifests to grade"
+        ));
+        return emit(err, &[d], None);
+    }
+    emit(err, &f.diagnostics, f.text.as_deref())
+}
+
 /// Reports why a file was left out of a league.
 pub(crate) fn report_skipped(skipped: pipeline::Skipped, err: &mut dyn Write) -> io::Result<()> {
     match skipped {
-        pipeline::Skipped::Failed(f) => emit(err, &f.diagnostics, f.text.as_deref()),
+        pipeline::Skipped::Failed(f) => emit_failed(err, &f),
         pipeline::Skipped::Refused(r) => writeln!(err, "error: {}: {}", r.file, r.reason),
     }
 }
@@ -294,7 +373,7 @@ pub(crate) fn load_paths(
     let (loaded, bad) = pipeline::load_all(&files, max_bytes);
     failed += bad.len();
     for f in &bad {
-        emit(err, &f.diagnostics, f.text.as_deref())?;
+        emit_failed(err, f)?;
     }
     Ok((files, loaded, failed))
 }

@@ -23,7 +23,7 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub eval: EvalArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: PageOutputArgs,
     /// Exit 1 when the grade or the score went down.
     #[arg(long)]
     pub fail_on_regression: bool,
@@ -69,8 +69,8 @@ pub(crate) fn run(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         &report(&both[1], args.to),
     );
     let mut buffer = Vec::new();
-    render::renderer(args.output.format).diff(&d, &mut buffer)?;
-    deliver(&args.output, &buffer, out)?;
+    render::renderer(args.output.format.into()).diff(&d, &mut buffer)?;
+    deliver(args.output.output.as_deref(), &buffer, out)?;
     Ok(if args.fail_on_regression && d.regression {
         exit::GATE
     } else {

@@ -27,11 +27,38 @@ pub struct ForecastArgs {
     pub days: Option<u16>,
     #[command(flatten)]
     pub eval: EvalArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    /// Output format: a terminal table, JSON, Markdown for forum posts, one self-contained
+    /// HTML page, or CSV (a row per control that moves on a date).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ForecastFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
     /// Exit 1 when a grade falls within the horizon.
     #[arg(long)]
     pub fail_on_fall: bool,
+}
+
+/// The formats of a forecast: those of `score` but the CI ones, which report on controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForecastFormat {
+    Table,
+    Json,
+    Markdown,
+    Html,
+    Csv,
+}
+
+impl From<ForecastFormat> for render::Format {
+    fn from(f: ForecastFormat) -> Self {
+        match f {
+            ForecastFormat::Table => render::Format::Table,
+            ForecastFormat::Json => render::Format::Json,
+            ForecastFormat::Markdown => render::Format::Markdown,
+            ForecastFormat::Html => render::Format::Html,
+            ForecastFormat::Csv => render::Format::Csv,
+        }
+    }
 }
 
 pub(crate) fn run(args: &ForecastArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
@@ -59,7 +86,7 @@ pub(crate) fn run(args: &ForecastArgs, out: &mut dyn Write, err: &mut dyn Write)
         None => Horizon::Days(days(LEAGUE_HORIZON_DAYS as u16)),
     };
     let opts = options(&args.eval, Vec::new());
-    let renderer = render::renderer(args.output.format);
+    let renderer = render::renderer(args.format.into());
     let mut buffer = Vec::new();
     let falls = if one {
         let upstreams = pipeline::Upstreams::of(&set, &opts);
@@ -87,7 +114,7 @@ pub(crate) fn run(args: &ForecastArgs, out: &mut dyn Write, err: &mut dyn Write)
         renderer.outlook(&o, &mut buffer)?;
         !o.falling.is_empty()
     };
-    deliver(&args.output, &buffer, out)?;
+    deliver(args.output.as_deref(), &buffer, out)?;
     Ok(if args.fail_on_fall && falls {
         exit::GATE
     } else {

@@ -16,7 +16,7 @@ pub struct GapsArgs {
     #[command(flatten)]
     pub eval: EvalArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: PageOutputArgs,
     /// What-if: override a manifest field or a metric (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
@@ -59,8 +59,8 @@ pub(crate) fn run(args: &GapsArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     };
     let analysis = gaps::analyse(&scorer, &base, target.as_ref());
     let mut buffer = Vec::new();
-    render::renderer(args.output.format).gaps(&analysis, &mut buffer)?;
-    deliver(&args.output, &buffer, out)?;
+    render::renderer(args.output.format.into()).gaps(&analysis, &mut buffer)?;
+    deliver(args.output.output.as_deref(), &buffer, out)?;
     Ok(match &analysis.plan {
         Some(p) if !p.reached => exit::GATE,
         _ => exit::OK,

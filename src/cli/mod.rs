@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 pub use backtest::BacktestArgs;
 pub use badge::{Badge, BadgeArgs, BadgeFormat, Colour};
-pub use common::{EvalArgs, OutputArgs};
+pub use common::{EvalArgs, OutputArgs, PageFormat, PageOutputArgs};
 pub use diff::DiffArgs;
 pub use forecast::ForecastArgs;
 pub use gaps::GapsArgs;
@@ -120,20 +120,14 @@ impl Command {
     /// Whether the command's standard output is text for people (a table, markdown, messages),
     /// not a document for programs (JSON, CSV, HTML), whose bytes must stay as made.
     fn writes_for_people(&self) -> bool {
-        let human = |o: &OutputArgs| {
-            matches!(
-                o.format,
-                crate::render::Format::Table
-                    | crate::render::Format::Markdown
-                    | crate::render::Format::Github
-            )
-        };
+        use crate::render::Format;
+        let human = |f: Format| matches!(f, Format::Table | Format::Markdown | Format::Github);
         match self {
-            Command::Score(a) => human(&a.output),
-            Command::Gaps(a) => human(&a.output),
-            Command::Diff(a) => human(&a.output),
-            Command::Forecast(a) => human(&a.output),
-            Command::Backtest(a) => human(&a.output),
+            Command::Score(a) => human(a.output.format),
+            Command::Gaps(a) => human(a.output.format.into()),
+            Command::Diff(a) => human(a.output.format.into()),
+            Command::Forecast(a) => human(a.format.into()),
+            Command::Backtest(a) => human(a.output.format.into()),
             Command::Schema { .. }
             | Command::Badge(_)
             | Command::Completions { .. }

@@ -77,10 +77,10 @@ pub(crate) fn lint(
             if !quiet {
                 writeln!(
                     out,
-                    "{} {}: 0 errors, {} warnings",
+                    "{} {}: 0 errors, {}",
                     r.meta.id,
                     r.meta.version,
-                    warnings.len()
+                    super::validate::plural(warnings.len(), "warning")
                 )?;
             }
             Ok(exit::OK)
@@ -89,7 +89,12 @@ pub(crate) fn lint(
             let errors = diags.iter().filter(|d| d.is_error()).count();
             emit(err, &diags, Some(&src.text))?;
             if !quiet {
-                writeln!(out, "{}: {errors} errors", src.name)?;
+                writeln!(
+                    out,
+                    "{}: {}",
+                    src.name,
+                    super::validate::plural(errors, "error")
+                )?;
             }
             Ok(exit::BAD_INPUT)
         }
@@ -110,12 +115,20 @@ pub(crate) fn show_rubric(r: &Rubric, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     writeln!(out, "\nGrades: {}", scale.join(", "))?;
     writeln!(out, "Self-attested facts count at {}x.", r.self_attested)?;
+    if !r.reputable_firms.is_empty() {
+        writeln!(
+            out,
+            "Reputable firms (audits.reputable_firms_covering): {}.",
+            r.reputable_firms.join(", ")
+        )?;
+    }
     for (k, cat) in r.categories.iter().enumerate() {
         writeln!(out, "\n[{}] {} (weight {})", cat.id, cat.title, cat.weight)?;
         for c in r.controls.iter().filter(|c| c.category == k) {
             let m = metrics::def(c.metric);
             writeln!(out, "  {} (weight {}): {}", c.id, c.weight, c.title)?;
             writeln!(out, "    metric {}: {}", m.name, m.description)?;
+            writeln!(out, "    scoring: {}", scoring_text(&c.scoring))?;
             if let Some(na) = c.not_applicable_when {
                 writeln!(out, "    not applicable when {}", metrics::def(na).name)?;
             }
@@ -128,6 +141,39 @@ pub(crate) fn show_rubric(r: &Rubric, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "    fails when any: {}", conds.join("; "))?;
     }
     Ok(())
+}
+
+/// How a control turns its metric into credit, in one line: `>= 168 -> 1, >= 48 -> 0.6,
+/// else 0`; a rubric author reads the thresholds here rather than in the TOML.
+fn scoring_text(scoring: &rubric::Scoring) -> String {
+    match scoring {
+        rubric::Scoring::Tiers(tiers) => {
+            let steps: Vec<String> = tiers
+                .iter()
+                .map(|t| match (t.min, t.max) {
+                    (Some(min), Some(max)) => format!("{min} to {max} -> {}", t.score),
+                    (Some(min), None) => format!(">= {min} -> {}", t.score),
+                    (None, Some(max)) => format!("<= {max} -> {}", t.score),
+                    (None, None) => format!("any -> {}", t.score),
+                })
+                .collect();
+            format!("tiers {}, else 0", steps.join(", "))
+        }
+        rubric::Scoring::Linear { from, to } => {
+            format!("linear, 0 at {from} to 1 at {to}")
+        }
+        rubric::Scoring::Boolean(wanted) => format!("{wanted} -> 1, {} -> 0", !wanted),
+        rubric::Scoring::Levels(levels) => {
+            // Best level first, as the tiers read.
+            let mut by_score: Vec<(&String, &f64)> = levels.iter().collect();
+            by_score.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+            let steps: Vec<String> = by_score
+                .iter()
+                .map(|(level, score)| format!("{level} -> {score}"))
+                .collect();
+            format!("levels {}, any other 0", steps.join(", "))
+        }
+    }
 }
 
 /// The catalogue as a Markdown table; the README embeds the same text.

@@ -2,7 +2,7 @@
 
 use super::common::*;
 use crate::pipeline::{self};
-use crate::render::{self};
+use crate::render;
 use clap::Args;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -22,8 +22,9 @@ pub struct ScoreArgs {
     /// Exit 1 when any protocol grades below this grade.
     #[arg(long, value_name = "GRADE")]
     pub fail_under: Option<String>,
-    /// With many manifests, put every full report in the JSON league, not only its table
-    /// (csv and html always carry them; table and markdown show the league table).
+    /// With many manifests and --format json, add every full report (`reports`) to the league.
+    /// Other formats ignore it: csv always has a row per control of each protocol, html a
+    /// section per protocol (grade, caps, category chart), table and markdown the league table.
     #[arg(long)]
     pub full: bool,
 }
@@ -54,7 +55,7 @@ pub(crate) fn run(
     // GitHub's renderer is kept by its type: its step summary is taken out after the run.
     let github =
         (args.output.format == render::Format::Github).then(|| render::Github::new(&rubric));
-    let boxed = render::renderer_for(args.output.format, &rubric);
+    let boxed = args.output.renderer(&rubric);
     let renderer: &dyn render::Renderer = match &github {
         Some(g) => g,
         None => &*boxed,

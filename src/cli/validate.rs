@@ -22,6 +22,7 @@ pub(crate) fn run(
         }
     }
     let mut valid = 0usize;
+    let mut warnings = 0usize;
     // The latest snapshot of each protocol, for the checks across files (lineage cycles).
     let mut latest: std::collections::BTreeMap<
         String,
@@ -54,8 +55,24 @@ pub(crate) fn run(
                 }
                 Ok((src, Ok((kind, manifest)))) => {
                     valid += 1;
-                    if !quiet {
-                        writeln!(out, "ok: {} ({kind})", src.name)?;
+                    let unsourced = manifest.as_ref().map(self_attested).unwrap_or_default();
+                    if unsourced.is_empty() {
+                        if !quiet {
+                            writeln!(out, "ok: {} ({kind})", src.name)?;
+                        }
+                    } else {
+                        out.flush()?;
+                        emit(err, &load::locate_all(&src, &unsourced), Some(&src.text))?;
+                        warnings += unsourced.len();
+                        if !quiet {
+                            writeln!(
+                                out,
+                                "ok: {} ({kind}), {}: {} self-attested (no source)",
+                                src.name,
+                                plural(unsourced.len(), "warning"),
+                                plural(unsourced.len(), "fact"),
+                            )?;
+                        }
                     }
                     if let Some(m) = manifest {
                         let newer = latest
@@ -79,8 +96,15 @@ pub(crate) fn run(
     let cycled = lineage_cycles(&latest, err)?;
     errors += cycled;
     valid -= cycled;
-    if !quiet {
+    if quiet {
+    } else if warnings == 0 {
         writeln!(out, "{valid} valid, {errors} invalid")?;
+    } else {
+        writeln!(
+            out,
+            "{valid} valid, {errors} invalid, {}",
+            plural(warnings, "warning")
+        )?;
     }
     out.flush()?;
     Ok(if errors > 0 {
@@ -122,4 +146,49 @@ fn lineage_cycles(
         }
     }
     Ok(files)
+}
+
+/// `1 error`, `2 errors`: a count with its noun in the number it takes.
+pub(crate) fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// A warning for each table (or list entry) of a manifest that names no `source`: its facts
+/// count as self-attested and earn reduced credit, which a valid file should not hide.
+fn self_attested(m: &crate::core::manifest::Manifest) -> Vec<crate::core::problem::Problem> {
+    use crate::core::problem::{FieldPath, Problem};
+    use serde_json::Value;
+    fn walk(v: &Value, path: FieldPath, out: &mut Vec<Problem>) {
+        match v {
+            Value::Object(map) => {
+                // An incident's postmortem is its source as much as `source` is.
+                let unsourced = map.get("source").is_some_and(Value::is_null)
+                    && map.get("postmortem").is_none_or(Value::is_null);
+                if unsourced && !path.to_string().is_empty() {
+                    out.push(Problem::warning(
+                        path.clone(),
+                        "no `source`: these facts count as self-attested and earn reduced credit",
+                    ));
+                }
+                for (k, child) in map {
+                    walk(child, path.key(k), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(child, path.index(i), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::to_value(m) {
+        walk(&v, FieldPath::root(), &mut out);
+    }
+    out
 }

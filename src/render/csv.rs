@@ -145,7 +145,7 @@ fn records<W: Write>(r: &RecordsView, w: &mut csv::Writer<W>) -> csv::Result<()>
     row[7] = r.grade_before_caps.into();
     row[8] = r.score.clone();
     row[9] = r.capped_by.unwrap_or_default().into();
-    row[10] = number(round_to(r.confidence, 3));
+    row[10] = number(super::view::round_shown(r.confidence, 3));
     row[11] = r.tvl_usd.map_or_else(String::new, number);
     row[12] = r.rubric_id.into();
     row[13] = r.rubric_version.into();

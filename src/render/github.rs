@@ -181,6 +181,22 @@ impl Renderer for Github {
         Err(unsupported("github", "gaps"))
     }
 
+    fn forecast(
+        &self,
+        _: &crate::core::analysis::forecast::Forecast,
+        _: &mut dyn Write,
+    ) -> io::Result<()> {
+        Err(unsupported("github", "forecast"))
+    }
+
+    fn outlook(
+        &self,
+        _: &crate::core::analysis::forecast::Outlook,
+        _: &mut dyn Write,
+    ) -> io::Result<()> {
+        Err(unsupported("github", "forecast"))
+    }
+
     fn diff(&self, _: &Diff, _: &mut dyn Write) -> io::Result<()> {
         Err(unsupported("github", "diff"))
     }

@@ -607,6 +607,8 @@ struct CapView {
     gate: String,
     cap: String,
     title: String,
+    /// The facts that made the gate fail (`failing: ...`, `was failing: ...`).
+    because: Option<String>,
 }
 
 impl CapView {
@@ -616,6 +618,7 @@ impl CapView {
             gate: c.gate.clone(),
             cap: c.cap.label.clone(),
             title: c.title.clone(),
+            because: super::view::cap_because(c, change == "lifted"),
         }
     }
 }

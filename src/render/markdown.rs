@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::view::{
-    CaseView, ChangeView, ForecastChangeView, ForecastView, GapRowView, OutlookView,
+    CaseView, ChangeView, ForecastChangeView, ForecastView, GapRowView, OutlookView, cap_because,
 };
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
@@ -101,10 +101,10 @@ impl Markdown {
         writeln!(out, "# {} ({})\n", escape(&r.name), escape(&r.id))?;
         writeln!(
             out,
-            "**Grade {}**, score {}/100, confidence {:.0}%, {}, evaluated as of {}.\n",
+            "**Grade {}**, score {}/100, confidence {}, {}, evaluated as of {}.\n",
             escape(&r.grade_words),
             r.score,
-            r.confidence * 100.0,
+            r.confidence_percent,
             escape(&r.kind),
             r.evaluated_as_of
         )?;
@@ -242,7 +242,7 @@ impl Renderer for Markdown {
             let r = &e.row();
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {:.0}% |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.rank,
                 escape(&r.name),
                 escape(&r.kind),
@@ -254,7 +254,7 @@ impl Renderer for Markdown {
                 } else {
                     escape(&r.capped_by)
                 },
-                r.confidence * 100.0
+                r.confidence_percent
             )?;
         }
         if !league.entries.is_empty() {
@@ -394,25 +394,29 @@ impl Renderer for Markdown {
             for c in list.iter().map(ChangeView::of) {
                 writeln!(
                     out,
-                    "| {} | {} | {} -> {} | {} -> {} |",
+                    "| {} | {} | {} -> {}{} | {} -> {} |",
                     code(&c.control),
                     c.points,
                     c.old_status,
                     c.new_status,
+                    c.evidence.map(|e| format!(", {e}")).unwrap_or_default(),
                     escape(&c.old_value),
                     escape(&c.new_value)
                 )?;
             }
             writeln!(out)?;
         }
-        for (title, list) in [
-            ("Caps added", &d.caps_added),
-            ("Caps lifted", &d.caps_lifted),
+        for (title, list, lifted) in [
+            ("Caps added", &d.caps_added, false),
+            ("Caps lifted", &d.caps_lifted, true),
         ] {
             for c in list {
+                let failing = cap_because(c, lifted)
+                    .map(|b| format!("; {}", escape(&b)))
+                    .unwrap_or_default();
                 writeln!(
                     out,
-                    "- {title}: {} (caps at {}): {}",
+                    "- {title}: {} (caps at {}): {}{failing}",
                     code(&c.gate),
                     escape(&c.cap.label),
                     escape(&c.title)

@@ -100,7 +100,7 @@ pub trait Renderer: Sync {
 /// The renderer of a format.
 pub fn renderer(format: Format) -> Box<dyn Renderer> {
     match format {
-        Format::Table => Box::new(Table),
+        Format::Table => Box::new(Table::default()),
         Format::Json => Box::new(Json),
         Format::Markdown => Box::new(Markdown),
         Format::Html => Box::new(Html),
@@ -186,10 +186,7 @@ pub(crate) fn caps_text(capped_by: Option<&crate::core::rubric::GateId>) -> Stri
     capped_by.map_or("no cap".to_string(), |g| format!("capped by {g}"))
 }
 
-/// A share as a whole percentage, rounded half away from zero: `92%`.
-pub(crate) fn percent(x: f64) -> String {
-    format!("{:.0}%", crate::core::report::round_to(x * 100.0, 0))
-}
+pub(crate) use view::percent;
 
 /// `$128.0M`-style money for summaries.
 pub(crate) fn money(x: f64) -> String {
@@ -445,7 +442,7 @@ pub(crate) fn portfolio_summary(league: &League) -> Vec<String> {
             .by_grade
             .iter()
             .filter(|g| g.protocols > 0)
-            .map(|g| format!("{} {:.0}%", g.grade, g.tvl_share * 100.0))
+            .map(|g| format!("{} {}", g.grade, percent(g.tvl_share)))
             .collect();
         lines.push(format!("TVL by grade: {}.", shares.join(", ")));
     }

@@ -173,6 +173,22 @@ impl Renderer for Sarif {
         Err(unsupported("sarif", "gaps"))
     }
 
+    fn forecast(
+        &self,
+        _: &crate::core::analysis::forecast::Forecast,
+        _: &mut dyn Write,
+    ) -> io::Result<()> {
+        Err(unsupported("sarif", "forecast"))
+    }
+
+    fn outlook(
+        &self,
+        _: &crate::core::analysis::forecast::Outlook,
+        _: &mut dyn Write,
+    ) -> io::Result<()> {
+        Err(unsupported("sarif", "forecast"))
+    }
+
     fn diff(&self, _: &Diff, _: &mut dyn Write) -> io::Result<()> {
         Err(unsupported("sarif", "diff"))
     }

@@ -3,10 +3,11 @@
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, Table as Grid};
+use comfy_table::{CellAlignment, ContentArrangement, Table as Grid};
 
 use super::view::{
     CaseView, ChangeView, ForecastChangeView, ForecastView, GapRowView, OutlookView,
+    cap_change_text,
 };
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
@@ -19,11 +20,32 @@ use crate::core::analysis::forecast::{Forecast, Outlook};
 use crate::core::analysis::gaps::GapReport;
 use crate::core::report::Report;
 
-/// Plain-text tables for a terminal, with escape sequences from files made inert.
-pub struct Table;
+/// Plain-text tables for a terminal, with escape sequences from files made inert. A report's
+/// tables fit [`WIDTH`] columns, wrapping their text columns, unless `wide`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Table {
+    /// Let a report's tables be as wide as their contents (`--wide`).
+    pub wide: bool,
+}
+
+/// The columns a report's tables fit in by default: a terminal or a pasted log reads them
+/// without scrolling sideways.
+pub const WIDTH: u16 = 100;
 
 /// The layout itself; [`Table`] passes its output through [`inert`].
-struct Plain;
+struct Plain {
+    wide: bool,
+}
+
+impl Plain {
+    /// Wraps the grid's cells so it fits [`WIDTH`] columns, unless the layout is wide.
+    fn fit(&self, t: &mut Grid) {
+        if !self.wide {
+            t.set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(WIDTH);
+        }
+    }
+}
 
 fn grid(header: &[&str]) -> Grid {
     let mut t = Grid::new();
@@ -92,7 +114,9 @@ impl Plain {
             "note",
         ]);
         for f in &r.controls {
-            let mut note = f.note.clone();
+            // Notes mark names as code (`pool`) for the formats that can show it; a terminal
+            // shows the bare name.
+            let mut note = f.note.replace('`', "");
             if f.self_attested {
                 note = join_note(&note, "self-attested");
             }
@@ -109,6 +133,7 @@ impl Plain {
             ]);
         }
         right_align(&mut controls, &[2, 4]);
+        self.fit(&mut controls);
         writeln!(out, "{controls}\n")?;
 
         writeln!(out, "Evidence used:")?;
@@ -142,6 +167,7 @@ impl Plain {
                 g.triggered_by.clone(),
             ]);
         }
+        self.fit(&mut gates);
         writeln!(out, "{gates}\n")?;
 
         if !r.gaps.is_empty() {
@@ -364,19 +390,22 @@ impl Plain {
                 t.add_row(vec![
                     c.control,
                     c.points,
-                    format!("{} -> {}", c.old_status, c.new_status),
+                    match &c.evidence {
+                        Some(e) => format!("{} -> {}, {e}", c.old_status, c.new_status),
+                        None => format!("{} -> {}", c.old_status, c.new_status),
+                    },
                     format!("{} -> {}", c.old_value, c.new_value),
                 ]);
             }
             right_align(&mut t, &[1]);
             writeln!(out, "{t}")?;
         }
-        for (title, list) in [
-            ("Caps added", &d.caps_added),
-            ("Caps lifted", &d.caps_lifted),
+        for (title, list, lifted) in [
+            ("Caps added", &d.caps_added, false),
+            ("Caps lifted", &d.caps_lifted, true),
         ] {
             for c in list {
-                writeln!(out, "{title}: {} (caps at {}): {}", c.gate, c.cap, c.title)?;
+                writeln!(out, "{title}: {}", cap_change_text(c, lifted))?;
             }
         }
         Ok(())
@@ -560,35 +589,41 @@ fn through(
 
 impl Renderer for Table {
     fn report(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.report(&ReportView::of(r), b))
+        through(out, |b| {
+            Plain { wide: self.wide }.report(&ReportView::of(r), b)
+        })
     }
 
     fn league(&self, league: &LeagueView, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.league(league, b))
+        through(out, |b| Plain { wide: true }.league(league, b))
     }
 
     fn gaps(&self, g: &GapReport, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.gaps(g, b))
+        through(out, |b| Plain { wide: true }.gaps(g, b))
     }
 
     fn diff(&self, d: &Diff, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.diff(d, b))
+        through(out, |b| Plain { wide: true }.diff(d, b))
     }
 
     fn backtest(&self, b: &Backtest, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |buf| Plain.backtest(b, buf))
+        through(out, |buf| Plain { wide: true }.backtest(b, buf))
     }
 
     fn backtest_comparison(&self, c: &Comparison, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |buf| Plain.backtest_comparison(c, buf))
+        through(out, |buf| Plain { wide: true }.backtest_comparison(c, buf))
     }
 
     fn forecast(&self, f: &Forecast, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.forecast(&ForecastView::of(f), b))
+        through(out, |b| {
+            Plain { wide: true }.forecast(&ForecastView::of(f), b)
+        })
     }
 
     fn outlook(&self, o: &Outlook, out: &mut dyn Write) -> io::Result<()> {
-        through(out, |b| Plain.outlook(&OutlookView::of(o), b))
+        through(out, |b| {
+            Plain { wide: true }.outlook(&OutlookView::of(o), b)
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{caps_text, effort_name, grade_words, kind_name, money, percent, provisional_words};
+use super::{caps_text, effort_name, grade_words, kind_name, money, provisional_words};
 use crate::core::analysis::backtest::{Backtest, Case};
 use crate::core::analysis::diff::ControlChange;
 use crate::core::analysis::forecast::{Change, Forecast, Moved, Outlook};
@@ -16,6 +16,40 @@ use crate::core::report::{
     Status,
 };
 use crate::core::rubric::Grade;
+
+/// The one rounding rule for numbers people read, in every format: half away from zero on
+/// the decimal the value stands for. It is rounded to six more places first, since binary
+/// floats miss most halves (0.685 is stored a hair above, 68.5 from a sum may land a hair
+/// below), and a printed 68% beside 69% for one value is a contradiction.
+pub(crate) fn round_shown(x: f64, places: i32) -> f64 {
+    crate::core::report::round_to(crate::core::report::round_to(x, places + 6), places)
+}
+
+/// A metric value for people, in its catalogue unit: `1136 days`, `48 hours`, `$1.2M`, a share
+/// as `83%`; counts, yes/no and levels as they are, unknown spelled out. Every format shows a
+/// control's value through this.
+pub(crate) fn value_with_unit(metric: &str, value: &serde_json::Value) -> String {
+    use crate::core::metrics::{self, MetricKind, Unit};
+    let unit = metrics::lookup(metric).and_then(|id| match metrics::def(id).kind {
+        MetricKind::Number(u) => Some(u),
+        _ => None,
+    });
+    let shown = super::show_json(value);
+    match (unit, value.as_f64()) {
+        (Some(Unit::Days), Some(x)) => format!("{shown} {}", if x == 1.0 { "day" } else { "days" }),
+        (Some(Unit::Hours), Some(x)) => {
+            format!("{shown} {}", if x == 1.0 { "hour" } else { "hours" })
+        }
+        (Some(Unit::Usd), Some(x)) => super::money(x),
+        (Some(Unit::Ratio), Some(x)) => percent(x),
+        _ => shown,
+    }
+}
+
+/// A share as a whole percentage, by [`round_shown`]: `69%` for 0.685.
+pub(crate) fn percent(x: f64) -> String {
+    format!("{:.0}%", round_shown(x * 100.0, 0))
+}
 
 /// A grade as a view shows it: its label, and its rank on the scale (0 is the best), which
 /// sets its colour where a format has colours.
@@ -152,7 +186,7 @@ impl ControlView {
             status: f.status.as_str(),
             status_class: status_class(f.status),
             score: format!("{:.2}", f.score.0),
-            value: super::show_json(&f.value),
+            value: value_with_unit(f.metric, &f.value),
             points_lost: format!("{:.1}", f.points_lost),
             note: f.note.clone().unwrap_or_default(),
             self_attested: f.status != Status::NotApplicable
@@ -701,6 +735,39 @@ pub struct ChangeView {
     pub new_class: &'static str,
     pub old_value: String,
     pub new_value: String,
+    /// `sourced -> self-attested` (or back) when the control's evidence changed kind.
+    pub evidence: Option<String>,
+}
+
+/// How a control's facts stand: all sourced, or resting on the protocol's word.
+fn evidence_words(sourced: bool) -> &'static str {
+    if sourced { "sourced" } else { "self-attested" }
+}
+
+/// The facts that made a gate fail, in words: `failing: audits.uncovered_core_components = 1,
+/// above 0` for a cap added, `was failing: ...` for a cap lifted; none when the gate names none.
+pub(crate) fn cap_because(
+    c: &crate::core::analysis::diff::CapChange,
+    lifted: bool,
+) -> Option<String> {
+    (!c.because.is_empty()).then(|| {
+        format!(
+            "{}failing: {}",
+            if lifted { "was " } else { "" },
+            c.because.join("; ")
+        )
+    })
+}
+
+/// A cap that came or went, in words: `unaudited-deployment (caps at D): Every deployed core
+/// component is covered by an audit; failing: audits.uncovered_core_components = 1, above 0`.
+pub(crate) fn cap_change_text(c: &crate::core::analysis::diff::CapChange, lifted: bool) -> String {
+    let mut text = format!("{} (caps at {}): {}", c.gate, c.cap.label, c.title);
+    if let Some(because) = cap_because(c, lifted) {
+        text.push_str("; ");
+        text.push_str(&because);
+    }
+    text
 }
 
 impl ChangeView {
@@ -714,8 +781,15 @@ impl ChangeView {
             old_class: status_class(c.old_status),
             new_status: c.new_status.as_str(),
             new_class: status_class(c.new_status),
-            old_value: super::show_json(&c.old_value),
-            new_value: super::show_json(&c.new_value),
+            old_value: value_with_unit(c.metric, &c.old_value),
+            new_value: value_with_unit(c.metric, &c.new_value),
+            evidence: (c.old_sourced != c.new_sourced).then(|| {
+                format!(
+                    "{} -> {}",
+                    evidence_words(c.old_sourced),
+                    evidence_words(c.new_sourced)
+                )
+            }),
         }
     }
 }
@@ -1234,5 +1308,25 @@ impl CiView {
             confidence_percent: percent(r.confidence.0),
             results,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halves_round_away_from_zero_as_the_decimal_they_stand_for() {
+        // 0.685 is stored above the half, 0.285 * 100 lands below it (28.499999999999996),
+        // 0.125 and 0.625 are exact: each is a half and goes up.
+        assert_eq!(percent(0.685), "69%");
+        assert_eq!(percent(0.285), "29%");
+        assert_eq!(percent(0.125), "13%");
+        assert_eq!(percent(0.625), "63%");
+        assert_eq!(percent(0.6849), "68%");
+        assert_eq!(percent(1.0), "100%");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(round_shown(2.675, 2), 2.68);
+        assert_eq!(round_shown(-0.5, 0), -1.0);
     }
 }

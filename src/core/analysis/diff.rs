@@ -13,6 +13,8 @@ pub struct ControlChange {
     pub control: String,
     /// The control's name.
     pub title: String,
+    /// The catalogue metric the control scores, whose unit its values are in.
+    pub metric: &'static str,
     /// Its outcome in the old evaluation.
     pub old_status: Status,
     /// Its outcome in the new evaluation.
@@ -23,6 +25,11 @@ pub struct ControlChange {
     pub new_value: serde_json::Value,
     /// Points of the total won (positive) or lost (negative).
     pub points: f64,
+    /// Whether every fact the control used carried a source in the old evaluation.
+    pub old_sourced: bool,
+    /// Whether every fact the control used carries a source in the new evaluation: a source
+    /// removed turns the control self-attested, and that alone can cost points.
+    pub new_sourced: bool,
 }
 
 /// A gate that started or stopped capping the grade.
@@ -34,6 +41,9 @@ pub struct CapChange {
     pub title: String,
     /// The best grade the gate allows while it fails.
     pub cap: crate::core::rubric::Grade,
+    /// The facts that made it fail: in the new evaluation for a cap added, in the old one for
+    /// a cap lifted (what no longer holds), e.g. `economic_audits.recent_count = 0, below 1`.
+    pub because: Vec<String>,
 }
 
 /// What `posture diff` reports: what changed between two evaluations of one protocol.
@@ -81,17 +91,20 @@ pub fn compare(old: &Report, new: &Report) -> Diff {
             continue;
         };
         let points = o.points_lost - n.points_lost;
-        if points.abs() < 0.005 && o.status == n.status {
+        if points.abs() < 0.005 && o.status == n.status && o.sourced == n.sourced {
             continue;
         }
         let change = ControlChange {
             control: n.control.0.clone(),
             title: n.title.clone(),
+            metric: n.metric,
             old_status: o.status,
             new_status: n.status,
             old_value: o.value.clone(),
             new_value: n.value.clone(),
             points,
+            old_sourced: o.sourced,
+            new_sourced: n.sourced,
         };
         if points >= 0.0 {
             improved.push(change);
@@ -105,6 +118,7 @@ pub fn compare(old: &Report, new: &Report) -> Diff {
         gate: g.id.0.clone(),
         title: g.title.clone(),
         cap: g.cap.clone(),
+        because: g.triggered_by.clone(),
     };
     let (old_fail, new_fail) = (failing(old), failing(new));
     let caps_added = new_fail
