@@ -44,6 +44,7 @@ fn stamp(src: &Source, as_of: Date) -> Stamp {
         },
         upstream: None,
         evaluated_as_of: as_of,
+        config: None,
     }
 }
 

@@ -13,6 +13,7 @@ fn committed_schemas_match_the_code() {
         (Kind::Manifest, "manifest"),
         (Kind::Rubric, "rubric"),
         (Kind::Report, "report"),
+        (Kind::Config, "config"),
     ] {
         assert!(
             committed(&format!("schemas/{name}.schema.json")) == schema::text(kind),

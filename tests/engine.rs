@@ -29,6 +29,7 @@ fn stamp(as_of: Date) -> Stamp {
         },
         upstream: None,
         evaluated_as_of: as_of,
+        config: None,
     }
 }
 

@@ -27,6 +27,7 @@ fn eval_at(m: &Manifest, as_of: Date) -> Report {
         },
         upstream: None,
         evaluated_as_of: as_of,
+        config: None,
     };
     engine::evaluate(&rubric(), m, as_of, Upstream::NotAFork, stamp)
 }

@@ -180,6 +180,7 @@ fn exercise(text: &str) {
                 },
                 upstream: None,
                 evaluated_as_of: m.protocol.as_of,
+                config: None,
             };
             for upstream in [
                 Upstream::NotAFork,

@@ -56,6 +56,7 @@ pub(crate) fn run(args: &BacktestArgs, out: &mut dyn Write, err: &mut dyn Write)
         as_of: None,
         protocols_dir: args.protocols.clone(),
         edits: Vec::new(),
+        config: None,
     };
     let renderer = render::renderer(args.output.format.into());
     let mut buffer = Vec::new();

@@ -7,7 +7,7 @@ use crate::core::analysis::whatif::Edit;
 use crate::core::date::Date;
 use crate::core::rubric::{self, Grade, Rubric};
 use crate::load::diagnostics::{self, Diagnostic, did_you_mean};
-use crate::load::{self, Source};
+use crate::load::{self, Source, config};
 use crate::pipeline::{self, Options};
 use crate::render::Format;
 use clap::Args;
@@ -17,26 +17,45 @@ use std::path::PathBuf;
 /// Options shared by every command that evaluates.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// A built-in rubric id or a rubric file.
-    #[arg(long, default_value = rubric::DEFAULT_ID)]
+    /// A built-in rubric id or a rubric file [default: defi-baseline, or posture.toml's
+    /// `rubric`; env: POSTURE_RUBRIC].
+    #[arg(long = "rubric", value_name = "RUBRIC")]
+    rubric_flag: Option<String>,
+    /// The rubric in effect once flags, `POSTURE_RUBRIC` and `posture.toml` are resolved.
+    #[arg(skip = rubric::DEFAULT_ID.to_string())]
     pub rubric: String,
     /// Evaluate as of this date (YYYY-MM-DD) instead of each manifest's `as_of`.
     #[arg(long, value_parser = parse_date)]
     pub as_of: Option<Date>,
-    /// Folder holding upstream manifests of forks (default: each manifest's folder).
+    /// Folder holding upstream manifests of forks (default: each manifest's folder, or
+    /// posture.toml's `protocols`; env: POSTURE_PROTOCOLS).
     #[arg(long, value_name = "DIR")]
     pub protocols: Option<PathBuf>,
     /// Refuse manifest files larger than this many bytes.
     #[arg(long, default_value_t = load::DEFAULT_MAX_BYTES, value_name = "BYTES")]
     pub max_file_size: u64,
+    /// Read defaults and waivers from this file instead of the posture.toml found in the
+    /// working folder or above it (up to the repository root).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Read no posture.toml.
+    #[arg(long)]
+    pub no_config: bool,
+    /// The config file read, once resolved.
+    #[arg(skip)]
+    pub found: Option<std::sync::Arc<config::Config>>,
 }
 
 /// Output flags of `score`, the one command that also writes CSV.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Output format: a terminal table, JSON (`posture schema report`), Markdown for forum
-    /// posts, one self-contained HTML page, or CSV (a row per protocol and per control).
-    #[arg(long, value_enum, default_value = "table")]
+    /// posts, one self-contained HTML page, CSV (a row per protocol and per control), SARIF
+    /// or GitHub annotations [default: table, or posture.toml's `format`; env: POSTURE_FORMAT].
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    format_flag: Option<Format>,
+    /// The format in effect once flags, `POSTURE_FORMAT` and `posture.toml` are resolved.
+    #[arg(skip = Format::Table)]
     pub format: Format,
     /// Write the output to this file instead of standard output.
     #[arg(short, long)]
@@ -63,8 +82,12 @@ impl OutputArgs {
 #[derive(Debug, Args)]
 pub struct PageOutputArgs {
     /// Output format: a terminal table, JSON, Markdown for forum posts, or one
-    /// self-contained HTML page.
-    #[arg(long, value_enum, default_value = "table")]
+    /// self-contained HTML page [default: table, or posture.toml's `format`; env:
+    /// POSTURE_FORMAT].
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    format_flag: Option<PageFormat>,
+    /// The format in effect once flags, `POSTURE_FORMAT` and `posture.toml` are resolved.
+    #[arg(skip = PageFormat::Table)]
     pub format: PageFormat,
     /// Write the output to this file instead of standard output.
     #[arg(short, long)]
@@ -294,6 +317,212 @@ pub(crate) fn options(eval: &EvalArgs, edits: Vec<Edit>) -> Options {
         as_of: eval.as_of,
         protocols_dir: eval.protocols.clone(),
         edits,
+        config: None,
+    }
+}
+
+/// Where a setting's value came from, for messages that name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// Not set anywhere: the built-in default.
+    #[default]
+    Default,
+    /// A command-line flag.
+    Flag,
+    /// A `POSTURE_*` environment variable.
+    Env,
+    /// `posture.toml`.
+    File,
+}
+
+/// The first of flag, environment variable and config value that is set, and where it came
+/// from: flags win over `POSTURE_*` variables, which win over `posture.toml`.
+pub(crate) fn layered<T>(flag: Option<T>, env: Option<T>, file: Option<T>) -> (Option<T>, Origin) {
+    match (flag, env, file) {
+        (Some(v), _, _) => (Some(v), Origin::Flag),
+        (None, Some(v), _) => (Some(v), Origin::Env),
+        (None, None, Some(v)) => (Some(v), Origin::File),
+        (None, None, None) => (None, Origin::Default),
+    }
+}
+
+/// Looks up an environment variable (the real environment, or a test's).
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Finds and reads the config (unless `--no-config`), then settles the rubric, the protocols
+/// folder and the output format: flag, else `POSTURE_*` variable, else the file, else the
+/// default. `Err(())` once a problem has been reported.
+pub(crate) fn configure(
+    eval: &mut EvalArgs,
+    output: Option<&mut dyn ChosenFormat>,
+    env: Env,
+    cwd: Option<&std::path::Path>,
+    err: &mut dyn Write,
+) -> io::Result<Result<(), ()>> {
+    let path = match (&eval.config, eval.no_config) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => None,
+        (None, false) => cwd.and_then(config::discover),
+    };
+    let found = match path {
+        None => None,
+        Some(p) => match config::read(&p) {
+            Ok(c) => Some(std::sync::Arc::new(c)),
+            Err((text, diags)) => {
+                emit(err, &diags, text.as_deref())?;
+                return Ok(Err(()));
+            }
+        },
+    };
+    let file = found.as_deref();
+    let (rubric, _) = layered(
+        eval.rubric_flag.clone(),
+        env("POSTURE_RUBRIC"),
+        file.and_then(|c| {
+            let name = c.file.rubric.as_deref()?;
+            // A file beside the config is read from there; otherwise it is a built-in id.
+            let beside = config::relative(c, name);
+            Some(if beside.is_file() {
+                beside.display().to_string()
+            } else {
+                name.to_string()
+            })
+        }),
+    );
+    eval.rubric = rubric.unwrap_or_else(|| rubric::DEFAULT_ID.to_string());
+    let (protocols, _) = layered(
+        eval.protocols.clone(),
+        env("POSTURE_PROTOCOLS").map(PathBuf::from),
+        file.and_then(|c| Some(config::relative(c, c.file.protocols.as_deref()?))),
+    );
+    eval.protocols = protocols;
+    if let Some(output) = output
+        && output.settle(env, file, err)?.is_err()
+    {
+        return Ok(Err(()));
+    }
+    eval.found = found;
+    Ok(Ok(()))
+}
+
+/// Output flags whose format can come from `POSTURE_FORMAT` or `posture.toml`.
+pub(crate) trait ChosenFormat {
+    /// Puts the format in effect in place (see [`settle_format`]).
+    fn settle(
+        &mut self,
+        env: Env,
+        file: Option<&config::Config>,
+        err: &mut dyn Write,
+    ) -> io::Result<Result<(), ()>>;
+}
+
+impl ChosenFormat for OutputArgs {
+    fn settle(
+        &mut self,
+        env: Env,
+        file: Option<&config::Config>,
+        err: &mut dyn Write,
+    ) -> io::Result<Result<(), ()>> {
+        settle_format(self.format_flag, &mut self.format, env, file, err)
+    }
+}
+
+impl ChosenFormat for PageOutputArgs {
+    fn settle(
+        &mut self,
+        env: Env,
+        file: Option<&config::Config>,
+        err: &mut dyn Write,
+    ) -> io::Result<Result<(), ()>> {
+        settle_format(self.format_flag, &mut self.format, env, file, err)
+    }
+}
+
+/// The output format: `--format`, else `POSTURE_FORMAT`, else the config's `format`, else a
+/// table. `Err(())` once a value that is no format has been reported.
+pub(crate) fn settle_format<F: clap::ValueEnum + Copy>(
+    flag: Option<F>,
+    slot: &mut F,
+    env: Env,
+    file: Option<&config::Config>,
+    err: &mut dyn Write,
+) -> io::Result<Result<(), ()>> {
+    let env_format = match env("POSTURE_FORMAT") {
+        None => None,
+        Some(v) => match format_named::<F>(&v) {
+            Some(f) => Some(f),
+            None => {
+                let mut d = Diagnostic::file_error(
+                    "POSTURE_FORMAT",
+                    format!("POSTURE_FORMAT={v} is not an output format of this command"),
+                );
+                d.help = format_help::<F>(&v);
+                emit(err, &[d], None)?;
+                return Ok(Err(()));
+            }
+        },
+    };
+    let file_format = match file.and_then(|c| Some((c, c.file.format.as_deref()?))) {
+        None => None,
+        Some((c, v)) => match format_named::<F>(v) {
+            Some(f) => Some(f),
+            None => {
+                let problem = crate::core::problem::Problem::error(
+                    crate::core::problem::FieldPath::root().key("format"),
+                    format!("`{v}` is not an output format of this command"),
+                )
+                .with_help(format_help::<F>(v));
+                if let Err(diags) = config::located(c, &[problem]) {
+                    emit(err, &diags, Some(&c.source.text))?;
+                }
+                return Ok(Err(()));
+            }
+        },
+    };
+    let (format, _) = layered(flag, env_format, file_format);
+    if let Some(f) = format {
+        *slot = f;
+    }
+    Ok(Ok(()))
+}
+
+/// The nearest format name to a misspelled one, among the command's formats.
+fn format_help<F: clap::ValueEnum>(wrong: &str) -> Option<String> {
+    let names: Vec<String> = F::value_variants()
+        .iter()
+        .filter_map(|f| f.to_possible_value())
+        .map(|v| v.get_name().to_string())
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    did_you_mean(wrong, &names, "formats")
+}
+
+fn format_named<F: clap::ValueEnum>(name: &str) -> Option<F> {
+    F::from_str(name, false).ok()
+}
+
+/// The config's waivers checked against the rubric (`max_waiver_days`), with the file's stamp,
+/// as the pipeline applies them. `Err(())` once a waiver that is too long has been reported.
+pub(crate) fn config_in_use(
+    eval: &EvalArgs,
+    rubric: &Rubric,
+    err: &mut dyn Write,
+) -> io::Result<Result<Option<std::sync::Arc<pipeline::Config>>, ()>> {
+    let Some(c) = eval.found.as_deref() else {
+        return Ok(Ok(None));
+    };
+    match config::waivers(c, rubric.max_waiver_days) {
+        Ok(waivers) => Ok(Ok(Some(std::sync::Arc::new(pipeline::Config {
+            stamp: crate::core::report::ConfigStamp {
+                path: c.source.name.clone(),
+                sha256: c.source.sha256().to_string(),
+            },
+            waivers,
+        })))),
+        Err(diags) => {
+            emit(err, &diags, Some(&c.source.text))?;
+            Ok(Err(()))
+        }
     }
 }
 
@@ -376,4 +605,68 @@ pub(crate) fn load_paths(
         emit_failed(err, f)?;
     }
     Ok((files, loaded, failed))
+}
+
+/// Settles every command's configurable flags before it runs (see [`configure`]); `score`'s
+/// `--fail-under` also reads `POSTURE_FAIL_UNDER` and the file's `fail_under`.
+pub(crate) fn configure_command(
+    command: &mut super::Command,
+    env: Env,
+    cwd: Option<&std::path::Path>,
+    err: &mut dyn Write,
+) -> io::Result<Result<(), ()>> {
+    use super::Command;
+    match command {
+        Command::Score(a) => {
+            if configure(
+                &mut a.eval,
+                Some(&mut a.output as &mut dyn ChosenFormat),
+                env,
+                cwd,
+                err,
+            )?
+            .is_err()
+            {
+                return Ok(Err(()));
+            }
+            let file = a
+                .eval
+                .found
+                .as_deref()
+                .and_then(|c| c.file.fail_under.clone());
+            let (bar, origin) = layered(a.fail_under.take(), env("POSTURE_FAIL_UNDER"), file);
+            a.fail_under = bar;
+            a.fail_under_origin = origin;
+            Ok(Ok(()))
+        }
+        Command::Gaps(a) => configure(
+            &mut a.eval,
+            Some(&mut a.output as &mut dyn ChosenFormat),
+            env,
+            cwd,
+            err,
+        ),
+        Command::Diff(a) => configure(
+            &mut a.eval,
+            Some(&mut a.output as &mut dyn ChosenFormat),
+            env,
+            cwd,
+            err,
+        ),
+        // Backtest takes no --config: the format alone comes from the posture.toml found.
+        Command::Backtest(a) => {
+            let found = match cwd.and_then(config::discover) {
+                None => None,
+                Some(p) => match config::read(&p) {
+                    Ok(c) => Some(c),
+                    Err((text, diags)) => {
+                        emit(err, &diags, text.as_deref())?;
+                        return Ok(Err(()));
+                    }
+                },
+            };
+            a.output.settle(env, found.as_ref(), err)
+        }
+        _ => Ok(Ok(())),
+    }
 }

@@ -143,9 +143,20 @@ impl Command {
 
 /// Runs a parsed command line; returns the process exit code. Diagnostics, and output meant
 /// for people, reach the terminal through [`terminal::Inert`].
-pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+pub fn run(mut cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let mut err = terminal::Inert::new(err);
     let err: &mut dyn Write = &mut err;
+    // posture.toml and POSTURE_* variables fill in what the flags leave unsaid.
+    let env = |name: &str| std::env::var(name).ok();
+    let cwd = std::env::current_dir().ok();
+    match common::configure_command(&mut cli.command, &env, cwd.as_deref(), err) {
+        Ok(Ok(())) => {}
+        Ok(Err(())) => return exit::BAD_INPUT,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return exit::BAD_INPUT;
+        }
+    }
     let mut filtered;
     let out: &mut dyn Write = if cli.command.writes_for_people() {
         filtered = terminal::Inert::new(out);

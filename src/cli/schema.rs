@@ -1,4 +1,4 @@
-//! `posture schema`: print the JSON Schema of a manifest, a rubric or a report.
+//! `posture schema`: print the JSON Schema of a manifest, a rubric, a report or posture.toml.
 
 use super::common::*;
 use crate::core::schema;
@@ -11,6 +11,8 @@ pub enum SchemaKind {
     Rubric,
     Report,
     Backtest,
+    /// `posture.toml`: defaults and waivers.
+    Config,
 }
 
 /// Prints the schema of a kind.
@@ -24,6 +26,7 @@ pub(crate) fn run(kind: SchemaKind, out: &mut dyn Write) -> io::Result<u8> {
         SchemaKind::Manifest => schema::Kind::Manifest,
         SchemaKind::Rubric => schema::Kind::Rubric,
         SchemaKind::Report => schema::Kind::Report,
+        SchemaKind::Config => schema::Kind::Config,
     };
     out.write_all(schema::text(kind).as_bytes())
         .map(|_| exit::OK)

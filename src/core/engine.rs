@@ -12,6 +12,7 @@ use crate::core::report::{
     Status,
 };
 use crate::core::rubric::{GateId, Grade, Literal, Rubric, Scoring, Test, UnknownPolicy};
+use crate::core::waiver::Waived;
 
 /// Scores a control's metric value to [0, 1] before the evidence multiplier.
 pub fn score_value(scoring: &Scoring, value: &Value) -> f64 {
@@ -184,6 +185,8 @@ struct ControlScore {
     score: f64,
     status: Status,
     sourced: bool,
+    /// A waiver makes it count at full marks.
+    waived: bool,
 }
 
 /// The numbers of an evaluation, shared by the report and the summary so they cannot differ.
@@ -215,7 +218,7 @@ fn measurements<'a>(
     ms
 }
 
-fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
+fn tally(rubric: &Rubric, ms: &mut Measurements, waived: &Waived) -> Tally {
     // Applicability first: it decides the denominators.
     let applicable: Vec<bool> = rubric
         .controls
@@ -251,7 +254,7 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
     let mut backed = 0.0;
     let mut unknown_points = 0.0;
     let (manifest, as_of) = (ms.ctx.manifest, ms.ctx.as_of);
-    for (c, &applies) in rubric.controls.iter().zip(&applicable) {
+    for (i, (c, &applies)) in rubric.controls.iter().zip(&applicable).enumerate() {
         let cat = &rubric.categories[c.category];
         let m = ms.get(c.metric);
         let max_points = if applies && live_category_weight > 0.0 {
@@ -292,7 +295,12 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
                 }
             }
         };
-        if applies {
+        // A waived control counts at full marks for the grade; its status stays the facts'.
+        let is_waived = applies && waived.control(i);
+        if is_waived {
+            credit[c.category] += c.weight;
+            credit_high[c.category] += c.weight;
+        } else if applies {
             credit[c.category] += c.weight * score;
             if status == Status::Unknown {
                 credit_high[c.category] += c.weight;
@@ -300,15 +308,16 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
             } else {
                 credit_high[c.category] += c.weight * score;
             }
-            if m.value.is_some() && sourced {
-                backed += max_points;
-            }
+        }
+        if applies && m.value.is_some() && sourced {
+            backed += max_points;
         }
         controls.push(ControlScore {
             max_points,
             score,
             status,
             sourced,
+            waived: is_waived,
         });
     }
 
@@ -356,7 +365,7 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
         .gates
         .iter()
         .enumerate()
-        .filter(|(i, g)| failing[*i] && g.cap.rank > grade_before_caps.rank)
+        .filter(|(i, g)| failing[*i] && !waived.gate(*i) && g.cap.rank > grade_before_caps.rank)
         .fold(
             None::<(usize, &crate::core::rubric::Gate)>,
             |worst, (i, g)| match worst {
@@ -373,6 +382,9 @@ fn tally(rubric: &Rubric, ms: &mut Measurements) -> Tally {
     let high_cap = rubric
         .gates
         .iter()
+        .enumerate()
+        .filter(|(i, _)| !waived.gate(*i))
+        .map(|(_, g)| g)
         .filter(|g| {
             g.when_any
                 .iter()
@@ -417,7 +429,7 @@ pub fn summarise(
     // Without words: a summary reads values and whether they are sourced, nothing else.
     let view = as_of::view(manifest, as_of);
     let mut ms = measurements(rubric, &view.manifest, as_of, upstream, overrides, false);
-    tally(rubric, &mut ms).summary
+    tally(rubric, &mut ms, &Waived::NONE).summary
 }
 
 /// As [`evaluate`], with some metrics forced to hypothetical values.
@@ -429,9 +441,31 @@ pub fn evaluate_with(
     overrides: &Overrides,
     stamp: Stamp,
 ) -> Report {
+    evaluate_waived(
+        rubric,
+        manifest,
+        as_of,
+        upstream,
+        overrides,
+        stamp,
+        &Waived::NONE,
+    )
+}
+
+/// As [`evaluate_with`], with some controls counted as passing and some gates lifted
+/// (`core::waiver` decides which); the findings and gates keep what the facts give.
+pub fn evaluate_waived(
+    rubric: &Rubric,
+    manifest: &Manifest,
+    as_of: Date,
+    upstream: Upstream<'_>,
+    overrides: &Overrides,
+    stamp: Stamp,
+    waived: &Waived,
+) -> Report {
     let view = as_of::view(manifest, as_of);
     let mut ms = measurements(rubric, &view.manifest, as_of, upstream, overrides, true);
-    let t = tally(rubric, &mut ms);
+    let t = tally(rubric, &mut ms, waived);
 
     // Gates read the metrics' values only, so the words are taken, not copied, once every
     // control and gate that reads a metric is done with it.
@@ -439,7 +473,8 @@ pub fn evaluate_with(
         .gates
         .iter()
         .zip(&t.failing)
-        .map(|(g, &fails)| {
+        .enumerate()
+        .map(|(i, (g, &fails))| {
             let triggered_by: Vec<String> = if fails {
                 g.when_any
                     .iter()
@@ -464,6 +499,7 @@ pub fn evaluate_with(
                 },
                 triggered_by,
                 reason: g.reason.clone(),
+                waived: fails && waived.gate(i),
             }
         })
         .collect();
@@ -503,11 +539,16 @@ pub fn evaluate_with(
             metric: metrics::def(c.metric).name,
             value: value_json(m.value.as_ref()),
             max_points: cs.max_points,
-            points_lost: cs.max_points * (1.0 - cs.score),
+            points_lost: if cs.waived {
+                0.0
+            } else {
+                cs.max_points * (1.0 - cs.score)
+            },
             sourced: cs.sourced,
             evidence,
             disregarded: m.disregarded,
             note: m.note,
+            waived: cs.waived,
             effort: c.effort,
             remediation: c.remediation.clone(),
         });
@@ -560,6 +601,8 @@ pub fn evaluate_with(
         gaps,
         what_if: None,
         lines: crate::core::report::TableLines::default(),
+        waivers: Vec::new(),
+        without_waivers: None,
     }
 }
 
@@ -572,7 +615,7 @@ fn gaps(
 ) -> Vec<Gap> {
     let mut capping: Vec<&GateResult> = gates
         .iter()
-        .filter(|g| g.status == GateStatus::Fails && g.cap.rank > before.rank)
+        .filter(|g| g.status == GateStatus::Fails && !g.waived && g.cap.rank > before.rank)
         .collect();
     capping.sort_by_key(|g| std::cmp::Reverse(g.cap.rank));
     let mut out: Vec<Gap> = capping

@@ -115,6 +115,18 @@ pub struct Stamp {
     pub upstream: Option<ManifestStamp>,
     /// The date the manifest was evaluated as of.
     pub evaluated_as_of: Date,
+    /// The `posture.toml` the run read (its waivers and defaults), when it read one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigStamp>,
+}
+
+/// Which `posture.toml` a report was graded under, so `verify` applies the same waivers.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ConfigStamp {
+    /// The path as found or given (`--config`).
+    pub path: String,
+    /// sha256 of the file, so any change to its waivers shows.
+    pub sha256: String,
 }
 
 /// Which rubric produced a report, so a reader can check it was the one they expect.
@@ -232,6 +244,10 @@ pub struct Finding {
     pub disregarded: Vec<Disregarded>,
     /// A remark on how the control was scored, when there is one.
     pub note: Option<String>,
+    /// True when a waiver makes the control count as passing: its status and score stay what
+    /// the facts give, and it loses no points.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub waived: bool,
     /// How hard the remediation is: low, medium or high.
     pub effort: Effort,
     /// What to do to pass the control.
@@ -276,6 +292,9 @@ pub struct GateResult {
     pub triggered_by: Vec<String>,
     /// Why a protocol that fails the gate is capped.
     pub reason: String,
+    /// True when a waiver lifts the gate's cap: its status stays what the facts give.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub waived: bool,
 }
 
 /// What a gap is about.
@@ -413,6 +432,59 @@ pub struct Report {
     #[serde(skip)]
     #[schemars(skip)]
     pub lines: TableLines,
+    /// The waivers of `posture.toml` naming this protocol: applied, expired or unmatched,
+    /// each with what it changed. Absent when none names it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverResult>,
+    /// The score and grade without any waiver: present whenever `waivers` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without_waivers: Option<Bound>,
+}
+
+/// What became of a waiver in one report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum WaiverStatus {
+    /// It changed the grade's inputs: its control counted as passing, or its gate's cap lifted.
+    Applied,
+    /// The evaluation date is after its last day: it changed nothing.
+    Expired,
+    /// It names nothing it could change: no such control or gate, or one that already passes.
+    Unmatched,
+}
+
+impl WaiverStatus {
+    /// The word a report shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverStatus::Applied => "applied",
+            WaiverStatus::Expired => "expired",
+            WaiverStatus::Unmatched => "unmatched",
+        }
+    }
+}
+
+/// A waiver as a report lists it: the waiver, what became of it and what it changed.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct WaiverResult {
+    /// The protocol id it is for.
+    pub protocol: String,
+    /// The control it waives, if it waives a control.
+    pub control: Option<ControlId>,
+    /// The gate it waives, if it waives a gate.
+    pub gate: Option<GateId>,
+    /// Why the exception is accepted.
+    pub reason: String,
+    /// Who approved it.
+    pub approved_by: String,
+    /// The day it was approved.
+    pub approved: Date,
+    /// The last day it applies.
+    pub expires: Date,
+    /// Applied, expired or unmatched.
+    pub status: WaiverStatus,
+    /// What it changed, in words ("nothing: ..." when it changed nothing).
+    pub changed: String,
 }
 
 /// The tool's name and version, as stamped on reports.

@@ -33,6 +33,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// How long a waiver may run when the rubric does not say (`max_waiver_days`).
+pub const DEFAULT_MAX_WAIVER_DAYS: u32 = 180;
+
 /// A rubric after `extends` is resolved: every field present. Compiled into a [`Rubric`].
 #[derive(Debug, Clone)]
 pub struct RubricFile {
@@ -40,6 +43,8 @@ pub struct RubricFile {
     pub rubric: RubricMeta,
     /// Audit firms the policy trusts; empty means every firm counts.
     pub reputable_firms: Vec<String>,
+    /// The longest a waiver may run, in days from approval to expiry.
+    pub max_waiver_days: u32,
     /// The grade scale: labels with their minimum score.
     pub grades: Grades,
     /// How much credit a fact without a source earns.
@@ -62,6 +67,10 @@ pub struct RubricSource {
     pub rubric: RubricMeta,
     /// Audit firms this rubric's policy trusts (`audits.reputable_firms_covering`).
     pub reputable_firms: Option<Vec<String>>,
+    /// The longest a `posture.toml` waiver may run under this rubric, in days from its
+    /// `approved` date to its `expires` date (180 unless the rubric or its base says).
+    #[schemars(range(min = 1, max = 3650))]
+    pub max_waiver_days: Option<u32>,
     /// The grade scale: labels with their minimum score (0 to 100), best first.
     pub grades: Option<Grades>,
     /// How much credit a fact without a source earns.
@@ -467,6 +476,8 @@ pub struct Rubric {
     pub gates: Vec<Gate>,
     /// Audit firms the policy trusts; empty means every firm counts.
     pub reputable_firms: Vec<String>,
+    /// The longest a waiver may run, in days from approval to expiry.
+    pub max_waiver_days: u32,
     /// sha256 of the rubric text (chained with its base's), for the report's stamp.
     pub sha256: String,
 }
@@ -732,6 +743,7 @@ impl Rubric {
                 controls,
                 gates,
                 reputable_firms: file.reputable_firms,
+                max_waiver_days: file.max_waiver_days,
                 sha256,
             }),
             _ => Err(problems),
@@ -992,6 +1004,10 @@ impl RubricSource {
         let root = FieldPath::root();
         let mut problems = Vec::new();
         let had_base = base.is_some();
+        let max_waiver_days = self
+            .max_waiver_days
+            .or(base.as_ref().map(|b| b.max_waiver_days))
+            .unwrap_or(DEFAULT_MAX_WAIVER_DAYS);
         let (grades, evidence, firms, mut categories, mut controls, mut gates) = match base {
             Some(b) => (
                 Some(b.grades),
@@ -1229,6 +1245,7 @@ impl RubricSource {
                 RubricFile {
                     rubric: self.rubric,
                     reputable_firms: self.reputable_firms.unwrap_or(firms),
+                    max_waiver_days,
                     grades,
                     evidence: self.evidence.or(evidence).unwrap_or_default(),
                     categories,

@@ -20,6 +20,8 @@ pub enum Kind {
     Rubric,
     /// The JSON report format (`schemas/report.schema.json`).
     Report,
+    /// `posture.toml`: defaults and waivers (`schemas/config.schema.json`).
+    Config,
 }
 
 fn generate<T: JsonSchema>() -> serde_json::Value {
@@ -66,6 +68,7 @@ pub fn json(kind: Kind) -> serde_json::Value {
         Kind::Manifest => generate::<Manifest>(),
         Kind::Rubric => generate::<RubricSource>(),
         Kind::Report => return generate::<ReportDocument>(),
+        Kind::Config => generate::<crate::core::waiver::ConfigFile>(),
     };
     strip_null(&mut schema);
     schema
@@ -88,7 +91,7 @@ pub fn backtest_text() -> String {
 }
 
 /// One value per kind, made the first time it is asked for.
-pub(crate) type PerKind<T> = [OnceLock<T>; 3];
+pub(crate) type PerKind<T> = [OnceLock<T>; 4];
 
 /// The value of `cells` for a kind, made by `make` once per process.
 pub(crate) fn once<T>(
@@ -100,13 +103,14 @@ pub(crate) fn once<T>(
         Kind::Manifest => 0,
         Kind::Rubric => 1,
         Kind::Report => 2,
+        Kind::Config => 3,
     };
     cells[slot].get_or_init(make)
 }
 
 /// The schema of a kind, generated once per process.
 pub(crate) fn cached(kind: Kind) -> &'static serde_json::Value {
-    static CELLS: PerKind<serde_json::Value> = [const { OnceLock::new() }; 3];
+    static CELLS: PerKind<serde_json::Value> = [const { OnceLock::new() }; 4];
     once(&CELLS, kind, || json(kind))
 }
 

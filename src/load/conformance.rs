@@ -9,7 +9,7 @@ use crate::core::schema::{Kind, PerKind, cached, once, resolve};
 
 /// The compiled validator for manifests or rubrics, built once per process.
 pub fn validator(kind: Kind) -> &'static jsonschema::Validator {
-    static CELLS: PerKind<jsonschema::Validator> = [const { OnceLock::new() }; 3];
+    static CELLS: PerKind<jsonschema::Validator> = [const { OnceLock::new() }; 4];
     once(&CELLS, kind, || {
         jsonschema::options()
             .should_validate_formats(true)
@@ -24,7 +24,7 @@ pub fn validator(kind: Kind) -> &'static jsonschema::Validator {
 /// the errors of an invalid file still come from [`validator`], which reports them in order.
 pub fn toml_validator(kind: Kind) -> &'static jsonschema::Validator<toml_json::TomlJson> {
     static CELLS: PerKind<jsonschema::Validator<toml_json::TomlJson>> =
-        [const { OnceLock::new() }; 3];
+        [const { OnceLock::new() }; 4];
     once(&CELLS, kind, || {
         jsonschema::options_for::<toml_json::TomlJson>()
             .should_validate_formats(true)
@@ -125,7 +125,7 @@ fn is_object(node: &serde_json::Value) -> bool {
 
 /// The [`Tables`] of a kind's schema, worked out once per process.
 pub fn tables(kind: Kind) -> &'static Tables {
-    static CELLS: PerKind<Tables> = [const { OnceLock::new() }; 3];
+    static CELLS: PerKind<Tables> = [const { OnceLock::new() }; 4];
     once(&CELLS, kind, || {
         let root = cached(kind);
         Tables::of(root, root, 0)

@@ -1,6 +1,7 @@
 //! Loading: files into text, text into typed manifests and rubrics, with every problem
 //! reported against the file's lines. The only module (with the CLI) that touches files.
 
+pub mod config;
 pub mod conformance;
 pub mod defillama;
 pub mod diagnostics;

@@ -46,6 +46,7 @@ pub fn one(
         manifest: l.stamp(),
         upstream: upstream.stamp(),
         evaluated_as_of: from,
+        config: None,
     };
     forecast::forecast(
         rubric,

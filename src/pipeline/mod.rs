@@ -21,6 +21,7 @@ use crate::core::manifest::{Incident, Manifest};
 use crate::core::metrics::Upstream;
 use crate::core::report::{ManifestStamp, ProtocolSummary, Report, Stamp, Standing, WhatIf};
 use crate::core::rubric::{Grade, Rubric};
+use crate::core::waiver;
 use crate::load::diagnostics::Diagnostic;
 use crate::load::{self, Source};
 use crate::render::{Prepared, Renderer};
@@ -77,6 +78,15 @@ pub struct Options {
     pub protocols_dir: Option<PathBuf>,
     /// What-if edits applied to every manifest (`--set`).
     pub edits: Vec<Edit>,
+    /// The `posture.toml` in use: its stamp and waivers (a single report applies them).
+    pub config: Option<Arc<Config>>,
+}
+
+/// A `posture.toml` as the pipeline uses it: the file's stamp and its checked waivers.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub stamp: crate::core::report::ConfigStamp,
+    pub waivers: crate::core::waiver::Waivers,
 }
 
 /// What a fork's report needs of its upstream: the file, for the stamp, and the incidents it
@@ -762,25 +772,55 @@ pub fn evaluate_what_if(
     upstream: &UpstreamFile,
     opts: &Options,
 ) -> Result<Report, whatif::WhatIfError> {
-    let before = evaluate_one(rubric, l, upstream, opts.as_of);
-    if opts.edits.is_empty() {
+    let mut before = evaluate_one(rubric, l, upstream, opts.as_of);
+    let config = opts.config.as_deref();
+    before.stamp.config = config.map(|c| c.stamp.clone());
+    // Without waivers for this protocol, nothing more is done for them.
+    let waivers = config.map_or_else(Vec::new, |c| c.waivers.of(&l.manifest.protocol.id));
+    if opts.edits.is_empty() && waivers.is_empty() {
         return Ok(before);
     }
-    let (manifest, overrides) = whatif::apply(&l.manifest, &opts.edits)?;
-    let mut after = engine::evaluate_with(
-        rubric,
-        &manifest,
-        before.stamp.evaluated_as_of,
-        upstream.metric(),
-        &overrides,
-        before.stamp.clone(),
-    );
-    after.what_if = Some(WhatIf {
-        sets: what_if_sets(opts),
-        before: Standing::of(&before),
-    });
-    after.lines = before.lines;
-    Ok(after)
+    let (manifest, overrides, plain) = if opts.edits.is_empty() {
+        (l.manifest.clone(), engine::Overrides::default(), before)
+    } else {
+        let (manifest, overrides) = whatif::apply(&l.manifest, &opts.edits)?;
+        let mut after = engine::evaluate_with(
+            rubric,
+            &manifest,
+            before.stamp.evaluated_as_of,
+            upstream.metric(),
+            &overrides,
+            before.stamp.clone(),
+        );
+        after.what_if = Some(WhatIf {
+            sets: what_if_sets(opts),
+            before: Standing::of(&before),
+        });
+        after.lines = before.lines.clone();
+        (manifest, overrides, after)
+    };
+    if waivers.is_empty() {
+        return Ok(plain);
+    }
+    let (waived, results) = waiver::resolve(rubric, &plain, &waivers);
+    let mut report = if waived.is_empty() {
+        plain.clone()
+    } else {
+        let mut r = engine::evaluate_waived(
+            rubric,
+            &manifest,
+            plain.stamp.evaluated_as_of,
+            upstream.metric(),
+            &overrides,
+            plain.stamp.clone(),
+            &waived,
+        );
+        r.what_if = plain.what_if.clone();
+        r
+    };
+    report.lines = plain.lines.clone();
+    waiver::attach(&mut report, &plain, results);
+    Ok(report)
 }
 
 pub fn evaluate_one(
@@ -796,6 +836,7 @@ pub fn evaluate_one(
         manifest: l.stamp(),
         upstream: upstream.stamp(),
         evaluated_as_of: as_of,
+        config: None,
     };
     let mut report = engine::evaluate(rubric, &l.manifest, as_of, upstream.metric(), stamp);
     report.lines = l.source.table_lines().clone();

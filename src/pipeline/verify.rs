@@ -41,6 +41,18 @@ pub enum Unverifiable {
     /// The rubric to check with does not load.
     #[error("{0}")]
     Rubric(String),
+    /// The config the report was graded under has changed: its waivers cannot be re-applied.
+    #[error(
+        "the report was graded under {path} with sha256 {want}, but {path} now has sha256 {got}: its waivers may differ, so the report cannot be re-verified (restore that file, or grade again)"
+    )]
+    ConfigChanged {
+        /// The stamped path.
+        path: String,
+        /// The file's hash now.
+        got: String,
+        /// The stamped hash.
+        want: String,
+    },
     /// The stamped evaluation date is not a date.
     #[error(transparent)]
     Date(#[from] crate::core::date::DateError),
@@ -137,6 +149,7 @@ struct Inputs<'a> {
     rubric: Option<&'a J>,
     as_of: Option<&'a J>,
     what_if: Option<&'a J>,
+    config: Option<&'a J>,
 }
 
 impl<'a> Subject<'a> {
@@ -151,6 +164,7 @@ impl<'a> Subject<'a> {
                     rubric: at("rubric"),
                     as_of: at("evaluated_as_of"),
                     what_if: r.get("what_if"),
+                    config: at("config"),
                 }
             }
             Subject::Row { league, row } => Inputs {
@@ -159,6 +173,7 @@ impl<'a> Subject<'a> {
                 rubric: league.get("stamp").and_then(|s| s.get("rubric")),
                 as_of: row.get("as_of"),
                 what_if: row.get("what_if"),
+                config: None,
             },
         }
     }
@@ -410,6 +425,7 @@ fn check(
             as_of: None,
             protocols_dir: protocols.map(Path::to_path_buf),
             edits: Vec::new(),
+            config: None,
         };
         let found = pipeline::Upstreams::of(std::slice::from_ref(&subject_file), &opts)
             .of_manifest(&subject_file.manifest)
@@ -426,10 +442,16 @@ fn check(
         (None, true) => UpstreamFile::Missing,
         (None, false) => UpstreamFile::NotAFork,
     };
+    let config = inputs
+        .config
+        .filter(|c| !c.is_null())
+        .map(|c| stamped_config(c, rubric))
+        .transpose()?;
     let opts = Options {
         as_of: Some(as_of),
         protocols_dir: None,
         edits,
+        config,
     };
     let again = pipeline::evaluate_what_if(rubric, &subject_file, &upstream_file, &opts)?;
     // Rank and report index place a row in its document; they are not results.
@@ -461,6 +483,40 @@ fn check(
         Verdict::Changed(changed)
     };
     Ok((verdict, LeagueRow::of(&again), notes))
+}
+
+/// The `posture.toml` a report was graded under, read again from its stamped path: refused
+/// when its hash differs (its waivers may not be the ones the report applied), else checked
+/// and applied again.
+fn stamped_config(
+    stamp: &J,
+    rubric: &Rubric,
+) -> Result<std::sync::Arc<pipeline::Config>, Unverifiable> {
+    let path = text(stamp, &["path"]).ok_or("the stamp's config names no path")?;
+    let want = text(stamp, &["sha256"]).ok_or("the stamp's config has no sha256")?;
+    let first = |d: Vec<crate::load::diagnostics::Diagnostic>| {
+        d.first().map(|d| d.message.clone()).unwrap_or_default()
+    };
+    let config = load::config::read(Path::new(&path)).map_err(|(_, d)| {
+        Unverifiable::Unreadable(format!(
+            "the report was graded under {path}, which cannot be read: {} (run verify from the folder the report was made in)",
+            first(d)
+        ))
+    })?;
+    let got = config.source.sha256();
+    if got != want {
+        return Err(Unverifiable::ConfigChanged {
+            path,
+            got: got.to_string(),
+            want,
+        });
+    }
+    let waivers = load::config::waivers(&config, rubric.max_waiver_days)
+        .map_err(|d| Unverifiable::Unreadable(format!("{path}: {}", first(d))))?;
+    Ok(std::sync::Arc::new(pipeline::Config {
+        stamp: crate::core::report::ConfigStamp { path, sha256: want },
+        waivers,
+    }))
 }
 
 /// Largest report `verify` reads: a league of ten thousand full reports fits.

@@ -170,6 +170,25 @@ fn records<W: Write>(r: &RecordsView, w: &mut csv::Writer<W>) -> csv::Result<()>
         row[22] = f.sourced.to_string();
         record(w, &row)?;
     }
+    // A row per waiver: the control or gate, its status, and the grade with and without.
+    for wv in &r.waivers {
+        let mut row: [String; HEADER.len()] = std::array::from_fn(|_| String::new());
+        row[0] = "waiver".into();
+        row[1] = r.id.into();
+        row[4] = r.facts_as_of.clone();
+        row[5] = r.evaluated_as_of.clone();
+        row[6] = r.grade.into();
+        row[14] = r.manifest_sha256.into();
+        row[15] = wv.target.clone();
+        row[16] = wv.kind.into();
+        row[17] = wv.status.into();
+        row[20] = format!(
+            "{}: {}",
+            r.waiver_line.as_deref().unwrap_or_default(),
+            wv.changed
+        );
+        record(w, &row)?;
+    }
     Ok(())
 }
 

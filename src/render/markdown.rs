@@ -108,6 +108,24 @@ impl Markdown {
             escape(&r.kind),
             r.evaluated_as_of
         )?;
+        if let Some(line) = &r.waiver_line {
+            writeln!(out, "**Waivers: {}**\n", escape(line))?;
+            for w in &r.waivers {
+                writeln!(
+                    out,
+                    "- {} {} {}, approved by {} on {}, expires {}: {} {}",
+                    escape(w.status),
+                    escape(w.kind),
+                    code(&w.target),
+                    escape(&w.approved_by),
+                    w.approved,
+                    w.expires,
+                    escape(&w.reason),
+                    escape(&w.changed)
+                )?;
+            }
+            writeln!(out)?;
+        }
         if let Some(g) = &r.cap {
             writeln!(
                 out,

@@ -93,6 +93,23 @@ impl Plain {
         for w in &r.warnings {
             writeln!(out, "Warning: {w}")?;
         }
+        if let Some(line) = &r.waiver_line {
+            writeln!(out, "Waivers: {line}")?;
+            for w in &r.waivers {
+                writeln!(
+                    out,
+                    "  {} {} `{}`, approved by {} on {}, expires {}: {}. {}",
+                    w.status,
+                    w.kind,
+                    w.target,
+                    w.approved_by,
+                    w.approved,
+                    w.expires,
+                    w.reason,
+                    w.changed
+                )?;
+            }
+        }
         if let Some(g) = &r.cap {
             writeln!(out, "Capped at {} by gate `{}`: {}", g.cap, g.id, g.title)?;
         }

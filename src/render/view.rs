@@ -367,6 +367,55 @@ pub struct ReportView {
     pub gates: Vec<GateView>,
     pub gaps: Vec<GapView>,
     pub stamp: StampView,
+    /// "B with 1 waiver, F without", when waivers name the protocol.
+    pub waiver_line: Option<String>,
+    /// Every waiver naming the protocol, with what became of it.
+    pub waivers: Vec<WaiverView>,
+    /// The config file the report was graded under, and its sha256.
+    pub config: Option<String>,
+}
+
+/// One waiver as every format lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaiverView {
+    /// `control` or `gate`.
+    pub kind: &'static str,
+    /// The control or gate id.
+    pub target: String,
+    /// applied, expired or unmatched.
+    pub status: &'static str,
+    pub reason: String,
+    pub approved_by: String,
+    pub approved: String,
+    pub expires: String,
+    /// What it changed, in words.
+    pub changed: String,
+}
+
+impl WaiverView {
+    /// The views of a report's waivers, in the config's order.
+    pub fn all(r: &Report) -> Vec<Self> {
+        r.waivers
+            .iter()
+            .map(|w| {
+                let (kind, target) = match (&w.control, &w.gate) {
+                    (Some(c), _) => ("control", c.0.clone()),
+                    (_, Some(g)) => ("gate", g.0.clone()),
+                    _ => ("control", String::new()),
+                };
+                Self {
+                    kind,
+                    target,
+                    status: w.status.as_str(),
+                    reason: w.reason.clone(),
+                    approved_by: w.approved_by.clone(),
+                    approved: w.approved.to_string(),
+                    expires: w.expires.to_string(),
+                    changed: w.changed.clone(),
+                }
+            })
+            .collect()
+    }
 }
 
 impl ReportView {
@@ -447,6 +496,13 @@ impl ReportView {
                 })
                 .collect(),
             stamp: StampView::of(&r.stamp),
+            waiver_line: crate::core::waiver::headline(r),
+            waivers: WaiverView::all(r),
+            config: r
+                .stamp
+                .config
+                .as_ref()
+                .map(|c| format!("{} (sha256 {})", c.path, c.sha256)),
         }
     }
 }
@@ -997,6 +1053,9 @@ pub struct RecordsView<'a> {
     pub provisional: bool,
     pub high_grade: &'a str,
     pub controls: Vec<ControlRecord<'a>>,
+    /// "B with 1 waiver, F without", when waivers name the protocol.
+    pub waiver_line: Option<String>,
+    pub waivers: Vec<WaiverView>,
 }
 
 /// One control's row for machine formats.
@@ -1053,6 +1112,8 @@ impl<'a> RecordsView<'a> {
                     sourced: f.sourced,
                 })
                 .collect(),
+            waiver_line: crate::core::waiver::headline(r),
+            waivers: WaiverView::all(r),
         }
     }
 }

@@ -1,0 +1,221 @@
+//! Waivers in posture.toml, through the command line: what they change, when they stop, how
+//! every format shows them, and what is refused.
+
+mod common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use common::ROOT;
+
+/// A repository (a folder with `.git`) holding a copy of a shipped manifest and a posture.toml.
+fn repo(manifest: &str, config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let name = Path::new(manifest).file_name().unwrap();
+    std::fs::copy(Path::new(ROOT).join(manifest), dir.path().join(name)).unwrap();
+    std::fs::write(dir.path().join("posture.toml"), config).unwrap();
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("posture")
+        .unwrap()
+        .current_dir(dir)
+        .env_remove("POSTURE_FORMAT")
+        .env_remove("POSTURE_RUBRIC")
+        .env_remove("POSTURE_FAIL_UNDER")
+        .env_remove("POSTURE_PROTOCOLS")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = run(dir, &[args, &["--format", "json"]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const TIMELOCK: &str = r#"
+[[waivers]]
+protocol = "balancer-v2"
+control = "timelock"
+reason = "Timelock rollout voted, deploying"
+approved_by = "Risk committee, vote 2025-10-01"
+approved = 2025-10-01
+expires = 2025-12-31
+"#;
+
+#[test]
+fn a_control_waiver_applies_until_it_expires_between_two_as_of_dates() {
+    let dir = repo("protocols/balancer-v2.toml", TIMELOCK);
+    let before = json(
+        dir.path(),
+        &["score", "balancer-v2.toml", "--as-of", "2025-11-02"],
+    );
+    assert_eq!(before["grade"], "C", "{before:#}");
+    assert_eq!(before["without_waivers"]["grade"], "D");
+    assert!(before["score"].as_f64() > before["without_waivers"]["score"].as_f64());
+    let w = &before["waivers"][0];
+    assert_eq!(w["status"], "applied");
+    assert_eq!(w["control"], "timelock");
+    let timelock = before["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["control"] == "timelock")
+        .unwrap();
+    // The finding keeps what the facts say; it only stops losing points.
+    assert_eq!(timelock["status"], "fail");
+    assert_eq!(timelock["waived"], true);
+    assert_eq!(timelock["points_lost"], 0.0);
+
+    let after = json(
+        dir.path(),
+        &["score", "balancer-v2.toml", "--as-of", "2026-01-15"],
+    );
+    assert_eq!(after["waivers"][0]["status"], "expired");
+    assert_eq!(after["grade"], after["without_waivers"]["grade"]);
+    assert_eq!(after["score"], after["without_waivers"]["score"]);
+    let plain = json(
+        dir.path(),
+        &[
+            "score",
+            "balancer-v2.toml",
+            "--as-of",
+            "2026-01-15",
+            "--no-config",
+        ],
+    );
+    assert_eq!(after["grade"], plain["grade"]);
+    assert_eq!(after["score"], plain["score"]);
+    assert!(plain.get("waivers").is_none() && plain.get("without_waivers").is_none());
+}
+
+#[test]
+fn a_gate_waiver_lifts_its_cap() {
+    let config = r#"
+[[waivers]]
+protocol = "balancer-v2"
+gate = "unresolved-critical"
+reason = "Restitution under way"
+approved_by = "Risk committee"
+approved = 2025-11-07
+expires = 2026-01-31
+"#;
+    let dir = repo("protocols/balancer-v2@2025-11-07.toml", config);
+    let r = json(dir.path(), &["score", "balancer-v2@2025-11-07.toml"]);
+    assert_eq!(r["without_waivers"]["grade"], "F");
+    assert_eq!(r["grade"], r["grade_before_caps"]);
+    assert_ne!(r["grade"], "F");
+    assert_eq!(r["capped_by"], serde_json::Value::Null);
+    let gate = r["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == "unresolved-critical")
+        .unwrap();
+    assert_eq!(gate["status"], "fails");
+    assert_eq!(gate["waived"], true);
+    assert!(
+        !r["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["id"] == "unresolved-critical")
+    );
+}
+
+#[test]
+fn every_format_shows_the_grade_with_and_without_waivers() {
+    let dir = repo("protocols/balancer-v2.toml", TIMELOCK);
+    for format in ["table", "markdown", "html", "csv"] {
+        let out = run(
+            dir.path(),
+            &["score", "balancer-v2.toml", "--format", format],
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("C with 1 waiver, D without"),
+            "{format}:\n{text}"
+        );
+        assert!(text.contains("timelock"), "{format}");
+    }
+}
+
+#[test]
+fn strict_fails_on_an_unmatched_or_expired_waiver_and_names_it() {
+    let config = format!(
+        "{TIMELOCK}{}",
+        r#"
+[[waivers]]
+protocol = "balancer-v2"
+control = "bug-bounty"
+reason = "Bounty under review"
+approved_by = "Risk committee"
+approved = 2025-10-01
+expires = 2025-12-31
+"#
+    );
+    let dir = repo("protocols/balancer-v2.toml", &config);
+    let lax = run(dir.path(), &["score", "balancer-v2.toml"]);
+    assert_eq!(lax.status.code(), Some(0));
+    let strict = run(dir.path(), &["score", "balancer-v2.toml", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+    let err = String::from_utf8(strict.stderr).unwrap();
+    assert!(
+        err.contains("bug-bounty is unmatched") && !err.contains("timelock is"),
+        "{err}"
+    );
+    let expired = run(
+        dir.path(),
+        &[
+            "score",
+            "balancer-v2.toml",
+            "--strict",
+            "--as-of",
+            "2026-02-01",
+        ],
+    );
+    assert_eq!(expired.status.code(), Some(1));
+    assert!(
+        String::from_utf8(expired.stderr)
+            .unwrap()
+            .contains("timelock is expired")
+    );
+}
+
+#[test]
+fn a_waiver_longer_than_the_rubric_allows_is_refused_at_its_line() {
+    let config = TIMELOCK.replace("expires = 2025-12-31", "expires = 2026-06-30");
+    let dir = repo("protocols/balancer-v2.toml", &config);
+    let out = run(dir.path(), &["score", "balancer-v2.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("posture.toml:8:11"), "{err}");
+    assert!(
+        err.contains("272 days") && err.contains("at most 180"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_waiver_names_exactly_one_control_or_gate() {
+    let config = TIMELOCK.replace(
+        "control = \"timelock\"",
+        "control = \"timelock\"\ngate = \"three-pillars\"",
+    );
+    let dir = repo("protocols/balancer-v2.toml", &config);
+    let out = run(dir.path(), &["score", "balancer-v2.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("not both") && err.contains("posture.toml:5:"),
+        "{err}"
+    );
+}
