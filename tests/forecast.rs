@@ -221,3 +221,24 @@ fn an_end_date_before_the_start_is_refused() {
         .code(2)
         .stderr(predicates::str::contains("at most 3660 days ahead"));
 }
+
+/// `--rubric` reaches a forecast and a badge as it reaches `score` (the flag is settled with
+/// `POSTURE_RUBRIC` and posture.toml before the command runs).
+#[test]
+fn the_rubric_flag_reaches_forecast_and_badge() {
+    let forecast = posture()
+        .args([
+            "forecast",
+            "protocols/lido.toml",
+            "--rubric",
+            "institutional",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&forecast.stdout).contains("under institutional "));
+    let badge = posture()
+        .args(["badge", "protocols/lido.toml", "--rubric", "institutional"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&badge.stdout).contains("institutional "));
+}

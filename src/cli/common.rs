@@ -653,6 +653,9 @@ pub(crate) fn configure_command(
             cwd,
             err,
         ),
+        // Their formats are their own: the config gives them rubric and protocols.
+        Command::Forecast(a) => configure(&mut a.eval, None, env, cwd, err),
+        Command::Badge(a) => configure(&mut a.eval, None, env, cwd, err),
         // Backtest takes no --config: the format alone comes from the posture.toml found.
         Command::Backtest(a) => {
             let found = match cwd.and_then(config::discover) {
