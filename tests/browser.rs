@@ -2,7 +2,8 @@
 //! league, gaps, a diff, a backtest and a report of hostile manifest text, in headless Chromium.
 //! Each page must render (a screenshot that is not blank, a DOM with its content), log nothing to the console
 //! and make no network request. A canary page that does load something proves the network
-//! check can fail.
+//! check can fail. Reports and the league are laid out in a 1280-pixel frame: no sideways
+//! overflow, the grade in the first screen, the answer (plan) before the detail.
 //!
 //! Chromium is Debian's `chromium` (`.ci/browser.sh` installs it; `POSTURE_CHROMIUM` names
 //! another binary). Without it the test is skipped with a message, except in CI (`CI` or
@@ -452,4 +453,128 @@ fn chromium_prints_a_report_to_pdf() {
     let bytes = std::fs::read(&pdf).unwrap_or_default();
     assert!(bytes.starts_with(b"%PDF-"), "no PDF written");
     assert!(bytes.len() > 10_000, "a PDF of {} bytes", bytes.len());
+}
+
+/// What the layout harness measured of a page in a 1280 x 800 frame.
+fn measure(browser: &Path, html: &Path, work: &Path, name: &str) -> serde_json::Value {
+    let harness = work.join(format!("harness-{name}.html"));
+    // The page's own policy forbids scripts; the harness beside it is a page of the test's,
+    // which reads the framed page's layout (file pages may read each other with
+    // --allow-file-access-from-files) and writes what it found into its own DOM.
+    std::fs::write(
+        &harness,
+        format!(
+            r#"<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="{}" style="width:1280px;height:800px;border:0"></iframe>
+<pre id="result"></pre>
+<script>
+window.addEventListener('load', () => {{
+  const d = document.getElementById('f').contentDocument;
+  const grade = d.querySelector('.headline .grade') || d.querySelector('h1');
+  const r = grade.getBoundingClientRect();
+  document.getElementById('result').textContent = JSON.stringify({{
+    scroll_width: d.documentElement.scrollWidth,
+    client_width: d.documentElement.clientWidth,
+    grade_bottom: r.bottom,
+    sections: Array.from(d.querySelectorAll('section[id]')).map(s => s.id),
+  }});
+}});
+</script></body></html>"#,
+            file_url(html)
+        ),
+    )
+    .unwrap();
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--allow-file-access-from-files",
+            "--window-size=1300,900",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            work.join(format!("profile-{name}")).display()
+        ))
+        .arg(file_url(&harness))
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let json = dom
+        .split_once("<pre id=\"result\">")
+        .and_then(|(_, rest)| rest.split_once("</pre>"))
+        .map(|(json, _)| json.replace("&quot;", "\""))
+        .unwrap_or_else(|| panic!("{name}: the harness wrote nothing: {dom}"));
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{name}: {e}: {json}"))
+}
+
+/// Reports answer first and fit the screen: at 1280 pixels nothing overflows sideways, the
+/// grade is in the first screen, and the plan comes before the categories and the controls.
+#[test]
+fn chromium_lays_out_reports_answer_first_without_overflow() {
+    let Some(browser) = chromium() else {
+        if set("CI") || set("POSTURE_REQUIRE_BROWSER") {
+            panic!("chromium is required in CI but was not found");
+        }
+        skipped(
+            "SKIPPED chromium_lays_out_reports_answer_first_without_overflow: no chromium found",
+        );
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let pages = [
+        (
+            "balancer-v2",
+            vec!["score", "protocols/balancer-v2.toml", "--format", "html"],
+        ),
+        (
+            "lido",
+            vec!["score", "protocols/lido.toml", "--format", "html"],
+        ),
+        ("league", vec!["score", "protocols/", "--format", "html"]),
+    ];
+    for (name, args) in pages {
+        let html = work.path().join(format!("{name}.html"));
+        std::fs::write(&html, posture(&args)).unwrap();
+        let m = measure(&browser, &html, work.path(), name);
+        let (scroll, client) = (
+            m["scroll_width"].as_f64().unwrap(),
+            m["client_width"].as_f64().unwrap(),
+        );
+        assert!(
+            scroll <= client,
+            "{name}: {scroll} px of content in a {client} px frame"
+        );
+        assert!(
+            m["grade_bottom"].as_f64().unwrap() < 800.0,
+            "{name}: the headline is below the first screen: {m}"
+        );
+        let sections: Vec<&str> = m["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        let at = |id: &str| {
+            sections
+                .iter()
+                .position(|s| *s == id)
+                .unwrap_or_else(|| panic!("{name}: no #{id} in {sections:?}"))
+        };
+        if name == "league" {
+            assert!(
+                at("overview") < at("league") && at("league") < at("portfolio"),
+                "{name}: {sections:?}"
+            );
+        } else {
+            assert!(at("gaps") < at("categories"), "{name}: {sections:?}");
+            assert!(at("categories") < at("controls"), "{name}: {sections:?}");
+        }
+    }
 }
