@@ -457,27 +457,97 @@ fn check_money(x: Option<f64>, path: impl FnOnce() -> FieldPath, out: &mut Vec<P
 pub fn fork_cycles<'a>(
     upstream: &std::collections::BTreeMap<&'a str, &'a str>,
 ) -> Vec<Vec<&'a str>> {
+    // Each protocol names one upstream, so every protocol is walked through once: a walk stops
+    // where an earlier one went, and a long chain of forks costs its length, not its square.
+    let mut walked: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     let mut cycles: Vec<Vec<&str>> = Vec::new();
-    for &start in upstream.keys() {
-        let mut path = vec![start];
+    for (walk, &start) in upstream.keys().enumerate() {
+        let mut path = Vec::new();
         let mut at = start;
-        while let Some(&next) = upstream.get(at) {
-            if let Some(i) = path.iter().position(|p| *p == next) {
-                let mut cycle = path[i..].to_vec();
-                let first = cycle
-                    .iter()
-                    .enumerate()
-                    .min_by_key(|(_, id)| **id)
-                    .map_or(0, |(k, _)| k);
-                cycle.rotate_left(first);
-                if !cycles.contains(&cycle) {
+        loop {
+            match walked.get(at) {
+                // Back on this walk's own path: a cycle, from where the path first met `at`.
+                Some(&w) if w == walk => {
+                    let from = path.iter().position(|p| *p == at).unwrap_or(0);
+                    let mut cycle: Vec<&str> = path.split_off(from);
+                    let first = cycle
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, id)| **id)
+                        .map_or(0, |(k, _)| k);
+                    cycle.rotate_left(first);
                     cycles.push(cycle);
+                    break;
                 }
-                break;
+                // Where an earlier walk went: every cycle from here is found already.
+                Some(_) => break,
+                None => {}
             }
-            path.push(next);
-            at = next;
+            walked.insert(at, walk);
+            path.push(at);
+            match upstream.get(at) {
+                Some(&next) => at = next,
+                None => break,
+            }
         }
     }
     cycles
+}
+
+/// The problem of each protocol on a lineage cycle, said at its `forked_from`: `validate` and
+/// `score` say it alike.
+pub fn fork_cycle_problem(cycle: &[&str]) -> Problem {
+    let round = match cycle.first() {
+        Some(first) => format!("{} -> {first}", cycle.join(" -> ")),
+        None => String::new(),
+    };
+    Problem::error(
+        FieldPath::root().key("lineage").key("forked_from"),
+        format!(
+            "forks make a cycle ({round}): one of these protocols is the original and names no upstream"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn fork_cycles_finds_each_cycle_once_from_its_smallest_id() {
+        let ids: Vec<String> = (0..5000).map(|i| format!("p{i:05}")).collect();
+        let mut up: BTreeMap<&str, &str> = BTreeMap::new();
+        // A long chain p00000 -> ... -> p04999 that ends in a cycle of its last three, and a
+        // second chain that runs into the first one.
+        for w in ids.windows(2) {
+            up.insert(&w[0], &w[1]);
+        }
+        up.insert(&ids[4999], &ids[4997]);
+        up.insert("z-b", "z-a");
+        up.insert("z-a", "z-c");
+        up.insert("z-c", "z-b");
+        up.insert("tail", "p02500");
+        // A fork of an original: no cycle.
+        up.insert("fork", "original");
+        assert_eq!(
+            fork_cycles(&up),
+            vec![
+                vec!["p04997", "p04998", "p04999"],
+                vec!["z-a", "z-c", "z-b"]
+            ]
+        );
+        assert!(fork_cycles(&BTreeMap::from([("a", "b"), ("b", "c")])).is_empty());
+    }
+
+    #[test]
+    fn a_cycle_is_said_round_from_its_first_id() {
+        let p = fork_cycle_problem(&["a", "b"]);
+        assert!(
+            p.message.starts_with("forks make a cycle (a -> b -> a)"),
+            "{}",
+            p.message
+        );
+        assert_eq!(p.path.to_string(), "lineage.forked_from");
+    }
 }
