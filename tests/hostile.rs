@@ -605,3 +605,30 @@ fn a_file_shows_at_most_50_errors_then_how_many_more() {
         );
     }
 }
+
+#[test]
+fn a_rubric_named_without_a_folder_extends_the_file_beside_it() {
+    // `r.toml`'s folder is the empty path, which names no folder: it is the current one.
+    let (dir, _, _) = folder();
+    std::fs::write(
+        dir.path().join("base.toml"),
+        "[rubric]\nid = \"base\"\ntitle = \"Base\"\nversion = \"1.0.0\"\nextends = \"defi-baseline\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        "[rubric]\nid = \"mine\"\ntitle = \"Mine\"\nversion = \"1.0.0\"\nextends = \"base.toml\"\n",
+    )
+    .unwrap();
+    let out = posture_in(dir.path())
+        .args(["score", "lido.toml", "--rubric", "r.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rubric mine"));
+}

@@ -371,9 +371,14 @@ pub fn lint_rubric(src: &Source) -> Result<(Rubric, Vec<Diagnostic>), Vec<Diagno
 
 fn rubric_with_origins(src: &Source) -> Result<(Rubric, Origins), Vec<Diagnostic>> {
     let path = Path::new(&src.name);
-    let dir = path
-        .is_file()
-        .then(|| path.parent().unwrap_or(Path::new(".")).to_path_buf());
+    // A file named without a folder (`r.toml`) has the empty path as its parent: the current
+    // folder, which the empty path does not name.
+    let dir = path.is_file().then(|| {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    });
     let mut chain = Vec::new();
     let (file, origins, sha) = resolve_rubric(src, dir.as_deref(), &mut chain)?;
     match Rubric::compile(file, sha) {
