@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::core::date::Date;
 use crate::core::manifest::{AuditKind, FORMAT, FactTable, Manifest};
-use crate::core::problem::{FieldPath, Problem, did_you_mean};
+use crate::core::problem::{FieldPath, MAX_SHOWN, Problem, did_you_mean};
 
 /// A protocol, component or rubric id: lower-case ASCII letters and digits in dash-separated
 /// words, so ids cannot carry look-alike letters or markup.
@@ -16,6 +16,12 @@ pub fn kebab(s: &str) -> bool {
                 && p.chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         })
+}
+
+/// Whether the next problem is among those a file shows ([`MAX_SHOWN`]): only those are
+/// worth a did-you-mean, which compares a name with every candidate.
+fn helpful(out: &[Problem]) -> bool {
+    out.len() < MAX_SHOWN
 }
 
 /// Every semantic problem of a manifest, errors and warnings, in document order.
@@ -129,14 +135,17 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
         }
     }
     let component_names: Vec<&str> = m.components.iter().map(|c| c.name.as_str()).collect();
+    // Looked up, not searched: thousands of scope entries against thousands of components.
+    let components: std::collections::HashSet<&str> = component_names.iter().copied().collect();
     let check_component = |name: &str, path: &dyn Fn() -> FieldPath, out: &mut Vec<Problem>| {
-        if !component_names.contains(&name) {
+        if !components.contains(name) {
+            let help = helpful(out).then(|| did_you_mean(name, &component_names, "components"));
             out.push(
                 Problem::error(
                     path(),
                     format!("no component named `{name}` in [[components]]"),
                 )
-                .with_help(did_you_mean(name, &component_names, "components")),
+                .with_help(help.flatten()),
             );
         }
     };
@@ -167,21 +176,22 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
         );
     }
     let chain_names: Vec<&str> = m.deployments.iter().map(|d| d.chain.as_str()).collect();
-    let check_chains = |list: Option<&Vec<String>>,
-                        path: &dyn Fn() -> FieldPath,
-                        out: &mut Vec<Problem>| {
-        for (j, c) in list.into_iter().flatten().enumerate() {
-            if !chain_names.is_empty() && !chain_names.iter().any(|d| d.eq_ignore_ascii_case(c)) {
-                out.push(
-                    Problem::error(
-                        path().index(j),
-                        format!("chain `{c}` is not among [[deployments]]"),
-                    )
-                    .with_help(did_you_mean(c, &chain_names, "chains")),
-                );
+    let check_chains =
+        |list: Option<&Vec<String>>, path: &dyn Fn() -> FieldPath, out: &mut Vec<Problem>| {
+            for (j, c) in list.into_iter().flatten().enumerate() {
+                // `chains` holds every deployment's chain in lower case.
+                if !chain_names.is_empty() && !chains.contains(&c.to_ascii_lowercase()) {
+                    let help = helpful(out).then(|| did_you_mean(c, &chain_names, "chains"));
+                    out.push(
+                        Problem::error(
+                            path().index(j),
+                            format!("chain `{c}` is not among [[deployments]]"),
+                        )
+                        .with_help(help.flatten()),
+                    );
+                }
             }
-        }
-    };
+        };
 
     if let Some(l) = &m.lineage
         && !kebab(&l.forked_from)
@@ -538,6 +548,30 @@ mod tests {
             ]
         );
         assert!(fork_cycles(&BTreeMap::from([("a", "b"), ("b", "c")])).is_empty());
+    }
+
+    #[test]
+    fn only_the_problems_a_file_shows_are_given_a_did_you_mean() {
+        let best = include_str!("../../tests/fixtures/best-practice.toml");
+        let scope: Vec<String> = (0..120).map(|i| format!("\"pools{i}\"")).collect();
+        let text = best.to_string()
+            + &format!(
+                "\n[[audits]]\nfirm = \"F\"\ndate = 2026-01-10\nkind = \"code\"\ncovers = \"*\"\nscope = [{}]\nsource = \"https://example.org/a\"\n",
+                scope.join(", ")
+            );
+        let m: Manifest = toml::from_str(&text).expect("a manifest");
+        let problems: Vec<Problem> = manifest(&m)
+            .into_iter()
+            .filter(|p| p.message.contains("no component named `pools"))
+            .collect();
+        assert_eq!(problems.len(), 120);
+        let helped = problems.iter().filter(|p| p.help.is_some()).count();
+        assert_eq!(helped, MAX_SHOWN, "{problems:?}");
+        assert!(
+            problems[..MAX_SHOWN]
+                .iter()
+                .all(|p| p.help.as_deref() == Some("did you mean `pool`?"))
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::load::diagnostics::{
 /// Files larger than this are refused unread: manifests are a few kilobytes.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 20;
 /// Errors reported per file; past this a file is hopeless and the rest is counted, not shown.
-pub const MAX_DIAGNOSTICS: usize = 50;
+pub const MAX_DIAGNOSTICS: usize = crate::core::problem::MAX_SHOWN;
 /// Deepest nesting of tables and arrays accepted (the formats need 4).
 pub const MAX_DEPTH: usize = 16;
 /// Longest array accepted (a protocol with more audits than this is not a manifest).
