@@ -459,22 +459,30 @@ fn a_name_cannot_print_a_line_of_its_own() {
     );
 }
 
-#[test]
-fn forks_that_fork_each_other_are_reported_at_their_lineage() {
+/// A folder of forks, each `(id, upstream)`, made from the best-practice fixture.
+fn forks(pairs: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let best =
         std::fs::read_to_string(format!("{ROOT}/tests/fixtures/best-practice.toml")).unwrap();
-    for (id, up) in [
-        ("fork-a", "fork-b"),
-        ("fork-b", "fork-c"),
-        ("fork-c", "fork-a"),
-    ] {
+    for (id, up) in pairs {
         let text = best.replacen("id = \"exemplar\"", &format!("id = \"{id}\""), 1)
             + &format!(
                 "\n[lineage]\nforked_from = \"{up}\"\nupstream_version = \"1.0.0\"\nsource = \"https://example.org/fork\"\n"
             );
         std::fs::write(dir.path().join(format!("{id}.toml")), text).unwrap();
     }
+    dir
+}
+
+const CYCLE: [(&str, &str); 3] = [
+    ("fork-a", "fork-b"),
+    ("fork-b", "fork-c"),
+    ("fork-c", "fork-a"),
+];
+
+#[test]
+fn forks_that_fork_each_other_are_reported_at_their_lineage() {
+    let dir = forks(&CYCLE);
     let out = posture_in(dir.path())
         .args(["validate", "."])
         .output()
@@ -493,6 +501,73 @@ fn forks_that_fork_each_other_are_reported_at_their_lineage() {
         "names the file and line: {stderr}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 valid, 3 invalid"));
+}
+
+#[test]
+fn score_refuses_forks_that_fork_each_other_and_scores_the_rest() {
+    // A fork of one on the cycle, and a protocol that is no fork, still score.
+    let dir = forks(&[CYCLE[0], CYCLE[1], CYCLE[2], ("fork-d", "fork-a")]);
+    std::fs::copy(
+        format!("{ROOT}/protocols/lido.toml"),
+        dir.path().join("lido.toml"),
+    )
+    .unwrap();
+    let said = "lineage.forked_from: forks make a cycle (fork-a -> fork-b -> fork-c -> fork-a)";
+    for full in [false, true] {
+        let mut args = vec!["score", ".", "--format", "json"];
+        if full {
+            args.push("--full");
+        }
+        let out = posture_in(dir.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.matches(said).count(), 3, "{stderr}");
+        for (id, up) in CYCLE {
+            // Each at its own `forked_from` line, as `validate` says it.
+            assert!(
+                stderr.contains(&format!("{id}.toml:160:15")),
+                "{id}: {stderr}"
+            );
+            assert!(
+                stderr.contains(&format!("forked_from = \"{up}\"")),
+                "{stderr}"
+            );
+        }
+        assert!(
+            stderr.contains("3 of 5 files could not be scored"),
+            "{stderr}"
+        );
+        let league: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut ids: Vec<&str> = league["league"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["fork-d", "lido"], "full: {full}");
+    }
+    // One fork scored alone: its upstreams are followed through its folder round the cycle.
+    let out = posture_in(dir.path())
+        .args(["score", "fork-b.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches(said).count(), 1, "{stderr}");
+    assert!(stderr.contains("fork-b.toml:160:15"), "{stderr}");
+    // Off the cycle, a fork alone still scores, whatever its upstream forks.
+    let out = posture_in(dir.path())
+        .args(["score", "fork-d.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -529,4 +604,31 @@ fn a_file_shows_at_most_50_errors_then_how_many_more() {
             "{stderr}"
         );
     }
+}
+
+#[test]
+fn a_rubric_named_without_a_folder_extends_the_file_beside_it() {
+    // `r.toml`'s folder is the empty path, which names no folder: it is the current one.
+    let (dir, _, _) = folder();
+    std::fs::write(
+        dir.path().join("base.toml"),
+        "[rubric]\nid = \"base\"\ntitle = \"Base\"\nversion = \"1.0.0\"\nextends = \"defi-baseline\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("r.toml"),
+        "[rubric]\nid = \"mine\"\ntitle = \"Mine\"\nversion = \"1.0.0\"\nextends = \"base.toml\"\n",
+    )
+    .unwrap();
+    let out = posture_in(dir.path())
+        .args(["score", "lido.toml", "--rubric", "r.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rubric mine"));
 }

@@ -128,20 +128,16 @@ fn lineage_cycles(
         .collect();
     let mut files = 0;
     for cycle in crate::core::validate::fork_cycles(&upstream) {
-        let round = format!("{} -> {}", cycle.join(" -> "), cycle[0]);
+        let problem = crate::core::validate::fork_cycle_problem(&cycle);
         for id in &cycle {
             let Some((_, _, src)) = latest.get(*id) else {
                 continue;
             };
-            let problem = crate::core::problem::Problem::error(
-                crate::core::problem::FieldPath::root()
-                    .key("lineage")
-                    .key("forked_from"),
-                format!(
-                    "forks make a cycle ({round}): one of these protocols is the original and names no upstream"
-                ),
-            );
-            emit(err, &load::locate_all(src, &[problem]), Some(&src.text))?;
+            emit(
+                err,
+                &load::locate_all(src, std::slice::from_ref(&problem)),
+                Some(&src.text),
+            )?;
             files += 1;
         }
     }

@@ -99,12 +99,27 @@ impl Problem {
     }
 }
 
+/// Problems shown per file; past these a file is hopeless, and the rest are counted, not
+/// shown (so no help need be worked out for them).
+pub const MAX_SHOWN: usize = 50;
+
+/// Longest name, in characters, that a suggestion is looked for or made: a longer one is no
+/// misspelling of a name in these formats, and comparing it costs its length squared.
+pub const MAX_SUGGESTED_LEN: usize = 64;
+
+/// Most candidates one search compares.
+const MAX_CANDIDATES: usize = 10_000;
+
+/// Most pairs of characters one search compares (a few milliseconds): the bound on
+/// did-you-mean over thousands of names.
+const MAX_PAIRS: usize = 4_000_000;
+
 /// The closest candidate to a misspelled name, phrased as help.
 pub fn did_you_mean(wrong: &str, candidates: &[&str], what: &str) -> Option<String> {
     match nearest(wrong, candidates) {
         Some(c) => Some(format!("did you mean `{c}`?")),
         None if candidates.is_empty() => None,
-        None if candidates.len() <= 12 => Some(format!(
+        None if candidates.len() <= 12 && candidates.iter().all(|c| short(c)) => Some(format!(
             "valid {what}: {}",
             candidates
                 .iter()
@@ -116,10 +131,29 @@ pub fn did_you_mean(wrong: &str, candidates: &[&str], what: &str) -> Option<Stri
     }
 }
 
-/// The candidate a misspelling most likely meant (Jaro-Winkler above 0.8), if any.
+/// Whether a name is short enough to suggest, or to be given a suggestion.
+fn short(name: &str) -> bool {
+    name.len() <= MAX_SUGGESTED_LEN || name.chars().count() <= MAX_SUGGESTED_LEN
+}
+
+/// The candidate a misspelling most likely meant (Jaro-Winkler above 0.8), if any. None for a
+/// name longer than [`MAX_SUGGESTED_LEN`], or when the search would compare more than
+/// [`MAX_CANDIDATES`] names or [`MAX_PAIRS`] pairs of characters: bounded, whatever the file.
 pub fn nearest<'a>(wrong: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if !short(wrong) || candidates.len() > MAX_CANDIDATES {
+        return None;
+    }
+    let pairs: usize = candidates
+        .iter()
+        .filter(|c| short(c))
+        .map(|c| c.len().saturating_mul(wrong.len()))
+        .fold(0, usize::saturating_add);
+    if pairs > MAX_PAIRS {
+        return None;
+    }
     candidates
         .iter()
+        .filter(|c| short(c))
         .map(|c| (strsim::jaro_winkler(wrong, c), *c))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
@@ -140,6 +174,27 @@ mod tests {
             did_you_mean("zzz", &["alpha", "beta"], "keys").as_deref(),
             Some("valid keys: `alpha`, `beta`")
         );
+    }
+
+    #[test]
+    fn suggestions_are_bounded() {
+        let long = "a".repeat(MAX_SUGGESTED_LEN + 1);
+        assert_eq!(nearest(&long, &[long.as_str()]), None, "a long name");
+        assert_eq!(nearest("pool", &[long.as_str(), "pools"]), Some("pools"));
+        assert_eq!(
+            did_you_mean("zzz", &[long.as_str()], "keys"),
+            None,
+            "a long name is not listed"
+        );
+        let many: Vec<String> = (0..=MAX_CANDIDATES).map(|i| format!("part-{i}")).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_eq!(nearest("part-7x", &refs), None, "too many to compare");
+        assert_eq!(nearest("part-7x", &refs[..3_000]), Some("part-7"));
+        // Within the count, but more characters than one search compares.
+        let wide: Vec<String> = (0..9_000).map(|i| format!("{i:0>60}")).collect();
+        let refs: Vec<&str> = wide.iter().map(String::as_str).collect();
+        assert_eq!(nearest(&format!("{:0>59}x", 7), &refs), None);
+        assert!(nearest(&format!("{:0>59}x", 7), &refs[..1_000]).is_some());
     }
 
     #[test]

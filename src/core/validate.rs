@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::core::date::Date;
 use crate::core::manifest::{AuditKind, FORMAT, FactTable, Manifest};
-use crate::core::problem::{FieldPath, Problem, did_you_mean};
+use crate::core::problem::{FieldPath, MAX_SHOWN, Problem, did_you_mean};
 
 /// A protocol, component or rubric id: lower-case ASCII letters and digits in dash-separated
 /// words, so ids cannot carry look-alike letters or markup.
@@ -16,6 +16,12 @@ pub fn kebab(s: &str) -> bool {
                 && p.chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         })
+}
+
+/// Whether the next problem is among those a file shows ([`MAX_SHOWN`]): only those are
+/// worth a did-you-mean, which compares a name with every candidate.
+fn helpful(out: &[Problem]) -> bool {
+    out.len() < MAX_SHOWN
 }
 
 /// Every semantic problem of a manifest, errors and warnings, in document order.
@@ -129,14 +135,17 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
         }
     }
     let component_names: Vec<&str> = m.components.iter().map(|c| c.name.as_str()).collect();
+    // Looked up, not searched: thousands of scope entries against thousands of components.
+    let components: std::collections::HashSet<&str> = component_names.iter().copied().collect();
     let check_component = |name: &str, path: &dyn Fn() -> FieldPath, out: &mut Vec<Problem>| {
-        if !component_names.contains(&name) {
+        if !components.contains(name) {
+            let help = helpful(out).then(|| did_you_mean(name, &component_names, "components"));
             out.push(
                 Problem::error(
                     path(),
                     format!("no component named `{name}` in [[components]]"),
                 )
-                .with_help(did_you_mean(name, &component_names, "components")),
+                .with_help(help.flatten()),
             );
         }
     };
@@ -167,21 +176,22 @@ pub fn manifest(m: &Manifest) -> Vec<Problem> {
         );
     }
     let chain_names: Vec<&str> = m.deployments.iter().map(|d| d.chain.as_str()).collect();
-    let check_chains = |list: Option<&Vec<String>>,
-                        path: &dyn Fn() -> FieldPath,
-                        out: &mut Vec<Problem>| {
-        for (j, c) in list.into_iter().flatten().enumerate() {
-            if !chain_names.is_empty() && !chain_names.iter().any(|d| d.eq_ignore_ascii_case(c)) {
-                out.push(
-                    Problem::error(
-                        path().index(j),
-                        format!("chain `{c}` is not among [[deployments]]"),
-                    )
-                    .with_help(did_you_mean(c, &chain_names, "chains")),
-                );
+    let check_chains =
+        |list: Option<&Vec<String>>, path: &dyn Fn() -> FieldPath, out: &mut Vec<Problem>| {
+            for (j, c) in list.into_iter().flatten().enumerate() {
+                // `chains` holds every deployment's chain in lower case.
+                if !chain_names.is_empty() && !chains.contains(&c.to_ascii_lowercase()) {
+                    let help = helpful(out).then(|| did_you_mean(c, &chain_names, "chains"));
+                    out.push(
+                        Problem::error(
+                            path().index(j),
+                            format!("chain `{c}` is not among [[deployments]]"),
+                        )
+                        .with_help(help.flatten()),
+                    );
+                }
             }
-        }
-    };
+        };
 
     if let Some(l) = &m.lineage
         && !kebab(&l.forked_from)
@@ -457,27 +467,121 @@ fn check_money(x: Option<f64>, path: impl FnOnce() -> FieldPath, out: &mut Vec<P
 pub fn fork_cycles<'a>(
     upstream: &std::collections::BTreeMap<&'a str, &'a str>,
 ) -> Vec<Vec<&'a str>> {
+    // Each protocol names one upstream, so every protocol is walked through once: a walk stops
+    // where an earlier one went, and a long chain of forks costs its length, not its square.
+    let mut walked: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     let mut cycles: Vec<Vec<&str>> = Vec::new();
-    for &start in upstream.keys() {
-        let mut path = vec![start];
+    for (walk, &start) in upstream.keys().enumerate() {
+        let mut path = Vec::new();
         let mut at = start;
-        while let Some(&next) = upstream.get(at) {
-            if let Some(i) = path.iter().position(|p| *p == next) {
-                let mut cycle = path[i..].to_vec();
-                let first = cycle
-                    .iter()
-                    .enumerate()
-                    .min_by_key(|(_, id)| **id)
-                    .map_or(0, |(k, _)| k);
-                cycle.rotate_left(first);
-                if !cycles.contains(&cycle) {
+        loop {
+            match walked.get(at) {
+                // Back on this walk's own path: a cycle, from where the path first met `at`.
+                Some(&w) if w == walk => {
+                    let from = path.iter().position(|p| *p == at).unwrap_or(0);
+                    let mut cycle: Vec<&str> = path.split_off(from);
+                    let first = cycle
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, id)| **id)
+                        .map_or(0, |(k, _)| k);
+                    cycle.rotate_left(first);
                     cycles.push(cycle);
+                    break;
                 }
-                break;
+                // Where an earlier walk went: every cycle from here is found already.
+                Some(_) => break,
+                None => {}
             }
-            path.push(next);
-            at = next;
+            walked.insert(at, walk);
+            path.push(at);
+            match upstream.get(at) {
+                Some(&next) => at = next,
+                None => break,
+            }
         }
     }
     cycles
+}
+
+/// The problem of each protocol on a lineage cycle, said at its `forked_from`: `validate` and
+/// `score` say it alike.
+pub fn fork_cycle_problem(cycle: &[&str]) -> Problem {
+    let round = match cycle.first() {
+        Some(first) => format!("{} -> {first}", cycle.join(" -> ")),
+        None => String::new(),
+    };
+    Problem::error(
+        FieldPath::root().key("lineage").key("forked_from"),
+        format!(
+            "forks make a cycle ({round}): one of these protocols is the original and names no upstream"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn fork_cycles_finds_each_cycle_once_from_its_smallest_id() {
+        let ids: Vec<String> = (0..5000).map(|i| format!("p{i:05}")).collect();
+        let mut up: BTreeMap<&str, &str> = BTreeMap::new();
+        // A long chain p00000 -> ... -> p04999 that ends in a cycle of its last three, and a
+        // second chain that runs into the first one.
+        for w in ids.windows(2) {
+            up.insert(&w[0], &w[1]);
+        }
+        up.insert(&ids[4999], &ids[4997]);
+        up.insert("z-b", "z-a");
+        up.insert("z-a", "z-c");
+        up.insert("z-c", "z-b");
+        up.insert("tail", "p02500");
+        // A fork of an original: no cycle.
+        up.insert("fork", "original");
+        assert_eq!(
+            fork_cycles(&up),
+            vec![
+                vec!["p04997", "p04998", "p04999"],
+                vec!["z-a", "z-c", "z-b"]
+            ]
+        );
+        assert!(fork_cycles(&BTreeMap::from([("a", "b"), ("b", "c")])).is_empty());
+    }
+
+    #[test]
+    fn only_the_problems_a_file_shows_are_given_a_did_you_mean() {
+        let best = include_str!("../../tests/fixtures/best-practice.toml");
+        let scope: Vec<String> = (0..120).map(|i| format!("\"pools{i}\"")).collect();
+        let text = best.to_string()
+            + &format!(
+                "\n[[audits]]\nfirm = \"F\"\ndate = 2026-01-10\nkind = \"code\"\ncovers = \"*\"\nscope = [{}]\nsource = \"https://example.org/a\"\n",
+                scope.join(", ")
+            );
+        let m: Manifest = toml::from_str(&text).expect("a manifest");
+        let problems: Vec<Problem> = manifest(&m)
+            .into_iter()
+            .filter(|p| p.message.contains("no component named `pools"))
+            .collect();
+        assert_eq!(problems.len(), 120);
+        let helped = problems.iter().filter(|p| p.help.is_some()).count();
+        assert_eq!(helped, MAX_SHOWN, "{problems:?}");
+        assert!(
+            problems[..MAX_SHOWN]
+                .iter()
+                .all(|p| p.help.as_deref() == Some("did you mean `pool`?"))
+        );
+    }
+
+    #[test]
+    fn a_cycle_is_said_round_from_its_first_id() {
+        let p = fork_cycle_problem(&["a", "b"]);
+        assert!(
+            p.message.starts_with("forks make a cycle (a -> b -> a)"),
+            "{}",
+            p.message
+        );
+        assert_eq!(p.path.to_string(), "lineage.forked_from");
+    }
 }

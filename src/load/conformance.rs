@@ -47,7 +47,10 @@ pub enum Tables {
     Table(Vec<(String, Tables)>),
     /// An array of the shape given.
     List(Box<Tables>),
-    /// Anything else: a string, a number, a boolean, a date.
+    /// A date (`format: date`): a TOML date, never a quoted string. The JSON forms (what-if
+    /// values, reports) write dates as strings, so the schema alone cannot tell them apart.
+    Date,
+    /// Anything else: a string, a number, a boolean.
     Scalar,
 }
 
@@ -58,7 +61,9 @@ impl Tables {
         if depth > 8 {
             return Tables::Scalar;
         }
-        if is_object(node) {
+        if node.get("format").and_then(|f| f.as_str()) == Some("date") {
+            Tables::Date
+        } else if is_object(node) {
             let props = node.get("properties").and_then(|p| p.as_object());
             let shapes = props
                 .into_iter()
@@ -88,8 +93,10 @@ impl Tables {
         table.iter().all(|(key, value)| {
             let value = value.get_ref();
             // The types refuse a word, number or date where they want a table or a list, so
-            // only the document's own tables and lists (a few keys of each table) are looked up.
-            if !matches!(value, DeValue::Table(_) | DeValue::Array(_)) {
+            // only the document's own tables and lists (a few keys of each table) are looked up,
+            // and text that reads as a date, which must not stand where the schema has a date.
+            let date_like = matches!(value, DeValue::String(s) if reads_as_date(s));
+            if !date_like && !matches!(value, DeValue::Table(_) | DeValue::Array(_)) {
                 return true;
             }
             let key: &str = key.get_ref();
@@ -113,10 +120,75 @@ impl Tables {
             (Tables::List(items), DeValue::Array(a)) => {
                 a.len() <= max_list && a.iter().all(|v| items.holds(v.get_ref(), max_list))
             }
-            (Tables::Scalar, v) => !matches!(v, DeValue::Table(_) | DeValue::Array(_)),
+            (Tables::Date, DeValue::String(_)) => false,
+            (Tables::Scalar | Tables::Date, v) => {
+                !matches!(v, DeValue::Table(_) | DeValue::Array(_))
+            }
             _ => false,
         }
     }
+
+    /// Every quoted string that reads as a date where this shape has a date: TOML has dates of
+    /// its own, and a date written as text is a typo the format refuses (a string that is no
+    /// date at all, the schema's `format` check already reports).
+    pub fn quoted_dates<'t>(&self, table: &'t DeTable<'t>) -> Vec<QuotedDate<'t>> {
+        let mut out = Vec::new();
+        if let Tables::Table(props) = self {
+            Self::table_dates(props, table, &mut out);
+        }
+        out
+    }
+
+    fn table_dates<'t>(
+        props: &[(String, Tables)],
+        table: &'t DeTable<'t>,
+        out: &mut Vec<QuotedDate<'t>>,
+    ) {
+        for (key, value) in table.iter() {
+            let key: &str = key.get_ref();
+            if let Some((_, shape)) = props.iter().find(|(name, _)| name == key) {
+                shape.value_dates(key, value, out);
+            }
+        }
+    }
+
+    fn value_dates<'t>(
+        &self,
+        key: &'t str,
+        value: &'t toml::Spanned<DeValue<'t>>,
+        out: &mut Vec<QuotedDate<'t>>,
+    ) {
+        match (self, value.get_ref()) {
+            (Tables::Table(props), DeValue::Table(t)) => Self::table_dates(props, t, out),
+            (Tables::List(items), DeValue::Array(a)) => {
+                a.iter().for_each(|v| items.value_dates(key, v, out));
+            }
+            (Tables::Date, DeValue::String(s)) if reads_as_date(s) => out.push(QuotedDate {
+                key,
+                text: s,
+                span: value.span(),
+            }),
+            _ => {}
+        }
+    }
+}
+
+/// A date written as a quoted string, where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotedDate<'t> {
+    /// The key it is the value of (in a list of dates, the list's key).
+    pub key: &'t str,
+    /// The text between the quotes.
+    pub text: &'t str,
+    /// The quoted string's bytes in the file.
+    pub span: std::ops::Range<usize>,
+}
+
+/// Text a date deserializer would take as a date: YYYY-MM-DD of a real day.
+fn reads_as_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    // The shape first: nearly every string fails it at its length.
+    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && s.parse::<crate::core::date::Date>().is_ok()
 }
 
 fn is_object(node: &serde_json::Value) -> bool {

@@ -27,7 +27,7 @@ use crate::load::diagnostics::{
 /// Files larger than this are refused unread: manifests are a few kilobytes.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 20;
 /// Errors reported per file; past this a file is hopeless and the rest is counted, not shown.
-pub const MAX_DIAGNOSTICS: usize = 50;
+pub const MAX_DIAGNOSTICS: usize = crate::core::problem::MAX_SHOWN;
 /// Deepest nesting of tables and arrays accepted (the formats need 4).
 pub const MAX_DEPTH: usize = 16;
 /// Longest array accepted (a protocol with more audits than this is not a manifest).
@@ -411,9 +411,14 @@ pub fn lint_rubric(src: &Source) -> Result<(Rubric, Vec<Diagnostic>), Vec<Diagno
 
 fn rubric_with_origins(src: &Source) -> Result<(Rubric, Origins), Vec<Diagnostic>> {
     let path = Path::new(&src.name);
-    let dir = path
-        .is_file()
-        .then(|| path.parent().unwrap_or(Path::new(".")).to_path_buf());
+    // A file named without a folder (`r.toml`) has the empty path as its parent: the current
+    // folder, which the empty path does not name.
+    let dir = path.is_file().then(|| {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    });
     let mut chain = Vec::new();
     let (file, origins, sha) = resolve_rubric(src, dir.as_deref(), &mut chain)?;
     match Rubric::compile(file, sha) {
@@ -716,12 +721,35 @@ fn schema_check(
     tree: &Spanned<DeTable>,
     kind: schema::Kind,
 ) -> Result<(), Vec<Diagnostic>> {
+    let mut out = schema_errors(src, tree, kind);
+    // The schema reads TOML dates and strings alike (both are JSON strings): a date in quotes
+    // is caught here, where the TOML says which it is.
+    for d in conformance::tables(kind).quoted_dates(tree.get_ref()) {
+        out.push(at_span(
+            src,
+            d.span,
+            format!(
+                "a date is written unquoted: {key} = {text}, not {key} = \"{text}\"",
+                key = d.key,
+                text = d.text
+            ),
+            Some(format!(
+                "remove the quotes: TOML reads {} as a date, and \"{}\" as text",
+                d.text, d.text
+            )),
+        ));
+    }
+    if out.is_empty() { Ok(()) } else { Err(out) }
+}
+
+/// What the JSON Schema says is wrong with a document, in the JSON validator's order.
+fn schema_errors(src: &Source, tree: &Spanned<DeTable>, kind: schema::Kind) -> Vec<Diagnostic> {
     // Valid files, nearly all of them, are checked in place; only an invalid one is converted
     // to JSON and checked again for its errors, in the JSON validator's order.
     if conformance::toml_validator(kind)
         .is_valid(conformance::toml_json::TomlNode::root(tree.get_ref()))
     {
-        return Ok(());
+        return Vec::new();
     }
     let instance = conformance::table_json(tree.get_ref());
     let validator = conformance::validator(kind);
@@ -837,7 +865,7 @@ fn schema_check(
             .filter(|(p, name, _)| !misspelled.iter().any(|(q, m)| q == p && m == name))
             .map(|(_, _, d)| d),
     );
-    if out.is_empty() { Ok(()) } else { Err(out) }
+    out
 }
 
 /// A JSON pointer as a field path, reading numbers as indices where the document has arrays.
@@ -902,6 +930,68 @@ mod tests {
             fast[0].message
         );
         assert_eq!(fast[0].message, careful[0].message);
+    }
+
+    /// A date in quotes is refused wherever the format has a date, in a table, a list of
+    /// tables or an inline table in a list, on the fast path as on the careful one; a TOML date
+    /// in the same places is accepted.
+    #[test]
+    fn a_quoted_date_is_refused_at_its_place_on_both_paths() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/best-practice.toml"
+        ))
+        .expect("the fixture");
+        let with_history = text.replace(
+            "version = \"2.1.0\"\n",
+            "version = \"2.1.0\"\nhistory = [ { version = \"2.0.0\", deployed = 2024-03-01 } ]\n",
+        );
+        assert!(manifest(&Source::new("ok.toml", with_history.clone())).is_ok());
+        for (from, to, key) in [
+            ("as_of = 2026-06-30", "as_of = \"2026-06-30\"", "as_of"),
+            ("date = 2026-01-10", "date = \"2026-01-10\"", "date"),
+            (
+                "deployed = 2024-03-01",
+                "deployed = \"2024-03-01\"",
+                "deployed",
+            ),
+        ] {
+            assert!(with_history.contains(from), "{from}");
+            let bad = with_history.replacen(from, to, 1);
+            let src = Source::new("quoted.toml", bad.clone());
+            for found in [manifest(&src), manifest_schema_first(&src)] {
+                let errors = found.expect_err("a quoted date");
+                assert_eq!(errors.len(), 1, "{errors:?}");
+                let value = &to[key.len() + 3..];
+                let at = bad.find(to).expect("the line") + key.len() + 3;
+                assert_eq!(errors[0].span, Some(at..at + value.len()), "{to}");
+                assert!(
+                    errors[0].message.starts_with(&format!(
+                        "a date is written unquoted: {key} = {}",
+                        value.trim_matches('"')
+                    )),
+                    "{}",
+                    errors[0].message
+                );
+            }
+        }
+        // Text that is no date where a date goes is the schema's to report, once.
+        let src = Source::new(
+            "x.toml",
+            text.replace("as_of = 2026-06-30", "as_of = \"soon\""),
+        );
+        let errors = manifest(&src).expect_err("not a date");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].message.contains("is not a \"date\""),
+            "{errors:?}"
+        );
+        // A date-like string where the format wants text is text.
+        let src = Source::new(
+            "x.toml",
+            text.replace("name = \"Exemplar Finance\"", "name = \"2026-06-30\""),
+        );
+        assert!(manifest(&src).is_ok());
     }
 
     /// Folder by folder in name order is the order of whole paths, where `-` and `.` sort

@@ -19,6 +19,7 @@ use crate::core::date::Date;
 use crate::core::engine;
 use crate::core::manifest::{Incident, Manifest};
 use crate::core::metrics::Upstream;
+use crate::core::problem::Problem;
 use crate::core::report::{ManifestStamp, ProtocolSummary, Report, Stamp, Standing, WhatIf};
 use crate::core::rubric::{Grade, Rubric};
 use crate::core::waiver;
@@ -97,6 +98,9 @@ pub struct UpstreamFacts {
     pub file: ManifestStamp,
     pub as_of: Date,
     pub incidents: Vec<Incident>,
+    /// The upstream this snapshot names itself, if it is a fork: forks that fork each other
+    /// are refused, not graded.
+    pub forked_from: Option<String>,
 }
 
 impl Loaded {
@@ -115,6 +119,11 @@ impl UpstreamFacts {
             file: l.stamp(),
             as_of: l.manifest.protocol.as_of,
             incidents: inheritable(l.manifest.incidents.iter().flatten().cloned()),
+            forked_from: l
+                .manifest
+                .lineage
+                .as_ref()
+                .map(|lin| lin.forked_from.clone()),
         }
     }
 }
@@ -227,10 +236,11 @@ struct Listing {
 }
 
 impl Listing {
-    /// Lists a folder once, keeping only the files of the ids wanted: a folder of thousands of
-    /// manifests is usually the scored set itself, and only a few ids are missing from it.
-    fn of(dir: &Path, wanted: &HashSet<&str>) -> Option<Self> {
-        let odd = wanted.iter().any(|id| id.contains('@'));
+    /// Lists a folder once, keeping only the files of the ids wanted (every file, given none):
+    /// a folder of thousands of manifests is usually the scored set itself, and only a few ids
+    /// are missing from it.
+    fn of(dir: &Path, wanted: Option<&HashSet<&str>>) -> Option<Self> {
+        let odd = wanted.is_none_or(|w| w.iter().any(|id| id.contains('@')));
         let mut by_id: HashMap<String, Vec<PathBuf>> = HashMap::new();
         let mut all = Vec::new();
         for entry in std::fs::read_dir(dir).ok()?.flatten() {
@@ -242,7 +252,7 @@ impl Listing {
                 continue;
             }
             let id = stem.split_once('@').map_or(stem, |(id, _)| id);
-            if wanted.contains(id) {
+            if wanted.is_none_or(|w| w.contains(id)) {
                 by_id.entry(id.to_string()).or_default().push(entry.path());
             }
             if odd {
@@ -302,20 +312,57 @@ fn extra_upstreams<'a>(
         }
         let listing = listings
             .entry(dir)
-            .or_insert_with_key(|dir| Listing::of(dir, &wanted));
+            .or_insert_with_key(|dir| Listing::of(dir, Some(&wanted)));
         let Some(listing) = listing else {
             continue;
         };
-        // An upstream that fails to load is simply not found: the fork's finding says so.
-        for found in listing
-            .snapshots(id)
-            .filter_map(|p| load_one(p, load::DEFAULT_MAX_BYTES).ok())
-        {
-            let p = &found.manifest.protocol;
-            extra.offer(&p.id, || UpstreamFacts::of(&found), p.as_of);
+        offer_snapshots(listing, id, &mut extra);
+    }
+    // An upstream found here may itself be a fork of one that neither the set nor the search
+    // so far holds: that one is looked for too, so forks that fork each other are seen (in its
+    // folder listed whole, once). Each (folder, id) is searched once, so the search ends.
+    let mut whole: HashMap<PathBuf, Option<Listing>> = HashMap::new();
+    let mut seen: HashSet<(PathBuf, String)> = HashSet::new();
+    let mut next: Vec<(PathBuf, String)> = extra
+        .0
+        .values()
+        .filter_map(|f| upstream_of(f, opts))
+        .collect();
+    while let Some((dir, id)) = next.pop() {
+        if known.contains(&id) || extra.contains(&id) || !seen.insert((dir.clone(), id.clone())) {
+            continue;
+        }
+        let listing = whole
+            .entry(dir)
+            .or_insert_with_key(|dir| Listing::of(dir, None));
+        if let Some(listing) = listing {
+            for offered in offer_snapshots(listing, &id, &mut extra) {
+                next.extend(extra.get(&offered).and_then(|f| upstream_of(f, opts)));
+            }
         }
     }
     extra
+}
+
+/// Loads the snapshots of `id` a folder lists, keeping the latest in `extra`; returns the ids
+/// they hold. An upstream that fails to load is simply not found: the fork's finding says so.
+fn offer_snapshots(listing: &Listing, id: &str, extra: &mut LatestById) -> Vec<String> {
+    let mut offered = Vec::new();
+    for found in listing
+        .snapshots(id)
+        .filter_map(|p| load_one(p, load::DEFAULT_MAX_BYTES).ok())
+    {
+        let p = &found.manifest.protocol;
+        extra.offer(&p.id, || UpstreamFacts::of(&found), p.as_of);
+        offered.push(p.id.clone());
+    }
+    offered
+}
+
+/// The upstream an upstream snapshot names, with the folder to look for it in.
+fn upstream_of(facts: &UpstreamFacts, opts: &Options) -> Option<(PathBuf, String)> {
+    let up = facts.forked_from.as_ref()?;
+    Some((upstream_dir(Path::new(&facts.file.path), opts), up.clone()))
 }
 
 /// The upstreams of a small set of manifests (gaps, diff, backtest, verify): the set's own
@@ -344,6 +391,27 @@ impl Upstreams {
             None => UpstreamFile::NotAFork,
             Some(lin) => self.of_id(&lin.forked_from),
         }
+    }
+
+    /// Each protocol on a lineage cycle (forks that fork each other), as the latest snapshots
+    /// of the set and of the upstreams found for it have it: the upstream it names there, and
+    /// the problem `validate` reports for it.
+    fn cycles(&self) -> HashMap<&str, (&str, Problem)> {
+        let upstream: std::collections::BTreeMap<&str, &str> = self
+            .extra
+            .0
+            .iter()
+            .chain(&self.in_set.0)
+            .filter_map(|(id, f)| f.forked_from.as_deref().map(|up| (id.as_str(), up)))
+            .collect();
+        let mut on = HashMap::new();
+        for cycle in crate::core::validate::fork_cycles(&upstream) {
+            let problem = crate::core::validate::fork_cycle_problem(&cycle);
+            for (k, id) in cycle.iter().enumerate() {
+                on.insert(*id, (cycle[(k + 1) % cycle.len()], problem.clone()));
+            }
+        }
+        on
     }
 
     /// The latest snapshot of an upstream id.
@@ -407,6 +475,8 @@ struct Waiting<'a, P> {
     /// The row graded on arrival, against the upstream snapshot latest then: it stands if that
     /// is still the latest once every file is read.
     early: Mutex<Option<(Made<P>, UpstreamFile)>>,
+    /// Its own protocol id, and the one it forks.
+    id: String,
     upstream: String,
 }
 
@@ -420,6 +490,7 @@ fn facts_of(mut l: Loaded) -> (String, UpstreamFacts) {
         },
         as_of: l.manifest.protocol.as_of,
         incidents: inheritable(l.manifest.incidents.take().into_iter().flatten()),
+        forked_from: l.manifest.lineage.take().map(|lin| lin.forked_from),
     };
     (id, facts)
 }
@@ -496,12 +567,14 @@ pub fn grade<P: Send, E>(
                     (finish(&l, &now), now)
                 });
                 let settled = matches!(early, Some((_, UpstreamFile::Found(_))));
+                let id = l.manifest.protocol.id.clone();
                 let kept = (!settled && held < MAX_HELD_FORKS).then_some(l);
                 held += usize::from(kept.is_some());
                 forks.push(Waiting {
                     path,
                     held: Mutex::new(kept),
                     early: Mutex::new(early),
+                    id,
                     upstream,
                 });
                 Ok(())
@@ -519,7 +592,23 @@ pub fn grade<P: Send, E>(
         in_set: known,
         extra,
     };
+    let cycles = upstreams.cycles();
     let grade_fork = |w: &Waiting<P>| -> Result<Made<P>, Failed> {
+        // A fork round a cycle is refused where it names its upstream, as `validate` does.
+        if let Some((_, problem)) = cycles
+            .get(w.id.as_str())
+            .filter(|(next, _)| *next == w.upstream)
+        {
+            let held = w.held.lock().ok().and_then(|mut held| held.take());
+            let source = match held {
+                Some(l) => l.source,
+                None => load_one(w.path, max_bytes)?.source,
+            };
+            return Err(Failed {
+                diagnostics: load::locate_all(&source, std::slice::from_ref(problem)),
+                text: Some(source.text),
+            });
+        }
         let early = w.early.lock().ok().and_then(|mut early| early.take());
         if let Some((made, then)) = early
             && then.same(&upstreams.of_id(&w.upstream))
@@ -537,6 +626,7 @@ pub fn grade<P: Send, E>(
         Err(f) => take(Graded::Failed(f)),
         Ok(done) => hand_over(&mut graded, done, &mut take),
     })?;
+    drop(cycles);
     drop_in_background(upstreams);
     Ok(())
 }

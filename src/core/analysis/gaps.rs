@@ -3,6 +3,8 @@
 //!
 //! Pure, like the engine: it re-evaluates the same inputs with hypothetical metric values.
 
+use std::collections::HashMap;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -49,6 +51,56 @@ impl Scorer<'_> {
             &overrides,
             self.stamp.clone(),
         ))
+    }
+
+    /// The standing alone under `extra`, without a report's words: the same numbers as
+    /// [`Scorer::score`], for a fraction of its cost. Steps and plans compare only these.
+    pub fn standing(&self, extra: &[Edit]) -> Option<Standing> {
+        let edits: Vec<Edit> = self.base.iter().chain(extra).cloned().collect();
+        let (manifest, overrides) = whatif::apply(self.manifest, &edits).ok()?;
+        let s = engine::summarise(
+            self.rubric,
+            &manifest,
+            self.as_of,
+            self.upstream,
+            &overrides,
+        );
+        Some(Standing {
+            score: s.score,
+            grade: s.grade,
+            capped_by: s.capped_by,
+        })
+    }
+}
+
+/// Standings already worked out, by the edits that gave them: the controls that read one
+/// metric ask for the same edit, so a rubric of hundreds of controls costs a score per edit,
+/// not per control.
+struct Standings<'s, 'a> {
+    scorer: &'s Scorer<'a>,
+    seen: HashMap<String, Option<Standing>>,
+}
+
+impl<'s, 'a> Standings<'s, 'a> {
+    fn new(scorer: &'s Scorer<'a>) -> Self {
+        Self {
+            scorer,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// The standing under `extra`, scored once per list of edits.
+    fn of(&mut self, extra: &[Edit]) -> Option<Standing> {
+        // An edit is its name and value: the rest is worked out from them.
+        let key: String = extra
+            .iter()
+            .map(|e| format!("{}={}\n", e.name, e.value))
+            .collect();
+        let scorer = self.scorer;
+        self.seen
+            .entry(key)
+            .or_insert_with(|| scorer.standing(extra))
+            .clone()
     }
 }
 
@@ -232,6 +284,7 @@ struct Candidate {
 /// Analyses the gaps of `base` (the report of `scorer` with no extra what-ifs).
 pub fn analyse(scorer: &Scorer, base: &Report, target: Option<&Grade>) -> GapReport {
     let rubric = scorer.rubric;
+    let mut standings = Standings::new(scorer);
     let mut items = Vec::new();
     for gap in &base.gaps {
         match gap.kind {
@@ -247,7 +300,7 @@ pub fn analyse(scorer: &Scorer, base: &Report, target: Option<&Grade>) -> GapRep
                     .iter()
                     .filter_map(|c| edit(c.metric, &passing_value(c.metric, &c.test)))
                     .collect();
-                let Some(after) = scorer.score(&fix) else {
+                let Some(after) = standings.of(&fix) else {
                     continue;
                 };
                 items.push(GapItem {
@@ -269,7 +322,7 @@ pub fn analyse(scorer: &Scorer, base: &Report, target: Option<&Grade>) -> GapRep
                         value: serde_json::Value::Null,
                         control_score: Ratio(1.0),
                         gain_points: after.score.0 - base.score.0,
-                        after: Standing::of(&after),
+                        after,
                     }),
                     action: gate.reason.clone(),
                     missing: Some(result.triggered_by.join("; ")),
@@ -285,13 +338,13 @@ pub fn analyse(scorer: &Scorer, base: &Report, target: Option<&Grade>) -> GapRep
                 };
                 let raw = raw_score(rubric, f);
                 let next = step_value(c, raw, false).and_then(|(v, s)| {
-                    let after = scorer.score(&[edit(c.metric, &v)?])?;
+                    let after = standings.of(&[edit(c.metric, &v)?])?;
                     Some(NextStep {
                         set: set_arg(c.metric, &v),
                         value: value_json(Some(&v)),
                         control_score: Ratio(s),
                         gain_points: after.score.0 - base.score.0,
-                        after: Standing::of(&after),
+                        after,
                     })
                 });
                 let unsourced: Vec<&str> = f
@@ -325,7 +378,7 @@ pub fn analyse(scorer: &Scorer, base: &Report, target: Option<&Grade>) -> GapRep
             }
         }
     }
-    let plan = target.map(|t| plan(scorer, base, t));
+    let plan = target.map(|t| plan(scorer, &mut standings, base, t));
     GapReport {
         report_format: crate::core::report::REPORT_FORMAT,
         stamp: base.stamp.clone(),
@@ -336,12 +389,12 @@ pub fn analyse(scorer: &Scorer, base: &Report, target: Option<&Grade>) -> GapRep
     }
 }
 
-fn reaches(r: &Report, target: &Grade) -> bool {
+fn reaches(r: &Standing, target: &Grade) -> bool {
     r.grade.rank <= target.rank
 }
 
 /// Greedy by effort then gain, verified by scoring, then pruned of steps the target does not need.
-fn plan(scorer: &Scorer, base: &Report, target: &Grade) -> Plan {
+fn plan(scorer: &Scorer, standings: &mut Standings, base: &Report, target: &Grade) -> Plan {
     let rubric = scorer.rubric;
     let mut candidates = Vec::new();
     for f in base.findings.iter().filter(|f| f.points_lost > 1e-9) {
@@ -384,7 +437,7 @@ fn plan(scorer: &Scorer, base: &Report, target: &Grade) -> Plan {
             }
         }
     }
-    candidates.retain_mut(|c| match scorer.score(std::slice::from_ref(&c.edit)) {
+    candidates.retain_mut(|c| match standings.of(std::slice::from_ref(&c.edit)) {
         Some(r) => {
             c.gain = r.score.0 - base.score.0;
             true
@@ -400,13 +453,13 @@ fn plan(scorer: &Scorer, base: &Report, target: &Grade) -> Plan {
 
     let edits = |list: &[Candidate]| list.iter().map(|c| c.edit.clone()).collect::<Vec<_>>();
     let mut applied: Vec<Candidate> = Vec::new();
-    let mut now = base.clone();
+    let mut now = Standing::of(base);
     for c in &candidates {
         if reaches(&now, target) {
             break;
         }
         applied.push(c.clone());
-        match scorer.score(&edits(&applied)) {
+        match standings.of(&edits(&applied)) {
             Some(r) => now = r,
             None => {
                 applied.pop();
@@ -418,20 +471,25 @@ fn plan(scorer: &Scorer, base: &Report, target: &Grade) -> Plan {
         for i in (0..applied.len()).rev() {
             let mut fewer = applied.clone();
             fewer.remove(i);
-            if let Some(r) = scorer.score(&edits(&fewer)).filter(|r| reaches(r, target)) {
+            if let Some(r) = standings.of(&edits(&fewer)).filter(|r| reaches(r, target)) {
                 applied = fewer;
                 now = r;
             }
         }
     }
     let blocked_by = (!reached).then(|| {
+        // The gates still failing are the words of a report: the one report the plan makes.
+        let failing = scorer
+            .score(&edits(&applied))
+            .map(|r| r.gates)
+            .unwrap_or_else(|| base.gates.clone());
         let held: Vec<String> = base
             .findings
             .iter()
             .filter(|f| HISTORY.contains(&f.metric) && f.points_lost > 1e-9)
             .map(|f| format!("{} ({:.1} points)", f.control, f.points_lost))
             .collect();
-        let gates: Vec<String> = now.gates.iter().filter(|g| g.status == GateStatus::Fails).map(|g| format!("gate {} (caps at {})", g.id, g.cap)).collect();
+        let gates: Vec<String> = failing.iter().filter(|g| g.status == GateStatus::Fails).map(|g| format!("gate {} (caps at {})", g.id, g.cap)).collect();
         let mut why = format!(
             "with every actionable control at full marks and every gate passing, the best is {} ({})",
             now.score, now.grade
@@ -456,7 +514,7 @@ fn plan(scorer: &Scorer, base: &Report, target: &Grade) -> Plan {
                 effort: c.effort,
             })
             .collect(),
-        after: Standing::of(&now),
+        after: now,
         blocked_by,
     }
 }
