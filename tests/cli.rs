@@ -725,9 +725,10 @@ fn output_to_dev_null_leaves_the_device_alone() {
     );
 }
 
-/// The formats `posture COMMAND --help` lists after `possible values:` for `--format`.
+/// The formats `posture COMMAND -h` lists after `possible values:` for `--format` (the short
+/// help lists them on one line, documented or not).
 fn formats_in_help(command: &str) -> Vec<String> {
-    let help = stdout_of(&[command, "--help"]);
+    let help = stdout_of(&[command, "-h"]);
     let line = help
         .lines()
         .find(|l| l.trim_start().starts_with("--format"))
@@ -742,8 +743,11 @@ fn formats_in_help(command: &str) -> Vec<String> {
 
 #[test]
 fn each_command_lists_and_takes_only_its_formats() {
-    let all = ["table", "json", "markdown", "html", "csv"];
+    let all = [
+        "table", "json", "markdown", "html", "csv", "sarif", "github",
+    ];
     assert_eq!(formats_in_help("score"), all);
+    assert_eq!(formats_in_help("forecast"), all[..5]);
     for command in ["gaps", "diff", "backtest"] {
         assert_eq!(formats_in_help(command), all[..4], "{command}");
         let out = posture()

@@ -259,10 +259,11 @@ fn the_readme_names_the_formats_each_command_takes() {
         .expect("the option table has a --format row");
     // Commands that take the same formats are named together, in the order first met.
     let mut groups: Vec<(Vec<&str>, String)> = Vec::new();
-    for command in ["score", "gaps", "diff", "backtest"] {
+    // The short help lists the values on one line, whether or not they are documented.
+    for command in ["score", "forecast", "gaps", "diff", "backtest"] {
         let out = assert_cmd::Command::cargo_bin("posture")
             .unwrap()
-            .args([command, "--help"])
+            .args([command, "-h"])
             .output()
             .unwrap();
         let help = String::from_utf8(out.stdout).unwrap();
