@@ -17,3 +17,4 @@ pub mod report;
 pub mod rubric;
 pub mod schema;
 pub mod validate;
+pub mod words;
