@@ -199,7 +199,7 @@ impl Status {
     }
 }
 
-/// A fact a metric relied on, in words.
+/// A fact a metric relied on.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Evidence {
     /// Where in the manifest, with a label: `audits[2] Trail of Bits, 2022-09-02`.
@@ -208,7 +208,7 @@ pub struct Evidence {
     pub source: Option<String>,
 }
 
-/// A fact a metric set aside, and why, in words.
+/// A fact a metric set aside, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Disregarded {
     /// Where in the manifest, with a label: `audits[2] Trail of Bits, 2022-09-02`.
