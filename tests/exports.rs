@@ -1,16 +1,17 @@
-//! Due-diligence exports: HTML and CSV against golden files, determinism, and hostile manifest
-//! text that must stay inert in every format.
+//! Due-diligence exports: HTML and CSV against insta snapshots, determinism, and hostile
+//! manifest text that must stay inert in every format.
 //!
-//! The golden files live in `tests/golden/`. After an intended change of output, regenerate
-//! them with `UPDATE_GOLDEN=1 cargo test --test exports` and review the diff before committing.
+//! The snapshots live in `tests/snapshots/exports__*.snap`. After an intended change of output,
+//! run `INSTA_UPDATE=always cargo test --test exports` (or `cargo insta review`) and read the
+//! diff before committing.
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::{ROOT, stdout_in as posture_in};
 
-/// The three-protocol league of the golden files: Aave V3 (a known TVL, so a weighted portfolio
+/// The three-protocol league of the snapshots: Aave V3 (a known TVL, so a weighted portfolio
 /// score), Balancer V2 after its exploit (capped), and Beets, a fork of it (so the portfolio has
 /// a shared-code group).
 const LEAGUE: &[&str] = &[
@@ -30,59 +31,41 @@ fn score(paths: &[&str], format: &str) -> Vec<u8> {
     posture(&args)
 }
 
-fn golden(name: &str, actual: &[u8]) {
-    let path: PathBuf = [ROOT, "tests", "golden", name].iter().collect();
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read(&path).unwrap_or_default();
-    if expected != actual {
-        let (e, a) = (
-            String::from_utf8_lossy(&expected),
-            String::from_utf8_lossy(actual),
-        );
-        let first = e
-            .lines()
-            .zip(a.lines())
-            .position(|(x, y)| x != y)
-            .unwrap_or(e.lines().count().min(a.lines().count()));
-        panic!(
-            "output differs from tests/golden/{name} (first at line {}):\n  expected: {:?}\n  actual:   {:?}\n\
-             If the change is intended, regenerate with `UPDATE_GOLDEN=1 cargo test --test exports` \
-             and review `git diff tests/golden/`.",
-            first + 1,
-            e.lines().nth(first).unwrap_or("<end of file>"),
-            a.lines().nth(first).unwrap_or("<end of file>"),
+/// Output as text for its snapshot. Snapshots compare text with line endings normalised, so
+/// a CSV's record terminator is checked on its own: every record ends in CRLF (RFC 4180).
+fn text(format: &str, out: Vec<u8>) -> String {
+    let out = String::from_utf8(out).expect("exports are UTF-8");
+    if format == "csv" {
+        assert!(out.ends_with("\r\n"), "a CSV ends with CRLF");
+        assert_eq!(
+            out.matches('\n').count(),
+            out.matches("\r\n").count(),
+            "every CSV record ends with CRLF"
         );
     }
+    out
 }
 
 #[test]
-fn balancer_html_report_matches_its_golden_file() {
-    golden(
-        "balancer-v2.html",
-        &score(&["protocols/balancer-v2.toml"], "html"),
-    );
+fn balancer_html_report_matches_its_snapshot() {
+    let out = score(&["protocols/balancer-v2.toml"], "html");
+    insta::assert_snapshot!("balancer-v2.html", text("html", out));
 }
 
 #[test]
-fn balancer_csv_matches_its_golden_file() {
-    golden(
-        "balancer-v2.csv",
-        &score(&["protocols/balancer-v2.toml"], "csv"),
-    );
+fn balancer_csv_matches_its_snapshot() {
+    let out = score(&["protocols/balancer-v2.toml"], "csv");
+    insta::assert_snapshot!("balancer-v2.csv", text("csv", out));
 }
 
 #[test]
-fn league_html_matches_its_golden_file() {
-    golden("league.html", &score(LEAGUE, "html"));
+fn league_html_matches_its_snapshot() {
+    insta::assert_snapshot!("league.html", text("html", score(LEAGUE, "html")));
 }
 
 #[test]
-fn league_csv_matches_its_golden_file() {
-    golden("league.csv", &score(LEAGUE, "csv"));
+fn league_csv_matches_its_snapshot() {
+    insta::assert_snapshot!("league.csv", text("csv", score(LEAGUE, "csv")));
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use crate::core::as_of;
 use crate::core::date::Date;
 use crate::core::manifest::Manifest;
-use crate::core::metrics::{self, Context, Measurement, MetricId, Upstream, Value};
+use crate::core::metrics::{self, Context, Fact, Measurement, MetricId, Upstream, Value};
 use crate::core::report::{
     Bound, CategoryResult, Finding, Gap, GapKind, GateResult, GateStatus,
     PROVISIONAL_UNKNOWN_SHARE, ProtocolSummary, REPORT_FORMAT, Range, Ratio, Report, Score, Stamp,
@@ -13,6 +13,8 @@ use crate::core::report::{
 };
 use crate::core::rubric::{GateId, Grade, Literal, Rubric, Scoring, Test, UnknownPolicy};
 use crate::core::waiver::Waived;
+use crate::core::words::Words;
+pub use crate::core::words::show_value;
 
 /// Scores a control's metric value to [0, 1] before the evidence multiplier.
 pub fn score_value(scoring: &Scoring, value: &Value) -> f64 {
@@ -42,22 +44,17 @@ struct Measurements<'a> {
 
 impl<'a> Measurements<'a> {
     fn get(&mut self, id: MetricId) -> &Measurement {
-        let slot = id.index();
-        if self.cache[slot].is_none() {
-            self.cache[slot] = Some(metrics::measure(id, &self.ctx));
-        }
-        self.cache[slot].get_or_insert_with(Measurement::default)
+        measured(&self.ctx, &mut self.cache, id)
     }
+}
 
-    /// Takes a measurement's working (evidence, disregarded facts, note) for its last control,
-    /// instead of copying it: what stays behind is the value, all that gates read.
-    fn take(&mut self, id: MetricId) -> Measurement {
-        self.get(id);
-        self.cache[id.index()]
-            .as_mut()
-            .map(Measurement::take_working)
-            .unwrap_or_default()
-    }
+/// A metric's measurement, measured on first use.
+fn measured<'m>(
+    ctx: &Context,
+    cache: &'m mut [Option<Measurement>],
+    id: MetricId,
+) -> &'m Measurement {
+    cache[id.index()].get_or_insert_with(|| metrics::measure(id, ctx))
 }
 
 /// The JSON form of a metric value: null when unknown.
@@ -71,17 +68,6 @@ pub fn value_json(value: Option<&Value>) -> serde_json::Value {
         Some(Value::Bool(b)) => serde_json::Value::Bool(*b),
         Some(Value::Level(l)) => serde_json::Value::String((*l).to_string()),
         Some(Value::None) => serde_json::Value::String("none".into()),
-    }
-}
-
-/// A metric value for people: whole numbers without decimals, others to two places.
-pub fn show_value(value: &Value) -> String {
-    match value {
-        Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
-        Value::Number(n) => format!("{:.2}", crate::core::report::round_to(*n, 2)),
-        Value::Bool(b) => b.to_string(),
-        Value::Level(l) => (*l).to_string(),
-        Value::None => "none".to_string(),
     }
 }
 
@@ -205,15 +191,13 @@ fn measurements<'a>(
     as_of: Date,
     upstream: Upstream<'a>,
     overrides: &Overrides,
-    words: bool,
 ) -> Measurements<'a> {
     let mut ms = Measurements {
-        ctx: Context::new(manifest, as_of, upstream, &rubric.reputable_firms, words),
+        ctx: Context::new(manifest, as_of, upstream, &rubric.reputable_firms),
         cache: vec![None; metrics::CATALOGUE.len()],
     };
     for (id, value) in &overrides.0 {
-        let fact = format!("what-if {}={}", metrics::def(*id).name, show_value(value));
-        ms.cache[id.index()] = Some(Measurement::forced(value.clone(), fact));
+        ms.cache[id.index()] = Some(Measurement::forced(value.clone(), *id));
     }
     ms
 }
@@ -256,7 +240,7 @@ fn tally(rubric: &Rubric, ms: &mut Measurements, waived: &Waived) -> Tally {
     let (manifest, as_of) = (ms.ctx.manifest, ms.ctx.as_of);
     for (i, (c, &applies)) in rubric.controls.iter().zip(&applicable).enumerate() {
         let cat = &rubric.categories[c.category];
-        let m = ms.get(c.metric);
+        let m = measured(&ms.ctx, &mut ms.cache, c.metric);
         let max_points = if applies && live_category_weight > 0.0 {
             100.0
                 * (cat.weight / live_category_weight)
@@ -264,7 +248,7 @@ fn tally(rubric: &Rubric, ms: &mut Measurements, waived: &Waived) -> Tally {
         } else {
             0.0
         };
-        let sourced = m.sourced();
+        let sourced = m.sourced(&ms.ctx);
         let (status, score) = if !applies {
             (Status::NotApplicable, 0.0)
         } else {
@@ -426,9 +410,9 @@ pub fn summarise(
     upstream: Upstream<'_>,
     overrides: &Overrides,
 ) -> Summary {
-    // Without words: a summary reads values and whether they are sourced, nothing else.
+    // No words: a summary reads values and whether they are sourced, nothing else.
     let view = as_of::view(manifest, as_of);
-    let mut ms = measurements(rubric, &view.manifest, as_of, upstream, overrides, false);
+    let mut ms = measurements(rubric, &view.manifest, as_of, upstream, overrides);
     tally(rubric, &mut ms, &Waived::NONE).summary
 }
 
@@ -464,11 +448,9 @@ pub fn evaluate_waived(
     waived: &Waived,
 ) -> Report {
     let view = as_of::view(manifest, as_of);
-    let mut ms = measurements(rubric, &view.manifest, as_of, upstream, overrides, true);
+    let mut ms = measurements(rubric, &view.manifest, as_of, upstream, overrides);
     let t = tally(rubric, &mut ms, waived);
 
-    // Gates read the metrics' values only, so the words are taken, not copied, once every
-    // control and gate that reads a metric is done with it.
     let gates: Vec<GateResult> = rubric
         .gates
         .iter()
@@ -504,31 +486,21 @@ pub fn evaluate_waived(
         })
         .collect();
 
-    // Controls still to come that read each metric: the last one takes the working.
-    let mut readers = vec![0usize; metrics::CATALOGUE.len()];
-    for c in &rubric.controls {
-        readers[c.metric.index()] += 1;
-    }
+    // The words of the evidence, made here and only here: a summary never asks for them.
+    let Measurements { ctx, cache } = &mut ms;
+    let ctx: &Context = ctx;
+    let words = Words::new(ctx);
     let mut findings = Vec::with_capacity(rubric.controls.len());
     for (c, cs) in rubric.controls.iter().zip(&t.controls) {
         let cat = &rubric.categories[c.category];
-        readers[c.metric.index()] -= 1;
-        let m = if readers[c.metric.index()] == 0 {
-            ms.take(c.metric)
-        } else {
-            ms.get(c.metric).clone()
-        };
-        let mut evidence = m.used;
+        let m = measured(ctx, cache, c.metric);
+        let mut evidence = words.evidence(m);
         if cs.status == Status::NotFound
-            && let Some(n) = metrics::def(c.metric)
-                .table()
-                .and_then(|t| as_of::searched(&view.manifest, t, as_of))
-            && !evidence.iter().any(|e| e.fact.starts_with("not_found"))
+            && let Some(table) = metrics::def(c.metric).table()
+            && as_of::searched(&view.manifest, table, as_of).is_some()
+            && !m.used.iter().any(|f| matches!(f, Fact::NotFound(_)))
         {
-            evidence.push(metrics::Evidence {
-                fact: format!("not_found {}: {}", n.table.as_str(), n.searched),
-                source: n.source.clone(),
-            });
+            evidence.push(words.fact(Fact::NotFound(table), m));
         }
         findings.push(Finding {
             control: c.id.clone(),
@@ -546,8 +518,8 @@ pub fn evaluate_waived(
             },
             sourced: cs.sourced,
             evidence,
-            disregarded: m.disregarded,
-            note: m.note,
+            disregarded: words.disregarded(m),
+            note: words.note(m),
             waived: cs.waived,
             effort: c.effort,
             remediation: c.remediation.clone(),

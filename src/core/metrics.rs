@@ -1,14 +1,16 @@
 //! The metric catalogue: every fact a rubric can score, derived from a manifest at an
 //! evaluation date. This is the evidence side; rubrics say what a metric is worth.
 //!
-//! Pure: no files, clock or terminal. Each metric says which facts it used and which it
-//! disregarded (and why), so a report can show its working.
+//! Pure: no files, clock or terminal. Each metric records which facts it used, which it set
+//! aside (and why) and what a reader should note, as typed references into the manifest
+//! ([`Fact`], [`Why`], [`Note`]): cheap enough for a league row, and put into a report's
+//! words by `core::words` only when a report is made.
 
 use std::collections::BTreeSet;
 
-use schemars::JsonSchema;
-use serde::Serialize;
+use smallvec::SmallVec;
 
+use crate::core::as_of;
 use crate::core::date::Date;
 use crate::core::manifest::{
     AdminControl, Audit, AuditKind, Component, Engagement, FactTable, Manifest, MonitoringLevel,
@@ -124,131 +126,319 @@ pub enum Value {
     None,
 }
 
-/// A fact a metric relied on.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct Evidence {
-    /// Where in the manifest, with a label: `audits[2] Trail of Bits, 2022-09-02`.
-    pub fact: String,
+/// A part of the manifest a metric read, named by its place in the manifest. Recording one
+/// costs a copy, so every evaluation records them; only a report puts them into words
+/// ([`crate::core::words`]), and a summary only asks whether each has a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    /// `audits[i]`.
+    Audit(usize),
+    /// `engagements[i]`.
+    Engagement(usize),
+    /// `formal_verification[i]`.
+    Proof(usize),
+    /// `incidents[i]`.
+    Incident(usize),
+    /// `incidents[i]` of a fork's upstream.
+    Inherited(usize),
+    /// `insurance[i]`.
+    Insurance(usize),
+    /// The day `components[component]` went live at its deployed version.
+    Deployed {
+        /// Place of the component in `components`.
+        component: usize,
+        /// Its go-live date.
+        on: Date,
+    },
+    /// A whole table, or a field of `[protocol]`.
+    Table(Table),
+    /// The `[[not_found]]` entry of a table: researched, and nothing public found.
+    NotFound(FactTable),
+    /// The value a what-if forced on this metric.
+    WhatIf(MetricId),
+}
+
+/// The source a what-if's forced value is credited to.
+pub const WHAT_IF_SOURCE: &str = "what-if";
+
+/// A table (or a `[protocol]` field) read as a whole: one fact with one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// `[monitoring]`.
+    Monitoring,
+    /// `[timelock]`.
+    Timelock,
+    /// `[pause]`.
+    Pause,
+    /// `[bug_bounty]`.
+    BugBounty,
+    /// `[admin]`.
+    Admin,
+    /// `[upgradeability]`.
+    Upgradeability,
+    /// `[oracles]`.
+    Oracles,
+    /// `[incident_response]`.
+    IncidentResponse,
+    /// `[lineage]`.
+    Lineage,
+    /// Every `[[deployments]]` entry, sourced only when each one is.
+    Deployments,
+    /// `protocol.launched`.
+    Launched,
+    /// `protocol.tvl_usd`.
+    Tvl,
+}
+
+impl Fact {
     /// Where the fact can be checked, as the manifest gives it; none means self-attested.
-    pub source: Option<String>,
-}
-
-/// A fact a metric set aside, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct Disregarded {
-    /// Where in the manifest, with a label: `audits[2] Trail of Bits, 2022-09-02`.
-    pub fact: String,
-    /// Why the fact was not counted, e.g. an audit of another version.
-    pub reason: String,
-    /// Where the fact can be checked, as the manifest gives it.
-    pub source: Option<String>,
-}
-
-/// The value of one metric for one manifest at one date, with its working.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Measurement {
-    /// `None` when the manifest does not say: unknown, never a pass.
-    pub value: Option<Value>,
-    /// The facts the value rests on, each with its source.
-    pub used: Vec<Evidence>,
-    /// Facts that were found but not counted, each with the reason.
-    pub disregarded: Vec<Disregarded>,
-    /// One line a reader needs to understand the value (uncovered chains, inherited incidents).
-    pub note: Option<String>,
-    /// Whether every fact used carries a source: kept even when the facts' words are not.
-    sourced: bool,
-    /// Whether the working is written out. A summary needs only the value and whether it is
-    /// sourced, and writing the words is most of what measuring costs.
-    words: bool,
-}
-
-impl Default for Measurement {
-    fn default() -> Self {
-        Self {
-            value: None,
-            used: Vec::new(),
-            disregarded: Vec::new(),
-            note: None,
-            sourced: true,
-            words: true,
+    pub fn source<'a>(self, ctx: &Context<'a>) -> Option<&'a str> {
+        let m = ctx.manifest;
+        match self {
+            Fact::Audit(i) => m.audits.as_deref()?.get(i)?.source.as_deref(),
+            Fact::Engagement(i) => m.engagements.as_deref()?.get(i)?.source.as_deref(),
+            Fact::Proof(i) => m.formal_verification.as_deref()?.get(i)?.source.as_deref(),
+            Fact::Incident(i) => m.incidents.as_deref()?.get(i)?.source(),
+            Fact::Inherited(i) => match ctx.upstream {
+                Upstream::Found(u) => u.get(i)?.source(),
+                Upstream::NotAFork | Upstream::Missing => None,
+            },
+            Fact::Insurance(i) => m.insurance.as_deref()?.get(i)?.source.as_deref(),
+            Fact::Deployed { component, .. } => m.components.get(component)?.source.as_deref(),
+            Fact::Table(t) => t.source(ctx),
+            Fact::NotFound(t) => as_of::searched(m, t, ctx.as_of)?.source.as_deref(),
+            Fact::WhatIf(_) => Some(WHAT_IF_SOURCE),
         }
     }
 }
 
+impl Table {
+    fn source<'a>(self, ctx: &Context<'a>) -> Option<&'a str> {
+        let m = ctx.manifest;
+        match self {
+            Table::Monitoring => m.monitoring.as_ref()?.source.as_deref(),
+            Table::Timelock => m.timelock.as_ref()?.source.as_deref(),
+            Table::Pause => m.pause.as_ref()?.source.as_deref(),
+            Table::BugBounty => m.bug_bounty.as_ref()?.source.as_deref(),
+            Table::Admin => m.admin.as_ref()?.source.as_deref(),
+            Table::Upgradeability => m.upgradeability.as_ref()?.source.as_deref(),
+            Table::Oracles => m.oracles.as_ref()?.source.as_deref(),
+            Table::IncidentResponse => m.incident_response.as_ref()?.source.as_deref(),
+            Table::Lineage => m.lineage.as_ref()?.source.as_deref(),
+            Table::Deployments => deployments_source(ctx),
+            Table::Launched | Table::Tvl => m.protocol.source.as_deref(),
+        }
+    }
+}
+
+/// Why a fact a metric found was not counted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Why {
+    /// Dated after the evaluation date.
+    Later(Date),
+    /// In force from a date after the evaluation date.
+    Starts(Date),
+    /// Ended before the evaluation date.
+    Ended(Date),
+    /// In place only since a date after the evaluation date.
+    SinceLater(Date),
+    /// Dated before the recent window ([`RECENT_DAYS`]).
+    Older(Date),
+    /// Covers other versions than the one `components[component]` runs.
+    OtherVersion {
+        /// Place of the component in `components`.
+        component: usize,
+    },
+    /// An incremental review whose base version of `components[component]` no audit covers.
+    BaseUncovered {
+        /// Place of the component in `components`.
+        component: usize,
+    },
+    /// This many unresolved critical or high findings.
+    OpenFindings(u32),
+    /// The manifest does not say when `components[component]` went live at its version.
+    Undated {
+        /// Place of the component in `components`.
+        component: usize,
+    },
+    /// `components[component]` went live outside the engagement's window.
+    DeployedOutside {
+        /// Place of the component in `components`.
+        component: usize,
+        /// Its go-live date.
+        on: Date,
+    },
+    /// A loss below the material amount, in USD.
+    Immaterial {
+        /// The material amount for this protocol.
+        threshold: f64,
+    },
+    /// The fork recorded the incident as resolved for itself.
+    ResolvedHere,
+}
+
+/// Which of two safeguards a coverage note is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Safeguard {
+    /// The monitoring.
+    Monitoring,
+    /// The emergency pause.
+    Pause,
+}
+
+/// One remark a reader needs to understand a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// The fewest independent firms behind any core component, and that component.
+    FewestFirms {
+        /// How many firms.
+        n: usize,
+        /// Place of the component in `components`.
+        component: usize,
+    },
+    /// As `FewestFirms`, counting only the rubric's reputable firms.
+    FewestReputable {
+        /// How many firms.
+        n: usize,
+        /// Place of the component in `components`.
+        component: usize,
+    },
+    /// The core components (places in `components`) no audit covers.
+    Uncovered(Vec<usize>),
+    /// A core component went live after its newest review, so its age counts from then.
+    WentLive {
+        /// Place of the component in `components`.
+        component: usize,
+        /// Its go-live date.
+        on: Date,
+    },
+    /// No review covers the deployed core code.
+    NoCoveringReview,
+    /// Immutable code without admin ages slower: `age` days count as a quarter.
+    Immutable {
+        /// Days since the review.
+        age: f64,
+    },
+    /// No economic audit in the recent window.
+    NoRecentEconomic,
+    /// The core components (places in `components`) no formal verification covers.
+    Unverified(Vec<usize>),
+    /// The deployments (places in `deployments`) a safeguard does not reach.
+    Misses {
+        /// The safeguard.
+        safeguard: Safeguard,
+        /// Places in `deployments`.
+        deployments: Vec<usize>,
+    },
+    /// Two notes, in order.
+    Both(Box<(Note, Note)>),
+    /// The pause's window ended on this date.
+    PauseExpired(Date),
+    /// The pause was last drilled on this date, within a year.
+    Drilled(Date),
+    /// The pause was last drilled on this date, more than a year before.
+    DrillStale(Date),
+    /// The pause was never drilled, as far as the manifest says.
+    NoDrill,
+    /// Which incident-response practices are in place (some are not).
+    Practices {
+        /// A public plan.
+        plan: bool,
+        /// A security contact.
+        contact: bool,
+        /// A drill within a year.
+        drill: bool,
+    },
+    /// What a strong multisig needs.
+    WeakMultisig,
+    /// The bounty is not in force at the evaluation date.
+    NoActiveBounty(Why),
+    /// The bounty's maximum payout against the benchmark, in USD.
+    Payout {
+        /// The maximum payout.
+        max: f64,
+        /// The benchmark it is measured against.
+        benchmark: f64,
+    },
+    /// Insurance needs the protocol's TVL.
+    NeedsTvl,
+    /// The manifest records no incidents.
+    NoIncidents,
+    /// The protocol is not a fork.
+    NotAFork,
+    /// The fork's upstream is not in the scored set.
+    UpstreamMissing,
+    /// The upstream's incidents (places in its `incidents`) the fork inherits.
+    Inherited(Vec<usize>),
+    /// `oracles.manipulation_resistant` is not stated.
+    ResistanceUnstated,
+    /// The value is a what-if.
+    WhatIf,
+}
+
+/// A shared coverage analysis whose set-aside facts a measurement also reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coverage {
+    /// Which code reviews cover which core component.
+    Audits,
+    /// Which formal verifications cover which core component.
+    Proofs,
+}
+
+/// The facts one measurement used. Most use one to three: kept inline, so a summary, which
+/// records them as a report does, allocates nothing for them.
+pub type Used = SmallVec<[Fact; 4]>;
+
+/// The value of one metric for one manifest at one date, with what it rests on.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Measurement {
+    /// `None` when the manifest does not say: unknown, never a pass.
+    pub value: Option<Value>,
+    /// The facts the value rests on.
+    pub used: Used,
+    /// Facts that were found but not counted, each with the reason.
+    pub set_aside: Vec<(Fact, Why)>,
+    /// A shared coverage analysis whose set-aside facts count as this measurement's too.
+    pub coverage: Option<Coverage>,
+    /// One remark a reader needs to understand the value.
+    pub note: Option<Note>,
+}
+
 impl Measurement {
-    /// A value a what-if forces, with the what-if as its only evidence.
-    pub fn forced(value: Value, fact: String) -> Self {
+    /// A measured value, with nothing recorded yet.
+    fn of(value: Value) -> Self {
         Self {
             value: Some(value),
             ..Self::default()
         }
-        .using_with(|| fact, Some("what-if"))
-        .noting("what-if value")
     }
 
-    fn using(self, fact: &str, source: Option<&str>) -> Self {
-        self.using_with(|| fact.to_string(), source)
+    /// A value a what-if forces on `metric`, with the what-if as its only fact.
+    pub fn forced(value: Value, metric: MetricId) -> Self {
+        Self::of(value)
+            .using(Fact::WhatIf(metric))
+            .noting(Note::WhatIf)
     }
 
-    /// Records a fact used; its words are written only when the working is.
-    fn using_with(mut self, fact: impl FnOnce() -> String, source: Option<&str>) -> Self {
-        self.sourced &= is_sourced(source);
-        if self.words {
-            self.used.push(Evidence {
-                fact: fact(),
-                source: source.map(str::to_string),
-            });
-        }
+    /// Records a fact used.
+    fn using(mut self, fact: Fact) -> Self {
+        self.used.push(fact);
         self
     }
 
-    fn noting(self, note: &str) -> Self {
-        self.noting_with(|| note.to_string())
-    }
-
-    fn noting_with(mut self, note: impl FnOnce() -> String) -> Self {
-        if self.words {
-            self.note = Some(note());
-        }
+    fn noting(mut self, note: Note) -> Self {
+        self.note = Some(note);
         self
     }
 
     /// Records a fact set aside, and why.
-    fn set_aside(
-        &mut self,
-        fact: impl FnOnce() -> String,
-        reason: impl FnOnce() -> String,
-        source: Option<&str>,
-    ) {
-        if self.words {
-            self.disregarded.push(Disregarded {
-                fact: fact(),
-                reason: reason(),
-                source: source.map(str::to_string),
-            });
-        }
-    }
-
-    /// Takes the measurement out, leaving behind its value and whether it is sourced (with no
-    /// words: they went with the working).
-    pub fn take_working(&mut self) -> Measurement {
-        let rest = Measurement {
-            value: self.value.clone(),
-            sourced: self.sourced,
-            words: false,
-            ..Measurement::default()
-        };
-        std::mem::replace(self, rest)
+    fn set_aside(&mut self, fact: Fact, why: Why) {
+        self.set_aside.push((fact, why));
     }
 
     /// True when every fact used carries a source.
-    pub fn sourced(&self) -> bool {
-        debug_assert!(
-            !self.words
-                || self.sourced == self.used.iter().all(|e| is_sourced(e.source.as_deref())),
-            "a measurement's sourced flag drifted from its evidence"
-        );
-        self.sourced
+    pub fn sourced(&self, ctx: &Context) -> bool {
+        self.used.iter().all(|f| is_sourced(f.source(ctx)))
     }
 }
 
@@ -273,50 +463,47 @@ pub struct Context<'a> {
     pub upstream: Upstream<'a>,
     /// The rubric's trusted audit firms; empty means every firm counts.
     pub reputable_firms: &'a [String],
-    /// Whether measurements write their working (a report) or only values (a summary).
-    words: bool,
     audits: AuditCoverage,
     proofs: ProofCoverage,
 }
 
 impl<'a> Context<'a> {
-    /// A context for measuring `manifest` as of `as_of`; `words` says whether to write the working.
+    /// A context for measuring `manifest` as of `as_of`.
     pub fn new(
         manifest: &'a Manifest,
         as_of: Date,
         upstream: Upstream<'a>,
         reputable_firms: &'a [String],
-        words: bool,
     ) -> Self {
         Self {
             manifest,
             as_of,
             upstream,
             reputable_firms,
-            words,
-            audits: AuditCoverage::analyse(manifest, as_of, words),
-            proofs: ProofCoverage::analyse(manifest, as_of, words),
+            audits: AuditCoverage::analyse(manifest, as_of),
+            proofs: ProofCoverage::analyse(manifest, as_of),
         }
     }
 
-    /// A measured value, with its working written or not as this evaluation needs.
-    fn of(&self, value: Value) -> Measurement {
-        Measurement {
-            value: Some(value),
-            ..self.unknown()
-        }
-    }
-
-    /// Nothing known yet.
-    fn unknown(&self) -> Measurement {
-        Measurement {
-            words: self.words,
-            ..Measurement::default()
+    /// The facts a shared coverage analysis set aside, in the order met (a fact may recur).
+    pub fn set_aside_by(&self, coverage: Coverage) -> &[(Fact, Why)] {
+        match coverage {
+            Coverage::Audits => &self.audits.set_aside,
+            Coverage::Proofs => &self.proofs.set_aside,
         }
     }
 
     fn core(&self) -> impl Iterator<Item = &'a Component> {
         self.manifest.components.iter().filter(|c| c.core)
+    }
+
+    /// The core components with their places in `components`.
+    fn core_at(&self) -> impl Iterator<Item = (usize, &'a Component)> {
+        self.manifest
+            .components
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.core)
     }
 
     fn has_core(&self) -> bool {
@@ -328,108 +515,29 @@ impl<'a> Context<'a> {
     }
 }
 
-fn audit_label(i: usize, a: &Audit) -> String {
-    format!("audits[{i}] {}, {}", a.firm, a.date)
-}
-
-fn proof_label(i: usize, p: &crate::core::manifest::FormalVerification) -> String {
-    format!("formal_verification[{i}] {}, {}", p.provider, p.date)
-}
-
-/// Why dated, version-scoped evidence does not apply to a deployed component, if it does not.
-fn not_applying<'a>(
+/// Why dated, version-scoped evidence does not apply to `components[at]`, if it does not.
+fn not_applying(
     date: Date,
-    covers: &'a VersionReq,
-    c: &'a Component,
+    covers: &VersionReq,
+    at: usize,
+    c: &Component,
     as_of: Date,
-) -> Option<Misfit<'a>> {
+) -> Option<Why> {
     if date > as_of {
-        Some(Misfit::Later(date))
+        Some(Why::Later(date))
     } else if !covers.matches(&c.version) {
-        Some(Misfit::OtherVersion(covers, c))
+        Some(Why::OtherVersion { component: at })
     } else {
         None
     }
 }
 
-/// Why evidence does not apply, put in words only when a report needs them.
-enum Misfit<'a> {
-    /// Dated after the evaluation date.
-    Later(Date),
-    /// Covers other versions than the one deployed.
-    OtherVersion(&'a VersionReq, &'a Component),
-    /// In force from a date after the evaluation date.
-    Starts(Date),
-    /// Ended before the evaluation date.
-    Ended(Date),
-}
-
-impl Misfit<'_> {
-    fn words(&self, as_of: Date) -> String {
-        match self {
-            Misfit::Later(date) => after_evaluation("dated", *date, as_of),
-            Misfit::OtherVersion(covers, c) => {
-                format!("covers {covers}, deployed {} is {}", c.name, c.version)
-            }
-            Misfit::Starts(date) => after_evaluation("starts", *date, as_of),
-            Misfit::Ended(date) => format!("ended {date}"),
-        }
-    }
-}
-
-/// "dated 2026-01-01, after the evaluation date 2025-11-02", and the like.
-fn after_evaluation(what: &str, date: Date, as_of: Date) -> String {
-    format!("{what} {date}, after the evaluation date {as_of}")
-}
-
 /// Why a bounty or a policy with this window is not in force at the evaluation date, if not.
-fn outside_window(
-    since: Option<Date>,
-    until: Option<Date>,
-    as_of: Date,
-) -> Option<Misfit<'static>> {
+fn outside_window(since: Option<Date>, until: Option<Date>, as_of: Date) -> Option<Why> {
     match (since, until) {
-        (Some(s), _) if s > as_of => Some(Misfit::Starts(s)),
-        (_, Some(u)) if u < as_of => Some(Misfit::Ended(u)),
+        (Some(s), _) if s > as_of => Some(Why::Starts(s)),
+        (_, Some(u)) if u < as_of => Some(Why::Ended(u)),
         _ => None,
-    }
-}
-
-/// Disregarded evidence, each (fact, reason) once, in the order first met; nothing at all when
-/// the working is not written.
-#[derive(Debug)]
-struct SetAside {
-    words: bool,
-    seen: BTreeSet<(String, String)>,
-    list: Vec<Disregarded>,
-}
-
-impl SetAside {
-    fn new(words: bool) -> Self {
-        Self {
-            words,
-            seen: BTreeSet::new(),
-            list: Vec::new(),
-        }
-    }
-
-    fn push(
-        &mut self,
-        fact: impl FnOnce() -> String,
-        reason: impl FnOnce() -> String,
-        source: &Option<String>,
-    ) {
-        if !self.words {
-            return;
-        }
-        let (fact, reason) = (fact(), reason());
-        if self.seen.insert((fact.clone(), reason.clone())) {
-            self.list.push(Disregarded {
-                fact,
-                reason,
-                source: source.clone(),
-            });
-        }
     }
 }
 
@@ -441,6 +549,15 @@ enum Review {
     Engagement(usize),
 }
 
+impl Review {
+    fn fact(self) -> Fact {
+        match self {
+            Review::Audit(i) => Fact::Audit(i),
+            Review::Engagement(j) => Fact::Engagement(j),
+        }
+    }
+}
+
 /// Which code reviews cover which deployed core component, decided once per evaluation.
 #[derive(Debug, Default)]
 struct AuditCoverage {
@@ -449,11 +566,11 @@ struct AuditCoverage {
     covering: Vec<Vec<Review>>,
     /// Per core component: covering reviews with no unresolved critical or high finding.
     clean: Vec<Vec<Review>>,
-    disregarded: Vec<Disregarded>,
+    set_aside: Vec<(Fact, Why)>,
 }
 
 impl AuditCoverage {
-    fn analyse(m: &Manifest, as_of: Date, words: bool) -> Self {
+    fn analyse(m: &Manifest, as_of: Date) -> Self {
         let engagements = m.engagements.as_deref().unwrap_or_default();
         // Audits unresearched are unknown, unless a retained firm is on record: its reviews
         // are then the known part.
@@ -462,37 +579,30 @@ impl AuditCoverage {
             None if !engagements.is_empty() => &[],
             None => return Self::default(),
         };
-        let mut aside = SetAside::new(words);
+        let mut aside = Vec::new();
         let mut covering = Vec::new();
         let mut clean = Vec::new();
-        for c in m.components.iter().filter(|c| c.core) {
+        for (at, c) in m.components.iter().enumerate().filter(|(_, c)| c.core) {
             let mut cov = Vec::new();
             let mut cln = Vec::new();
             for (i, a) in audits.iter().enumerate() {
                 if a.kind != AuditKind::Code || !a.scope.contains(&c.name) {
                     continue;
                 }
-                if let Some(misfit) = not_applying(a.date, &a.covers, c, as_of) {
-                    aside.push(|| audit_label(i, a), || misfit.words(as_of), &a.source);
+                if let Some(why) = not_applying(a.date, &a.covers, at, c, as_of) {
+                    aside.push((Fact::Audit(i), why));
                     continue;
                 }
                 if let Some(base) = &a.diff_from
                     && !covered_at(audits, engagements, c, base, as_of, &mut Vec::new())
                 {
-                    let reason = || {
-                        format!(
-                            "reviews the changes from {base}, and no audit covers {} {base}",
-                            c.name
-                        )
-                    };
-                    aside.push(|| audit_label(i, a), reason, &a.source);
+                    aside.push((Fact::Audit(i), Why::BaseUncovered { component: at }));
                     continue;
                 }
                 cov.push(Review::Audit(i));
                 let open = a.unresolved.map_or(0, |u| u.critical + u.high);
                 if open > 0 {
-                    let reason = || format!("{open} unresolved critical/high findings");
-                    aside.push(|| audit_label(i, a), reason, &a.source);
+                    aside.push((Fact::Audit(i), Why::OpenFindings(open)));
                 } else {
                     cln.push(Review::Audit(i));
                 }
@@ -502,11 +612,7 @@ impl AuditCoverage {
                     continue;
                 }
                 match engagement_misfit(e, c.deployed, as_of) {
-                    Some(reason) => aside.push(
-                        || engagement_label(j, e),
-                        || reason.words(c, as_of),
-                        &e.source,
-                    ),
+                    Some(misfit) => aside.push((Fact::Engagement(j), misfit.why(at))),
                     None => {
                         cov.push(Review::Engagement(j));
                         cln.push(Review::Engagement(j));
@@ -520,15 +626,8 @@ impl AuditCoverage {
             known: true,
             covering,
             clean,
-            disregarded: aside.list,
+            set_aside: aside,
         }
-    }
-}
-
-fn engagement_label(j: usize, e: &Engagement) -> String {
-    match e.until {
-        Some(until) => format!("engagements[{j}] {}, {} to {until}", e.firm, e.since),
-        None => format!("engagements[{j}] {}, since {}", e.firm, e.since),
     }
 }
 
@@ -543,17 +642,12 @@ enum EngagementMisfit {
 }
 
 impl EngagementMisfit {
-    fn words(&self, c: &Component, as_of: Date) -> String {
+    /// The reason, for the engagement's review of `components[at]`.
+    fn why(self, at: usize) -> Why {
         match self {
-            EngagementMisfit::Later(date) => after_evaluation("starts", *date, as_of),
-            EngagementMisfit::Undated => format!(
-                "the manifest does not say when {} {} was deployed, so it cannot fall inside the engagement",
-                c.name, c.version
-            ),
-            EngagementMisfit::Outside(date) => format!(
-                "{} {} was deployed {date}, outside the engagement",
-                c.name, c.version
-            ),
+            EngagementMisfit::Later(date) => Why::Starts(date),
+            EngagementMisfit::Undated => Why::Undated { component: at },
+            EngagementMisfit::Outside(on) => Why::DeployedOutside { component: at, on },
         }
     }
 }
@@ -629,27 +723,25 @@ struct ProofCoverage {
     known: bool,
     covered: Vec<bool>,
     used: Vec<usize>,
-    disregarded: Vec<Disregarded>,
+    set_aside: Vec<(Fact, Why)>,
 }
 
 impl ProofCoverage {
-    fn analyse(m: &Manifest, as_of: Date, words: bool) -> Self {
+    fn analyse(m: &Manifest, as_of: Date) -> Self {
         let Some(proofs) = &m.formal_verification else {
             return Self::default();
         };
-        let mut aside = SetAside::new(words);
+        let mut aside = Vec::new();
         let mut covered = Vec::new();
         let mut used = BTreeSet::new();
-        for c in m.components.iter().filter(|c| c.core) {
+        for (at, c) in m.components.iter().enumerate().filter(|(_, c)| c.core) {
             let mut any = false;
             for (i, p) in proofs.iter().enumerate() {
                 if !p.scope.contains(&c.name) {
                     continue;
                 }
-                match not_applying(p.date, &p.covers, c, as_of) {
-                    Some(misfit) => {
-                        aside.push(|| proof_label(i, p), || misfit.words(as_of), &p.source)
-                    }
+                match not_applying(p.date, &p.covers, at, c, as_of) {
+                    Some(why) => aside.push((Fact::Proof(i), why)),
                     None => {
                         any = true;
                         used.insert(i);
@@ -662,29 +754,17 @@ impl ProofCoverage {
             known: true,
             covered,
             used: used.into_iter().collect(),
-            disregarded: aside.list,
+            set_aside: aside,
         }
     }
 }
 
-fn audits_measurement(ctx: &Context, value: Value, reviews: &BTreeSet<Review>) -> Measurement {
-    let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
-    let engagements = ctx.manifest.engagements.as_deref().unwrap_or_default();
-    let mut m = ctx.of(value);
-    for &r in reviews {
-        m = match r {
-            Review::Audit(i) => {
-                let a = &audits[i];
-                m.using_with(|| audit_label(i, a), a.source.as_deref())
-            }
-            Review::Engagement(j) => {
-                let e = &engagements[j];
-                m.using_with(|| engagement_label(j, e), e.source.as_deref())
-            }
-        };
+fn audits_measurement(value: Value, reviews: &BTreeSet<Review>) -> Measurement {
+    Measurement {
+        used: reviews.iter().map(|r| r.fact()).collect(),
+        coverage: Some(Coverage::Audits),
+        ..Measurement::of(value)
     }
-    m.disregarded = ctx.audits.disregarded.clone();
-    m
 }
 
 impl Context<'_> {
@@ -709,14 +789,14 @@ impl Context<'_> {
 }
 
 /// The fewest distinct firms behind the clean reviews of any one core component, among those
-/// `counts` accepts, with the reviews used and the weakest component's name.
+/// `counts` accepts, with the reviews used and the weakest component's place.
 fn weakest_firms(
     ctx: &Context,
     counts: impl Fn(&str) -> bool,
-) -> (usize, String, BTreeSet<Review>) {
+) -> (usize, Option<usize>, BTreeSet<Review>) {
     let mut used = BTreeSet::new();
-    let mut weakest: Option<(usize, &str)> = None;
-    for (c, clean) in ctx.core().zip(&ctx.audits.clean) {
+    let mut weakest: Option<(usize, usize)> = None;
+    for ((at, _), clean) in ctx.core_at().zip(&ctx.audits.clean) {
         let kept: Vec<Review> = clean
             .iter()
             .copied()
@@ -728,20 +808,25 @@ fn weakest_firms(
             .collect();
         used.extend(kept);
         if weakest.is_none_or(|(n, _)| firms.len() < n) {
-            weakest = Some((firms.len(), c.name.as_str()));
+            weakest = Some((firms.len(), at));
         }
     }
-    let (n, name) = weakest.unwrap_or((0, ""));
-    (n, name.to_string(), used)
+    match weakest {
+        Some((n, at)) => (n, Some(at), used),
+        None => (0, None, used),
+    }
 }
 
 fn min_firms_per_core_component(ctx: &Context) -> Measurement {
     if !ctx.audits.known || !ctx.has_core() {
-        return ctx.unknown();
+        return Measurement::default();
     }
-    let (n, name, used) = weakest_firms(ctx, |_| true);
-    audits_measurement(ctx, Value::Number(n as f64), &used)
-        .noting_with(|| format!("fewest independent firms: {n}, on `{name}`"))
+    let (n, weakest, used) = weakest_firms(ctx, |_| true);
+    let m = audits_measurement(Value::Number(n as f64), &used);
+    match weakest {
+        Some(component) => m.noting(Note::FewestFirms { n, component }),
+        None => m,
+    }
 }
 
 /// True when a firm's name is on the rubric's list (case-insensitive; a list entry may be the
@@ -757,29 +842,32 @@ fn reputable(ctx: &Context, firm: &str) -> bool {
 
 fn min_reputable_firms(ctx: &Context) -> Measurement {
     if !ctx.audits.known || !ctx.has_core() {
-        return ctx.unknown();
+        return Measurement::default();
     }
-    let (n, name, used) = weakest_firms(ctx, |firm| reputable(ctx, firm));
-    audits_measurement(ctx, Value::Number(n as f64), &used)
-        .noting_with(|| format!("fewest reputable firms: {n}, on `{name}`"))
+    let (n, weakest, used) = weakest_firms(ctx, |firm| reputable(ctx, firm));
+    let m = audits_measurement(Value::Number(n as f64), &used);
+    match weakest {
+        Some(component) => m.noting(Note::FewestReputable { n, component }),
+        None => m,
+    }
 }
 
 fn uncovered_core_components(ctx: &Context) -> Measurement {
     if !ctx.audits.known || !ctx.has_core() {
-        return ctx.unknown();
+        return Measurement::default();
     }
-    let uncovered: Vec<&str> = ctx
-        .core()
+    let uncovered: Vec<usize> = ctx
+        .core_at()
         .zip(&ctx.audits.covering)
         .filter(|(_, cov)| cov.is_empty())
-        .map(|(c, _)| c.name.as_str())
+        .map(|((at, _), _)| at)
         .collect();
     let used = ctx.audits.covering.iter().flatten().copied().collect();
-    let m = audits_measurement(ctx, Value::Number(uncovered.len() as f64), &used);
+    let m = audits_measurement(Value::Number(uncovered.len() as f64), &used);
     if uncovered.is_empty() {
         m
     } else {
-        m.noting_with(|| format!("no audit covers: {}", uncovered.join(", ")))
+        m.noting(Note::Uncovered(uncovered))
     }
 }
 
@@ -788,11 +876,11 @@ fn uncovered_core_components(ctx: &Context) -> Measurement {
 /// nothing about the code; how long the reviewed code has run does).
 fn newest_covering_age_days(ctx: &Context) -> Measurement {
     if !ctx.audits.known || !ctx.has_core() {
-        return ctx.unknown();
+        return Measurement::default();
     }
     // Per component: its newest clean review, and its go-live when that is later.
-    let mut newest: Option<(Date, Review, Option<&Component>)> = None;
-    for (c, clean) in ctx.core().zip(&ctx.audits.clean) {
+    let mut newest: Option<(Date, Review, Option<usize>)> = None;
+    for ((at, c), clean) in ctx.core_at().zip(&ctx.audits.clean) {
         let Some((reviewed, r)) = clean
             .iter()
             .map(|&r| (ctx.reviewed_on(r, c), r))
@@ -801,7 +889,7 @@ fn newest_covering_age_days(ctx: &Context) -> Measurement {
             continue;
         };
         let (date, went_live) = match c.deployed.filter(|d| *d > reviewed && *d <= ctx.as_of) {
-            Some(d) => (d, Some(c)),
+            Some(d) => (d, Some(at)),
             None => (reviewed, None),
         };
         if newest.is_none_or(|(best, r0, _)| {
@@ -813,15 +901,21 @@ fn newest_covering_age_days(ctx: &Context) -> Measurement {
     match newest {
         Some((date, r, went_live)) => {
             let age = date.days_until(ctx.as_of);
-            let m = audits_measurement(ctx, Value::Number(age as f64), &BTreeSet::from([r]));
+            let m = audits_measurement(Value::Number(age as f64), &BTreeSet::from([r]));
             match went_live {
-                Some(c) => m.using_with(|| format!("components `{}` deployed {date}", c.name), c.source.as_deref())
-                    .noting_with(|| format!("`{}` {} went live {date}, after its newest review: its age counts from then", c.name, c.version)),
+                Some(component) => m
+                    .using(Fact::Deployed {
+                        component,
+                        on: date,
+                    })
+                    .noting(Note::WentLive {
+                        component,
+                        on: date,
+                    }),
                 None => m,
             }
         }
-        None => audits_measurement(ctx, Value::None, &BTreeSet::new())
-            .noting("no audit covers the deployed core code"),
+        None => audits_measurement(Value::None, &BTreeSet::new()).noting(Note::NoCoveringReview),
     }
 }
 
@@ -844,21 +938,16 @@ fn review_age_days(ctx: &Context) -> Measurement {
     {
         m.value = Some(Value::Number((age * IMMUTABLE_AGEING).round()));
         m = m
-            .using("upgradeability", u.source.as_deref())
-            .using("admin", a.source.as_deref())
-            .noting_with(|| {
-                format!(
-                    "immutable code with no admin: {age} days since its review count as {}",
-                    (age * IMMUTABLE_AGEING).round()
-                )
-            });
+            .using(Fact::Table(Table::Upgradeability))
+            .using(Fact::Table(Table::Admin))
+            .noting(Note::Immutable { age });
     }
     m
 }
 
 fn unresolved_critical(ctx: &Context) -> Measurement {
     if !ctx.audits.known {
-        return ctx.unknown();
+        return Measurement::default();
     }
     let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
     let covering: BTreeSet<Review> = ctx.audits.covering.iter().flatten().copied().collect();
@@ -869,107 +958,96 @@ fn unresolved_critical(ctx: &Context) -> Measurement {
             Review::Engagement(_) => 0,
         })
         .sum();
-    audits_measurement(ctx, Value::Number(f64::from(open)), &covering)
+    audits_measurement(Value::Number(f64::from(open)), &covering)
 }
 
 fn economic_recent_count(ctx: &Context) -> Measurement {
     let audits = ctx.manifest.audits.as_deref().unwrap_or_default();
     // A list of code audits says nothing about economic review: without an economic audit or a
     // search that found none, the count is unknown, not zero.
-    let searched = crate::core::as_of::searched(ctx.manifest, FactTable::EconomicAudits, ctx.as_of);
+    let searched = as_of::searched(ctx.manifest, FactTable::EconomicAudits, ctx.as_of);
     if !audits.iter().any(|a| a.kind == AuditKind::Economic) && searched.is_none() {
-        return ctx.unknown();
+        return Measurement::default();
     }
     let window_start = ctx.as_of.minus_days(RECENT_DAYS);
-    let mut m = ctx.of(Value::None);
-    if let Some(n) = searched {
-        m = m.using_with(
-            || format!("not_found economic_audits: {}", n.searched),
-            n.source.as_deref(),
-        );
+    let mut m = Measurement::of(Value::None);
+    if searched.is_some() {
+        m = m.using(Fact::NotFound(FactTable::EconomicAudits));
     }
     let mut n = 0;
     for (i, a) in audits.iter().enumerate() {
         if a.kind != AuditKind::Economic {
             continue;
         }
-        let label = || audit_label(i, a);
-        let source = a.source.as_deref();
         if a.date > ctx.as_of {
-            m.set_aside(
-                label,
-                || after_evaluation("dated", a.date, ctx.as_of),
-                source,
-            );
+            m.set_aside(Fact::Audit(i), Why::Later(a.date));
         } else if a.date < window_start {
-            let reason = || format!("dated {}, older than 24 months", a.date);
-            m.set_aside(label, reason, source);
+            m.set_aside(Fact::Audit(i), Why::Older(a.date));
         } else {
             n += 1;
-            m = m.using_with(label, source);
+            m = m.using(Fact::Audit(i));
         }
     }
     m.value = Some(Value::Number(f64::from(n)));
     if n == 0 {
-        m = m.noting("no economic audit in the last 24 months");
+        m = m.noting(Note::NoRecentEconomic);
     }
     m
 }
 
 fn proof_core_coverage(ctx: &Context) -> Measurement {
     if !ctx.proofs.known || !ctx.has_core() {
-        return ctx.unknown();
+        return Measurement::default();
     }
-    let proofs = ctx
-        .manifest
-        .formal_verification
-        .as_deref()
-        .unwrap_or_default();
     let total = ctx.proofs.covered.len();
     let covered = ctx.proofs.covered.iter().filter(|c| **c).count();
-    let mut m = ctx.of(Value::Number(covered as f64 / total as f64));
-    for &i in &ctx.proofs.used {
-        let p = &proofs[i];
-        m = m.using_with(|| proof_label(i, p), p.source.as_deref());
-    }
-    m.disregarded = ctx.proofs.disregarded.clone();
-    let missing: Vec<&str> = ctx
-        .core()
+    let m = Measurement {
+        used: ctx.proofs.used.iter().map(|&i| Fact::Proof(i)).collect(),
+        coverage: Some(Coverage::Proofs),
+        ..Measurement::of(Value::Number(covered as f64 / total as f64))
+    };
+    let missing: Vec<usize> = ctx
+        .core_at()
         .zip(&ctx.proofs.covered)
         .filter(|(_, c)| !**c)
-        .map(|(c, _)| c.name.as_str())
+        .map(|((at, _), _)| at)
         .collect();
-    if !missing.is_empty() {
-        m = m.noting_with(|| format!("not formally verified: {}", missing.join(", ")));
+    if missing.is_empty() {
+        m
+    } else {
+        m.noting(Note::Unverified(missing))
+    }
+}
+
+/// Monitoring in force at the evaluation date, or why it is unknown: absent, or in place only
+/// since a later date.
+fn active_monitoring<'a>(
+    ctx: &Context<'a>,
+) -> Result<&'a crate::core::manifest::Monitoring, Option<Date>> {
+    let Some(mon) = &ctx.manifest.monitoring else {
+        return Err(None);
+    };
+    match mon.since.filter(|s| *s > ctx.as_of) {
+        Some(since) => Err(Some(since)),
+        None => Ok(mon),
+    }
+}
+
+/// The unknown measurement of monitoring not in force, with the later start set aside.
+fn inactive_monitoring(since: Option<Date>) -> Measurement {
+    let mut m = Measurement::default();
+    if let Some(since) = since {
+        m.set_aside(Fact::Table(Table::Monitoring), Why::SinceLater(since));
     }
     m
 }
 
-/// Monitoring in force at the evaluation date, or why it is unknown.
-fn active_monitoring<'a>(
-    ctx: &Context<'a>,
-) -> Result<&'a crate::core::manifest::Monitoring, Measurement> {
-    let Some(mon) = &ctx.manifest.monitoring else {
-        return Err(ctx.unknown());
-    };
-    if let Some(since) = mon.since.filter(|s| *s > ctx.as_of) {
-        let mut m = ctx.unknown();
-        m.set_aside(
-            || "monitoring".into(),
-            || after_evaluation("in place since", since, ctx.as_of),
-            mon.source.as_deref(),
-        );
-        return Err(m);
-    }
-    Ok(mon)
-}
-
 fn monitoring_level(ctx: &Context) -> Measurement {
     match active_monitoring(ctx) {
-        Ok(mon) => ctx
-            .of(Value::Level(mon.level.as_str()))
-            .using("monitoring", mon.source.as_deref()),
-        Err(m) => m,
+        Ok(mon) => {
+            Measurement::of(Value::Level(mon.level.as_str())).using(Fact::Table(Table::Monitoring))
+        }
+        Err(since) => inactive_monitoring(since),
     }
 }
 
@@ -982,16 +1060,15 @@ fn monitoring_level_rank(ctx: &Context) -> Measurement {
                 MonitoringLevel::Realtime => 2.0,
                 MonitoringLevel::AutomatedResponse => 3.0,
             };
-            ctx.of(Value::Number(rank))
-                .using("monitoring", mon.source.as_deref())
+            Measurement::of(Value::Number(rank)).using(Fact::Table(Table::Monitoring))
         }
-        Err(m) => m,
+        Err(since) => inactive_monitoring(since),
     }
 }
 
-/// Share of deployment TVL on chains a safeguard reaches, and the chains it misses.
-/// `chains` absent means every deployment; deployments without TVL weigh equally.
-fn tvl_share<'a>(ctx: &Context<'a>, chains: Option<&[String]>) -> Option<(f64, Vec<&'a str>)> {
+/// Share of deployment TVL on chains a safeguard reaches, and the deployments (by place) it
+/// misses. `chains` absent means every deployment; deployments without TVL weigh equally.
+fn tvl_share(ctx: &Context, chains: Option<&[String]>) -> Option<(f64, Vec<usize>)> {
     let d = &ctx.manifest.deployments;
     if d.is_empty() {
         return None;
@@ -1012,43 +1089,45 @@ fn tvl_share<'a>(ctx: &Context<'a>, chains: Option<&[String]>) -> Option<(f64, V
         if reached {
             covered += weight(i);
         } else {
-            missed.push(dep.chain.as_str());
+            missed.push(i);
         }
     }
     Some((covered / total, missed))
 }
 
-/// Every chain the protocol is deployed on: all a safeguard that does not work misses.
-fn every_chain<'a>(ctx: &Context<'a>) -> Vec<&'a str> {
-    let d = &ctx.manifest.deployments;
-    d.iter().map(|d| d.chain.as_str()).collect()
+/// Every deployment, by place: all a safeguard that does not work misses.
+fn every_chain(ctx: &Context) -> Vec<usize> {
+    (0..ctx.manifest.deployments.len()).collect()
 }
 
-fn coverage_measurement(ctx: &Context, share: f64, missed: &[&str], what: &str) -> Measurement {
-    let m = ctx.of(Value::Number(share));
+fn coverage_measurement(share: f64, missed: Vec<usize>, safeguard: Safeguard) -> Measurement {
+    let m = Measurement::of(Value::Number(share));
     if missed.is_empty() {
         m
     } else {
-        m.noting_with(|| format!("{what} misses: {}", missed.join(", ")))
+        m.noting(Note::Misses {
+            safeguard,
+            deployments: missed,
+        })
     }
 }
 
 fn monitoring_tvl_coverage(ctx: &Context) -> Measurement {
     let mon = match active_monitoring(ctx) {
         Ok(mon) => mon,
-        Err(m) => return m,
+        Err(since) => return inactive_monitoring(since),
     };
     let Some((share, missed)) = tvl_share(ctx, mon.chains.as_deref()) else {
-        return ctx.unknown();
+        return Measurement::default();
     };
     let (share, missed) = if mon.level == MonitoringLevel::None {
         (0.0, every_chain(ctx))
     } else {
         (share, missed)
     };
-    coverage_measurement(ctx, share, &missed, "monitoring")
-        .using("monitoring", mon.source.as_deref())
-        .using("deployments", deployments_source(ctx))
+    coverage_measurement(share, missed, Safeguard::Monitoring)
+        .using(Fact::Table(Table::Monitoring))
+        .using(Fact::Table(Table::Deployments))
 }
 
 /// The deployments' source, when every deployment states one (the first of them).
@@ -1064,7 +1143,7 @@ fn deployments_source<'a>(ctx: &Context<'a>) -> Option<&'a str> {
 /// The pause's state at the evaluation date: none, expired, undrilled or drilled.
 fn pause_state(ctx: &Context) -> Measurement {
     let Some(p) = &ctx.manifest.pause else {
-        return ctx.unknown();
+        return Measurement::default();
     };
     let expired = p.expires.filter(|e| *e < ctx.as_of);
     let drill = p.last_drill.filter(|d| *d <= ctx.as_of);
@@ -1075,26 +1154,24 @@ fn pause_state(ctx: &Context) -> Measurement {
         (true, None, true) => "drilled",
         (true, None, false) => "undrilled",
     };
-    let m = ctx
-        .of(Value::Level(level))
-        .using("pause", p.source.as_deref());
+    let m = Measurement::of(Value::Level(level)).using(Fact::Table(Table::Pause));
     if !p.available {
         return m;
     }
-    m.noting_with(|| match (expired, drill) {
-        (Some(end), _) => format!("pause window expired on {end}"),
-        (None, Some(d)) if drilled => format!("last drilled {d}"),
-        (None, Some(d)) => format!("last drilled {d}, more than a year before"),
-        (None, None) => "no documented drill".to_string(),
+    m.noting(match (expired, drill) {
+        (Some(end), _) => Note::PauseExpired(end),
+        (None, Some(d)) if drilled => Note::Drilled(d),
+        (None, Some(d)) => Note::DrillStale(d),
+        (None, None) => Note::NoDrill,
     })
 }
 
 fn pause_tvl_coverage(ctx: &Context) -> Measurement {
     let Some(p) = &ctx.manifest.pause else {
-        return ctx.unknown();
+        return Measurement::default();
     };
     let Some((share, missed)) = tvl_share(ctx, p.chains.as_deref()) else {
-        return ctx.unknown();
+        return Measurement::default();
     };
     let works = p.available && p.expires.is_none_or(|e| e >= ctx.as_of);
     let (share, missed) = if works {
@@ -1102,79 +1179,78 @@ fn pause_tvl_coverage(ctx: &Context) -> Measurement {
     } else {
         (0.0, every_chain(ctx))
     };
-    coverage_measurement(ctx, share, &missed, "pause")
-        .using("pause", p.source.as_deref())
-        .using("deployments", deployments_source(ctx))
+    coverage_measurement(share, missed, Safeguard::Pause)
+        .using(Fact::Table(Table::Pause))
+        .using(Fact::Table(Table::Deployments))
 }
 
 fn weakest_coverage(ctx: &Context) -> Measurement {
     let mon = monitoring_tvl_coverage(ctx);
     let pause = pause_tvl_coverage(ctx);
     let (Some(Value::Number(a)), Some(Value::Number(b))) = (&mon.value, &pause.value) else {
-        let mut m = ctx.unknown();
-        m.disregarded = [mon.disregarded, pause.disregarded].concat();
-        return m;
+        return Measurement {
+            set_aside: [mon.set_aside, pause.set_aside].concat(),
+            ..Measurement::default()
+        };
     };
     let value = Value::Number(a.min(*b));
-    let notes: Vec<String> = [mon.note, pause.note].into_iter().flatten().collect();
+    let note = match (mon.note, pause.note) {
+        (Some(first), Some(second)) => Some(Note::Both(Box::new((first, second)))),
+        (first, second) => first.or(second),
+    };
     let mut used = mon.used;
-    for e in pause.used {
-        if !used.contains(&e) {
-            used.push(e);
+    for f in pause.used {
+        if !used.contains(&f) {
+            used.push(f);
         }
     }
     Measurement {
-        value: Some(value),
         used,
-        disregarded: Vec::new(),
-        note: (!notes.is_empty()).then(|| notes.join("; ")),
-        sourced: mon.sourced && pause.sourced,
-        words: ctx.words,
+        note,
+        ..Measurement::of(value)
     }
 }
 
 fn incident_response_practices(ctx: &Context) -> Measurement {
     let Some(ir) = &ctx.manifest.incident_response else {
-        return ctx.unknown();
+        return Measurement::default();
     };
     let drilled = ir
         .last_drill
         .is_some_and(|d| d <= ctx.as_of && d.days_until(ctx.as_of) <= DRILL_DAYS);
-    let have = [
-        (ir.plan_public == Some(true), "public plan"),
-        (ir.security_contact == Some(true), "security contact"),
-        (drilled, "drill in the last year"),
-    ];
-    let missing: Vec<&str> = have.iter().filter(|(h, _)| !h).map(|(_, n)| *n).collect();
-    let n = have.iter().filter(|(h, _)| *h).count();
-    let m = ctx
-        .of(Value::Number(n as f64))
-        .using("incident_response", ir.source.as_deref());
-    if missing.is_empty() {
+    let (plan, contact) = (
+        ir.plan_public == Some(true),
+        ir.security_contact == Some(true),
+    );
+    let n = [plan, contact, drilled].iter().filter(|h| **h).count();
+    let m = Measurement::of(Value::Number(n as f64)).using(Fact::Table(Table::IncidentResponse));
+    if n == 3 {
         m
     } else {
-        m.noting_with(|| format!("missing: {}", missing.join(", ")))
+        m.noting(Note::Practices {
+            plan,
+            contact,
+            drill: drilled,
+        })
     }
 }
 
 fn incident_response_plan_public(ctx: &Context) -> Measurement {
     match &ctx.manifest.incident_response {
         Some(ir) => match ir.plan_public {
-            Some(p) => ctx
-                .of(Value::Bool(p))
-                .using("incident_response", ir.source.as_deref()),
-            None => ctx.unknown(),
+            Some(p) => Measurement::of(Value::Bool(p)).using(Fact::Table(Table::IncidentResponse)),
+            None => Measurement::default(),
         },
-        None => ctx.unknown(),
+        None => Measurement::default(),
     }
 }
 
 fn timelock_delay_hours(ctx: &Context) -> Measurement {
     match &ctx.manifest.timelock {
-        Some(t) => ctx
-            .of(Value::Number(t.delay_hours))
-            .using("timelock", t.source.as_deref()),
-        None => ctx.unknown(),
+        Some(t) => {
+            Measurement::of(Value::Number(t.delay_hours)).using(Fact::Table(Table::Timelock))
+        }
+        None => Measurement::default(),
     }
 }
 
@@ -1188,15 +1264,15 @@ fn upgrades_timelocked(ctx: &Context) -> bool {
 
 fn admin_model(ctx: &Context) -> Measurement {
     let Some(a) = &ctx.manifest.admin else {
-        return ctx.unknown();
+        return Measurement::default();
     };
-    let mut m = ctx.unknown().using("admin", a.source.as_deref());
+    let mut m = Measurement::default().using(Fact::Table(Table::Admin));
     let level = match a.control {
         AdminControl::Immutable => "immutable",
         AdminControl::Eoa => "eoa",
         AdminControl::Dao => {
-            if let Some(t) = &ctx.manifest.timelock {
-                m = m.using("timelock", t.source.as_deref());
+            if ctx.manifest.timelock.is_some() {
+                m = m.using(Fact::Table(Table::Timelock));
             }
             if ctx
                 .manifest
@@ -1217,7 +1293,7 @@ fn admin_model(ctx: &Context) -> Measurement {
             if strong {
                 "multisig-strong"
             } else {
-                m = m.noting("a strong multisig has a threshold of at least 4, at least half the signers, and public signers");
+                m = m.noting(Note::WeakMultisig);
                 "multisig-weak"
             }
         }
@@ -1228,9 +1304,9 @@ fn admin_model(ctx: &Context) -> Measurement {
 
 fn upgradeability_model(ctx: &Context) -> Measurement {
     let Some(u) = &ctx.manifest.upgradeability else {
-        return ctx.unknown();
+        return Measurement::default();
     };
-    let mut m = ctx.unknown().using("upgradeability", u.source.as_deref());
+    let mut m = Measurement::default().using(Fact::Table(Table::Upgradeability));
     let level = if !u.upgradeable {
         "immutable"
     } else if ctx
@@ -1245,10 +1321,8 @@ fn upgradeability_model(ctx: &Context) -> Measurement {
     } else {
         "governed"
     };
-    if u.upgradeable
-        && let Some(t) = &ctx.manifest.timelock
-    {
-        m = m.using("timelock", t.source.as_deref());
+    if u.upgradeable && ctx.manifest.timelock.is_some() {
+        m = m.using(Fact::Table(Table::Timelock));
     }
     m.value = Some(Value::Level(level));
     m
@@ -1256,25 +1330,22 @@ fn upgradeability_model(ctx: &Context) -> Measurement {
 
 fn immutable_and_no_admin(ctx: &Context) -> Measurement {
     let (Some(u), Some(a)) = (&ctx.manifest.upgradeability, &ctx.manifest.admin) else {
-        return ctx.unknown();
+        return Measurement::default();
     };
-    ctx.of(Value::Bool(
+    Measurement::of(Value::Bool(
         !u.upgradeable && a.control == AdminControl::Immutable,
     ))
-    .using("upgradeability", u.source.as_deref())
-    .using("admin", a.source.as_deref())
+    .using(Fact::Table(Table::Upgradeability))
+    .using(Fact::Table(Table::Admin))
 }
 
 fn bounty_vs_benchmark(ctx: &Context) -> Measurement {
     let Some(b) = &ctx.manifest.bug_bounty else {
-        return ctx.unknown();
+        return Measurement::default();
     };
-    if let Some(misfit) = outside_window(b.since, b.until, ctx.as_of) {
-        let reason = || misfit.words(ctx.as_of);
-        let mut m = ctx
-            .of(Value::Number(0.0))
-            .noting_with(|| format!("no active bounty: {}", reason()));
-        m.set_aside(|| "bug_bounty".into(), reason, b.source.as_deref());
+    if let Some(why) = outside_window(b.since, b.until, ctx.as_of) {
+        let mut m = Measurement::of(Value::Number(0.0)).noting(Note::NoActiveBounty(why));
+        m.set_aside(Fact::Table(Table::BugBounty), why);
         return m;
     }
     let benchmark = ctx
@@ -1283,42 +1354,33 @@ fn bounty_vs_benchmark(ctx: &Context) -> Measurement {
             BOUNTY_BENCHMARK_USD.min(tvl * 0.1)
         })
         .max(1.0);
-    let mut m = ctx
-        .of(Value::Number(b.max_payout_usd / benchmark))
-        .using("bug_bounty", b.source.as_deref())
-        .noting_with(|| {
-            format!(
-                "max payout ${} against a ${} benchmark",
-                thousands(b.max_payout_usd),
-                thousands(benchmark)
-            )
+    let mut m = Measurement::of(Value::Number(b.max_payout_usd / benchmark))
+        .using(Fact::Table(Table::BugBounty))
+        .noting(Note::Payout {
+            max: b.max_payout_usd,
+            benchmark,
         });
     if ctx.manifest.protocol.tvl_usd.is_some() {
-        m = m.using("protocol.tvl_usd", ctx.manifest.protocol.source.as_deref());
+        m = m.using(Fact::Table(Table::Tvl));
     }
     m
 }
 
 fn insurance_tvl_share(ctx: &Context) -> Measurement {
     let Some(policies) = &ctx.manifest.insurance else {
-        return ctx.unknown();
+        return Measurement::default();
     };
     let Some(tvl) = ctx.tvl().filter(|t| *t > 0.0) else {
-        return ctx
-            .unknown()
-            .noting("insurance share needs the protocol's TVL");
+        return Measurement::default().noting(Note::NeedsTvl);
     };
-    let mut m = ctx
-        .unknown()
-        .using("protocol.tvl_usd", ctx.manifest.protocol.source.as_deref());
+    let mut m = Measurement::default().using(Fact::Table(Table::Tvl));
     let mut cover = 0.0;
     for (i, p) in policies.iter().enumerate() {
-        let fact = || format!("insurance[{i}] {}", p.provider);
         match outside_window(p.since, p.until, ctx.as_of) {
-            Some(misfit) => m.set_aside(fact, || misfit.words(ctx.as_of), p.source.as_deref()),
+            Some(why) => m.set_aside(Fact::Insurance(i), why),
             None => {
                 cover += p.coverage_usd;
-                m = m.using_with(fact, p.source.as_deref());
+                m = m.using(Fact::Insurance(i));
             }
         }
     }
@@ -1338,21 +1400,12 @@ fn past_incidents<'a>(ctx: &Context<'a>) -> Vec<(usize, &'a crate::core::manifes
         .collect()
 }
 
-fn incident_label(i: usize, inc: &crate::core::manifest::Incident) -> String {
-    format!(
-        "incidents[{i}] {} {}, ${}",
-        inc.date,
-        inc.cause,
-        thousands(inc.loss_usd)
-    )
-}
-
 fn incidents_record(ctx: &Context) -> Measurement {
     let past = past_incidents(ctx);
     let window_start = ctx.as_of.minus_days(RECENT_DAYS);
-    let mut m = ctx.unknown();
-    for (i, inc) in &past {
-        m = m.using_with(|| incident_label(*i, inc), inc.source());
+    let mut m = Measurement::default();
+    for (i, _) in &past {
+        m = m.using(Fact::Incident(*i));
     }
     let level = if past.iter().any(|(_, i)| !i.resolved) {
         "unresolved"
@@ -1367,7 +1420,7 @@ fn incidents_record(ctx: &Context) -> Measurement {
         "resolved-past"
     };
     if ctx.manifest.incidents.is_none() {
-        m = m.noting("no incidents recorded");
+        m = m.noting(Note::NoIncidents);
     }
     m.value = Some(Value::Level(level));
     m
@@ -1375,11 +1428,11 @@ fn incidents_record(ctx: &Context) -> Measurement {
 
 fn incidents_unresolved(ctx: &Context) -> Measurement {
     let past = past_incidents(ctx);
-    let mut m = ctx.unknown();
+    let mut m = Measurement::default();
     let mut n = 0;
-    for (i, inc) in past.iter().filter(|(_, i)| !i.resolved) {
+    for (i, _) in past.iter().filter(|(_, i)| !i.resolved) {
         n += 1;
-        m = m.using_with(|| incident_label(*i, inc), inc.source());
+        m = m.using(Fact::Incident(*i));
     }
     m.value = Some(Value::Number(f64::from(n)));
     m
@@ -1396,24 +1449,14 @@ fn incidents_material_unresolved(ctx: &Context) -> Measurement {
         .tvl()
         .filter(|t| *t > 0.0)
         .map_or(MATERIAL_LOSS_USD, |t| t * MATERIAL_TVL_SHARE);
-    let mut m = ctx.unknown();
+    let mut m = Measurement::default();
     let mut n = 0;
     for (i, inc) in past.iter().filter(|(_, i)| !i.resolved) {
         if inc.loss_usd >= threshold {
             n += 1;
-            m = m.using_with(|| incident_label(*i, inc), inc.source());
+            m = m.using(Fact::Incident(*i));
         } else {
-            m.set_aside(
-                || incident_label(*i, inc),
-                || {
-                    format!(
-                        "unresolved, but a loss of {} is below the material {}",
-                        short_usd(inc.loss_usd),
-                        short_usd(threshold)
-                    )
-                },
-                inc.source(),
-            );
+            m.set_aside(Fact::Incident(*i), Why::Immaterial { threshold });
         }
     }
     m.value = Some(Value::Number(f64::from(n)));
@@ -1422,31 +1465,28 @@ fn incidents_material_unresolved(ctx: &Context) -> Measurement {
 
 fn maturity_days_without_loss(ctx: &Context) -> Measurement {
     let Some(launched) = ctx.manifest.protocol.launched else {
-        return ctx.unknown();
+        return Measurement::default();
     };
     let mut since = launched;
     let mut last_loss = None;
     for (i, inc) in past_incidents(ctx) {
         if inc.loss_usd > 0.0 && inc.date > since {
             since = inc.date;
-            last_loss = Some((i, inc));
+            last_loss = Some(i);
         }
     }
-    let m = ctx
-        .of(Value::Number(since.days_until(ctx.as_of).max(0) as f64))
-        .using("protocol.launched", ctx.manifest.protocol.source.as_deref());
+    let m = Measurement::of(Value::Number(since.days_until(ctx.as_of).max(0) as f64))
+        .using(Fact::Table(Table::Launched));
     match last_loss {
-        Some((i, inc)) => m.using_with(|| incident_label(i, inc), inc.source()),
+        Some(i) => m.using(Fact::Incident(i)),
         None => m,
     }
 }
 
 fn not_a_fork(ctx: &Context) -> Measurement {
     match &ctx.manifest.lineage {
-        None => ctx.of(Value::Bool(true)),
-        Some(l) => ctx
-            .of(Value::Bool(false))
-            .using("lineage", l.source.as_deref()),
+        None => Measurement::of(Value::Bool(true)),
+        Some(_) => Measurement::of(Value::Bool(false)).using(Fact::Table(Table::Lineage)),
     }
 }
 
@@ -1454,21 +1494,16 @@ fn not_a_fork(ctx: &Context) -> Measurement {
 /// resolved for itself (an own incident within two days of the upstream's, marked resolved).
 fn inherited_unresolved(ctx: &Context) -> Measurement {
     let Some(lineage) = &ctx.manifest.lineage else {
-        return ctx.of(Value::Number(0.0)).noting("not a fork");
+        return Measurement::of(Value::Number(0.0)).noting(Note::NotAFork);
     };
     let upstream = match ctx.upstream {
         Upstream::Found(u) => u,
         Upstream::NotAFork | Upstream::Missing => {
-            return ctx.unknown().noting_with(|| {
-                format!(
-                    "upstream `{}` is not in the scored set or --protocols folder",
-                    lineage.forked_from
-                )
-            });
+            return Measurement::default().noting(Note::UpstreamMissing);
         }
     };
     let own = ctx.manifest.incidents.as_deref().unwrap_or_default();
-    let mut m = ctx.unknown().using("lineage", lineage.source.as_deref());
+    let mut m = Measurement::default().using(Fact::Table(Table::Lineage));
     let mut open = Vec::new();
     for (i, inc) in upstream.iter().enumerate() {
         if inc.date > ctx.as_of {
@@ -1483,63 +1518,37 @@ fn inherited_unresolved(ctx: &Context) -> Measurement {
         if !affects {
             continue;
         }
-        let fact = || {
-            format!(
-                "{}: {}",
-                lineage.forked_from,
-                incident_label(i, inc).split_once(' ').map_or("", |x| x.1)
-            )
-        };
         let fixed_here = own
             .iter()
             .any(|o| o.resolved && o.date.days_until(inc.date).abs() <= 2);
         if fixed_here {
-            let reason = || "recorded as resolved by this fork".into();
-            m.set_aside(fact, reason, inc.source());
+            m.set_aside(Fact::Inherited(i), Why::ResolvedHere);
         } else {
-            open.push(inc);
-            m = m.using_with(fact, inc.source());
+            open.push(i);
+            m = m.using(Fact::Inherited(i));
         }
     }
     m.value = Some(Value::Number(open.len() as f64));
     if open.is_empty() {
         return m;
     }
-    m.noting_with(|| {
-        let open: Vec<String> = open
-            .iter()
-            .map(|inc| {
-                format!(
-                    "inherited from {}: {} {}, ${}",
-                    lineage.forked_from,
-                    inc.date,
-                    inc.cause,
-                    short_usd(inc.loss_usd)
-                )
-            })
-            .collect();
-        open.join("; ")
-    })
+    m.noting(Note::Inherited(open))
 }
 
 fn oracles_unused(ctx: &Context) -> Measurement {
     match &ctx.manifest.oracles {
-        Some(o) => ctx
-            .of(Value::Bool(!o.used))
-            .using("oracles", o.source.as_deref()),
-        None => ctx.unknown(),
+        Some(o) => Measurement::of(Value::Bool(!o.used)).using(Fact::Table(Table::Oracles)),
+        None => Measurement::default(),
     }
 }
 
 fn oracles_design(ctx: &Context) -> Measurement {
     let Some(o) = &ctx.manifest.oracles else {
-        return ctx.unknown();
+        return Measurement::default();
     };
     // Whether the feeds resist manipulation is the fact that matters; unstated is unknown.
     if o.manipulation_resistant.is_none() {
-        return ctx
-            .unknown()
-            .noting("oracles.manipulation_resistant is not stated");
+        return Measurement::default().noting(Note::ResistanceUnstated);
     }
     let level = match (
         o.manipulation_resistant == Some(true),
@@ -1550,8 +1559,7 @@ fn oracles_design(ctx: &Context) -> Measurement {
         (false, true) => "fallback-only",
         (false, false) => "basic",
     };
-    ctx.of(Value::Level(level))
-        .using("oracles", o.source.as_deref())
+    Measurement::of(Value::Level(level)).using(Fact::Table(Table::Oracles))
 }
 
 /// `1234567.8` -> `1,234,568`: money in notes and labels.

@@ -18,3 +18,4 @@ pub mod rubric;
 pub mod schema;
 pub mod validate;
 pub mod waiver;
+pub mod words;

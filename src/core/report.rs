@@ -6,7 +6,6 @@ use serde::{Serialize, Serializer};
 
 use crate::core::date::Date;
 use crate::core::manifest::ProtocolKind;
-use crate::core::metrics::{Disregarded, Evidence};
 use crate::core::rubric::{ControlId, Effort, GateId, Grade};
 
 /// Version of the JSON report layout.
@@ -210,6 +209,26 @@ impl Status {
             Status::NotApplicable => "n/a",
         }
     }
+}
+
+/// A fact a metric relied on.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Evidence {
+    /// Where in the manifest, with a label: `audits[2] Trail of Bits, 2022-09-02`.
+    pub fact: String,
+    /// Where the fact can be checked, as the manifest gives it; none means self-attested.
+    pub source: Option<String>,
+}
+
+/// A fact a metric set aside, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Disregarded {
+    /// Where in the manifest, with a label: `audits[2] Trail of Bits, 2022-09-02`.
+    pub fact: String,
+    /// Why the fact was not counted, e.g. an audit of another version.
+    pub reason: String,
+    /// Where the fact can be checked, as the manifest gives it.
+    pub source: Option<String>,
 }
 
 /// One control's result for one manifest.

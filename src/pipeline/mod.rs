@@ -511,7 +511,6 @@ pub fn grade<P: Send, E>(
     prepare: Option<&(dyn Fn(&Report) -> P + Sync)>,
     mut take: impl FnMut(Graded<P>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let mut graded = 0usize;
     let mut known = LatestById::default();
     let mut forks: Vec<Waiting<P>> = Vec::new();
     let mut held = 0usize;
@@ -579,7 +578,7 @@ pub fn grade<P: Send, E>(
                 });
                 Ok(())
             }
-            Step::Done(done) => hand_over(&mut graded, done, &mut take),
+            Step::Done(done) => hand_over(done, &mut take),
         }
     })?;
 
@@ -624,7 +623,7 @@ pub fn grade<P: Send, E>(
     };
     pipelined(&forks, grade_fork, |_, step| match step {
         Err(f) => take(Graded::Failed(f)),
-        Ok(done) => hand_over(&mut graded, done, &mut take),
+        Ok(done) => hand_over(done, &mut take),
     })?;
     drop(cycles);
     drop_in_background(upstreams);
@@ -667,18 +666,13 @@ fn pipelined<'a, T: Sync, R: Send, E>(
     })
 }
 
-/// Numbers a report in grading order and hands it, or its refusal, to `take`.
+/// Hands a report, or its refusal, to `take`.
 fn hand_over<P, E>(
-    graded: &mut usize,
     done: Made<P>,
     take: &mut impl FnMut(Graded<P>) -> Result<(), E>,
 ) -> Result<(), E> {
     match done {
-        Ok((mut row, p)) => {
-            row.graded = *graded;
-            *graded += 1;
-            take(Graded::Report(row, p))
-        }
+        Ok((row, p)) => take(Graded::Report(row, p)),
         Err(r) => take(Graded::Refused(r)),
     }
 }
@@ -719,8 +713,9 @@ pub fn league(
     let prepare = renderer
         .league_needs_reports(full)
         .then_some(&prepare as &(dyn Fn(&Report) -> io::Result<Prepared> + Sync));
+    // Rows in grading order, and beside them what the format made of each report (when it
+    // keeps any): `made[i]` belongs to `rows[i]` until the league is ranked.
     let mut rows = Vec::with_capacity(files.len());
-    // What the format made of each report, in grading order (`LeagueRow::graded`).
     let mut made: Vec<Option<Prepared>> = Vec::new();
     let mut streamed = 0usize;
     grade(
@@ -734,7 +729,8 @@ pub fn league(
             Graded::Refused(r) => skipped(Skipped::Refused(r)),
             Graded::Report(mut row, prepared) => {
                 if full {
-                    row.report = Some(row.graded);
+                    // Reports are written in grading order, one per row.
+                    row.report = Some(rows.len());
                 }
                 rows.push(row);
                 match prepared.transpose()? {
@@ -752,15 +748,14 @@ pub fn league(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let league = League::new(rubric, rows);
+    let (league, order) = League::ranked(rubric, rows);
     let prepared = if made.is_empty() {
         Vec::new()
     } else {
-        league
-            .rows
+        order
             .iter()
-            .map(|r| {
-                made.get_mut(r.graded)
+            .map(|&graded| {
+                made.get_mut(graded)
                     .and_then(Option::take)
                     .unwrap_or_else(Prepared::nothing)
             })

@@ -143,7 +143,7 @@ pub struct DisregardedView {
 }
 
 impl DisregardedView {
-    fn of(d: &crate::core::metrics::Disregarded) -> Self {
+    fn of(d: &crate::core::report::Disregarded) -> Self {
         Self {
             fact: d.fact.clone(),
             reason: d.reason.clone(),

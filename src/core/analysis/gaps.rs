@@ -12,9 +12,9 @@ use crate::core::analysis::whatif::{self, Edit};
 use crate::core::date::Date;
 use crate::core::engine::{self, show_value, value_json};
 use crate::core::manifest::Manifest;
-use crate::core::metrics::{self, Disregarded, MetricId, MetricKind, Upstream, Value};
+use crate::core::metrics::{self, MetricId, MetricKind, Upstream, Value};
 use crate::core::report::{
-    GapKind, GateStatus, ProtocolSummary, Ratio, Report, Stamp, Standing, Status,
+    Disregarded, GapKind, GateStatus, ProtocolSummary, Ratio, Report, Stamp, Standing, Status,
 };
 use crate::core::rubric::{Control, Effort, Grade, Rubric, Scoring, Test};
 

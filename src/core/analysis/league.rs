@@ -56,10 +56,6 @@ pub struct LeagueRow {
     pub what_if: Option<WhatIf>,
     /// Index of the full report in `reports`, when the document carries them (`--full`).
     pub report: Option<usize>,
-    /// Position in grading order, where a format finds what it kept of the report.
-    #[serde(skip)]
-    #[schemars(skip)]
-    pub graded: usize,
 }
 
 impl LeagueRow {
@@ -93,7 +89,6 @@ impl LeagueRow {
             upstream,
             what_if,
             report: None,
-            graded: 0,
         }
     }
 
@@ -174,11 +169,17 @@ pub struct League {
 
 impl League {
     /// Ranks the rows and adds up the portfolio.
-    pub fn new(rubric: &Rubric, mut rows: Vec<LeagueRow>) -> Self {
-        league_order(&mut rows);
+    pub fn new(rubric: &Rubric, rows: Vec<LeagueRow>) -> Self {
+        Self::ranked(rubric, rows).0
+    }
+
+    /// As [`League::new`], also saying where each row came from: the row at place `i` of the
+    /// league was `rows[order[i]]`, so a caller can find what it kept beside each row.
+    pub fn ranked(rubric: &Rubric, mut rows: Vec<LeagueRow>) -> (Self, Vec<usize>) {
+        let order = league_order(&mut rows);
         let holdings: Vec<Holding> = rows.iter().map(LeagueRow::holding).collect();
         let portfolio = portfolio(rubric, &holdings);
-        Self {
+        let league = Self {
             report_format: crate::core::report::REPORT_FORMAT,
             stamp: LeagueStamp {
                 tool: crate::core::report::tool(),
@@ -186,7 +187,8 @@ impl League {
             },
             rows,
             portfolio,
-        }
+        };
+        (league, order)
     }
 
     /// Whether any row is a what-if, so tables add a "before" column.
@@ -206,8 +208,9 @@ fn league_cmp(a: &LeagueRow, b: &LeagueRow) -> std::cmp::Ordering {
         .then_with(|| a.manifest.path.cmp(&b.manifest.path))
 }
 
-/// Sorts rows into league order ([`league_cmp`]) and numbers them from 1.
-pub fn league_order(rows: &mut [LeagueRow]) {
+/// Sorts rows into league order ([`league_cmp`]) and numbers them from 1. Returns where each
+/// row was: the row now at place `i` was at `order[i]`.
+pub fn league_order(rows: &mut [LeagueRow]) -> Vec<usize> {
     // Rows are large and scattered in memory: sorting small keys (grade, score, the id's first
     // bytes) settles most comparisons without touching a row, then the rows move once.
     let mut keys: Vec<(usize, f64, u128, usize)> = rows
@@ -225,7 +228,8 @@ pub fn league_order(rows: &mut [LeagueRow]) {
     });
     // Row `order[i]` goes to place `i`: each cycle of the permutation is followed once, in
     // place (a second list of rows would cost its page faults).
-    let mut order: Vec<usize> = keys.into_iter().map(|k| k.3).collect();
+    let from: Vec<usize> = keys.into_iter().map(|k| k.3).collect();
+    let mut order = from.clone();
     for start in 0..order.len() {
         let mut at = start;
         while order[at] != at {
@@ -240,6 +244,7 @@ pub fn league_order(rows: &mut [LeagueRow]) {
     for (i, r) in rows.iter_mut().enumerate() {
         r.rank = i + 1;
     }
+    from
 }
 
 #[cfg(test)]
@@ -264,17 +269,17 @@ mod tests {
             let (rubric, _) = load::rubric_by_name("defi-baseline").expect("the built-in rubric");
             let mut rows: Vec<LeagueRow> = specs
                 .into_iter()
-                .enumerate()
-                .map(|(i, (g, s, id, d, p))| LeagueRow {
-                    graded: i,
-                    ..sample_row(&rubric.scale, (g, s, id.to_string(), d, p))
-                })
+                .map(|(g, s, id, d, p)| sample_row(&rubric.scale, (g, s, id.to_string(), d, p)))
                 .collect();
-            let mut expected = rows.clone();
-            expected.sort_by(league_cmp);
-            league_order(&mut rows);
-            let key = |r: &LeagueRow| (r.graded, r.id.clone(), r.as_of, r.manifest.path.clone(), r.grade.rank, r.score.0);
-            prop_assert_eq!(rows.iter().map(key).collect::<Vec<_>>(), expected.iter().map(key).collect::<Vec<_>>());
+            // Each row tagged with its place before sorting, to check the order returned.
+            let mut expected: Vec<(usize, LeagueRow)> = rows.iter().cloned().enumerate().collect();
+            expected.sort_by(|a, b| league_cmp(&a.1, &b.1));
+            let given = rows.clone();
+            let order = league_order(&mut rows);
+            let key = |r: &LeagueRow| (r.id.clone(), r.as_of, r.manifest.path.clone(), r.grade.rank, r.score.0);
+            prop_assert_eq!(&order, &expected.iter().map(|(i, _)| *i).collect::<Vec<_>>());
+            prop_assert_eq!(rows.iter().map(key).collect::<Vec<_>>(), expected.iter().map(|(_, r)| key(r)).collect::<Vec<_>>());
+            prop_assert_eq!(rows.iter().map(key).collect::<Vec<_>>(), order.iter().map(|&i| key(&given[i])).collect::<Vec<_>>());
             prop_assert!(rows.iter().enumerate().all(|(i, r)| r.rank == i + 1));
         }
     }
