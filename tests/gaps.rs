@@ -184,6 +184,31 @@ fn steps_name_the_manifest_field_and_the_value_that_reaches_the_tier() {
 }
 
 #[test]
+fn no_step_is_a_token_amount() {
+    // The rubric's lowest bounty and cover tiers are met by any amount at all; the step offered
+    // is still a real one: at least 1% of the benchmark, at least 1% of TVL.
+    let path = variant("token", |d| {
+        d["bug_bounty"]["max_payout_usd"] = toml_edit::value(0);
+        d["insurance"][0]["coverage_usd"] = toml_edit::value(0);
+    });
+    let v = json(&["gaps", path.to_str().unwrap()]);
+    let edit = |id: &str| {
+        let item = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap_or_else(|| panic!("no gap {id}: {v}"));
+        let set = item["next"]["set"][0].as_str().unwrap().to_string();
+        let (_, value) = set.split_once('=').unwrap();
+        value.parse::<f64>().unwrap()
+    };
+    // The fixture's TVL is $1B, so the bounty benchmark is $1M.
+    assert!(edit("bug-bounty") >= 10_000.0, "{v}");
+    assert!(edit("insurance") >= 10_000_000.0, "{v}");
+}
+
+#[test]
 fn an_unknown_fact_asks_to_state_it_and_is_worth_the_control_points() {
     let path = variant("no-insurance", |d| {
         d.remove("insurance");

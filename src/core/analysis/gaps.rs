@@ -246,6 +246,10 @@ fn core_components(m: &Manifest) -> String {
     }
 }
 
+/// The least share a bounty or cover step offers: a rubric tier that any amount at all reaches
+/// (`min = 0.000001`) is met by a token dollar, which would be a trick, not a fix.
+const LEAST_SHARE: f64 = 0.01;
+
 /// A whole number of dollars, rounded up, so the edit reaches the tier it aims at.
 fn dollars(x: f64) -> String {
     format!("{:.0}", x.max(0.0).ceil())
@@ -267,7 +271,7 @@ fn fix(m: &Manifest, as_of: Date, metric: MetricId, v: &Value) -> Fix {
                 .max(1.0);
             edits(vec![format!(
                 "bug_bounty.max_payout_usd={}",
-                dollars(r * benchmark)
+                dollars(r.max(LEAST_SHARE) * benchmark)
             )])
         }
         ("insurance.tvl_share", Value::Number(share)) => {
@@ -283,7 +287,7 @@ fn fix(m: &Manifest, as_of: Date, metric: MetricId, v: &Value) -> Fix {
                 .filter(|p| active(p))
                 .map(|p| p.coverage_usd)
                 .sum();
-            let wanted = share * tvl;
+            let wanted = share.max(LEAST_SHARE) * tvl;
             match policies.iter().position(active) {
                 Some(i) => edits(vec![format!(
                     "insurance[{i}].coverage_usd={}",
