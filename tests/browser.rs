@@ -236,7 +236,7 @@ fn pages(work: &Path) -> Vec<Page> {
             "gaps",
             "protocols/balancer-v2.toml",
             "--target",
-            "B",
+            "C",
             "--format",
             "html",
         ]),

@@ -41,7 +41,10 @@ fn gaps_put_capping_gates_first_then_points_lost() {
     }
     // Each control gap names its next step and what it buys, verified by scoring.
     let timelock = controls.iter().find(|i| i["id"] == "timelock").unwrap();
-    assert_eq!(timelock["next"]["set"], "timelock.delay_hours=1");
+    assert_eq!(
+        timelock["next"]["set"],
+        serde_json::json!(["timelock.delay_hours=24"])
+    );
     assert!(timelock["next"]["gain_points"].as_f64().unwrap() > 0.0);
 }
 
@@ -54,7 +57,8 @@ fn plan_reaches(manifest: &str, target: &str) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["set"].as_str().unwrap().to_string())
+        .flat_map(|s| s["set"].as_array().unwrap().iter())
+        .map(|e| e.as_str().unwrap().to_string())
         .collect();
     assert!(!sets.is_empty());
     let mut args = vec!["score".to_string(), manifest.to_string()];
@@ -78,8 +82,10 @@ fn plan_reaches(manifest: &str, target: &str) {
 #[test]
 fn the_target_plan_applied_through_set_reaches_the_target() {
     plan_reaches(BEFORE, "B");
-    plan_reaches("protocols/balancer-v2.toml", "B");
-    plan_reaches("protocols/euler-v1@2023-03-12.toml", "A");
+    // Balancer's B needs formal verification and an economic audit, work no field edit
+    // states; manifest edits alone reach C.
+    plan_reaches("protocols/balancer-v2.toml", "C");
+    plan_reaches("protocols/aave-v3.toml", "A");
 }
 
 #[test]

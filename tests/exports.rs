@@ -79,7 +79,7 @@ fn exports_are_byte_identical_across_runs() {
         assert!(a == b, "{format}: two runs differ");
     }
     for args in [
-        &["gaps", "protocols/balancer-v2.toml", "--target", "B"][..],
+        &["gaps", "protocols/balancer-v2.toml", "--target", "C"][..],
         &[
             "diff",
             "protocols/balancer-v2.toml",
@@ -105,7 +105,7 @@ fn html_is_self_contained_with_a_print_stylesheet() {
             "gaps",
             "protocols/balancer-v2.toml",
             "--target",
-            "B",
+            "C",
             "--format",
             "html",
         ]),

@@ -75,7 +75,9 @@ fn markdown_outputs(dir: &Path) -> Vec<(String, String)> {
     let runs: [&[&str]; 4] = [
         &["score", "new.toml"],
         &["score", "old.toml", "new.toml"],
-        &["gaps", "new.toml", "--target", "A"],
+        // Manifest edits alone cannot lift this thin manifest above F (its audits, proofs
+        // and monitoring are work, not edits), and a target out of reach exits 1.
+        &["gaps", "new.toml", "--target", "F"],
         &["diff", "old.toml", "new.toml"],
     ];
     runs.iter()

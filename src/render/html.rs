@@ -542,6 +542,7 @@ impl StandingView {
 struct StepView {
     id: String,
     effort: &'static str,
+    /// The step as `--set` flags.
     set: String,
 }
 
@@ -585,7 +586,7 @@ impl GapsPage {
                     .map(|s| StepView {
                         id: s.id.clone(),
                         effort: effort_name(s.effort),
-                        set: s.set.clone(),
+                        set: s.flags(),
                     })
                     .collect(),
             }),

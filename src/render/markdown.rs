@@ -315,7 +315,13 @@ impl Renderer for Markdown {
         for (i, item) in g.items.iter().map(GapRowView::of).enumerate() {
             let (step, gain, after) = item.next.map_or_else(
                 || (String::new(), String::new(), String::new()),
-                |n| (code(&n.set), n.gain, escape(&n.after.label)),
+                |n| {
+                    let step = match &n.todo {
+                        Some(words) => escape(words),
+                        None => code(&n.set),
+                    };
+                    (step, n.gain, escape(&n.after.label))
+                },
             );
             let name = if item.gate {
                 format!("gate {}", code(&item.id))
@@ -374,7 +380,7 @@ impl Renderer for Markdown {
                     i + 1,
                     code(&s.id),
                     effort_name(s.effort),
-                    code(&format!("--set {}", s.set))
+                    code(&s.flags())
                 )?;
             }
         }

@@ -300,7 +300,14 @@ impl Plain {
         for (i, item) in g.items.iter().map(GapRowView::of).enumerate() {
             let (step, gain, after) = item.next.map_or_else(
                 || (String::new(), String::new(), String::new()),
-                |n| (n.set, n.gain, n.after.label),
+                |n| {
+                    let step = if n.todo.is_some() {
+                        "work, see below".to_string()
+                    } else {
+                        n.set
+                    };
+                    (step, n.gain, n.after.label)
+                },
             );
             let name = if item.gate {
                 format!("gate {} (caps at {})", item.id, item.caps_at)
@@ -323,6 +330,9 @@ impl Plain {
         writeln!(out, "What to do:")?;
         for (i, item) in g.items.iter().enumerate() {
             writeln!(out, "{:>2}. {}: {}", i + 1, item.id, item.action)?;
+            if let Some(todo) = item.next.as_ref().and_then(|n| n.todo.as_ref()) {
+                writeln!(out, "    next step: {todo}")?;
+            }
             if let Some(m) = &item.missing {
                 writeln!(out, "    evidence: {m}")?;
             }
@@ -355,16 +365,15 @@ impl Plain {
             for (i, s) in p.steps.iter().enumerate() {
                 writeln!(
                     out,
-                    "{:>2}. {} (effort {}): --set {}",
+                    "{:>2}. {} (effort {}): {}",
                     i + 1,
                     s.id,
                     effort_name(s.effort),
-                    s.set
+                    s.flags()
                 )?;
             }
             if p.reached && !p.steps.is_empty() {
-                let sets: Vec<String> =
-                    p.steps.iter().map(|s| format!("--set {}", s.set)).collect();
+                let sets: Vec<String> = p.steps.iter().map(|s| s.flags()).collect();
                 writeln!(
                     out,
                     "Check it: posture score {} {}",

@@ -681,7 +681,10 @@ pub struct GapRowView {
 /// The next step of a gap.
 #[derive(Debug, Clone, Serialize)]
 pub struct NextStepView {
+    /// The manifest edits, `field=value`, space-separated; empty when the step is in words.
     pub set: String,
+    /// The step in words when no field edit makes it.
+    pub todo: Option<String>,
     /// `+1.5`.
     pub gain: String,
     pub after: GradeView,
@@ -707,7 +710,8 @@ impl GapRowView {
                 super::show_json(&item.current)
             },
             next: item.next.as_ref().map(|n| NextStepView {
-                set: n.set.clone(),
+                set: n.set.join(" "),
+                todo: n.todo.clone(),
                 gain: super::signed(n.gain_points),
                 after: GradeView::of(&n.after.grade),
             }),
