@@ -256,21 +256,46 @@ fn rubric_test(dir: &str, extra: &[&str]) -> (Option<i32>, String, String) {
 }
 
 #[test]
-fn the_shipped_baseline_passes_its_tests_and_they_exercise_all_of_it() {
-    let (code, out, err) = rubric_test(
+fn the_shipped_rubrics_pass_their_tests_and_they_exercise_all_of_them() {
+    for (rubric, coverage) in [
+        (
+            "defi-baseline",
+            "coverage: 17 of 17 controls, 5 of 5 gates (100%)",
+        ),
+        (
+            "institutional",
+            "coverage: 17 of 17 controls, 8 of 8 gates (100%)",
+        ),
+    ] {
+        let (code, out, err) = rubric_test(
+            &format!("rubrics/tests/{rubric}"),
+            &["--rubric", rubric, "--min-coverage", "100"],
+        );
+        assert_eq!(code, Some(0), "{rubric}: {out}{err}");
+        let names: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("ok ")).collect();
+        // Every fixture ran, in name order.
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        assert!(names.len() >= 6, "{out}");
+        assert!(!out.contains("FAIL"), "{out}");
+        assert!(out.contains(coverage), "{out}");
+    }
+    // The baseline's tests under institutional: the policy's own gates go unexercised, and
+    // best practice by unlisted auditors is capped.
+    let (code, out, _) = rubric_test(
         "rubrics/tests/defi-baseline",
-        &["--rubric", "defi-baseline", "--min-coverage", "100"],
+        &["--rubric", "institutional", "--min-coverage", "100"],
     );
-    assert_eq!(code, Some(0), "{out}{err}");
-    let names: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("ok ")).collect();
-    // Every fixture ran, in name order.
-    let mut sorted = names.clone();
-    sorted.sort_unstable();
-    assert_eq!(names, sorted);
-    assert!(names.len() >= 6, "{out}");
-    assert!(!out.contains("FAIL"), "{out}");
+    assert_eq!(code, Some(1), "{out}");
     assert!(
-        out.contains("coverage: 17 of 17 controls, 5 of 5 gates (100%)"),
+        out.contains("FAIL best-practice\n  grade: expected A, got C\n  capped_by: expected none, got reputable-audits\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "gates no fixture caps by: reputable-audits, insurance-cover, public-incident-plan"
+        ),
         "{out}"
     );
 }

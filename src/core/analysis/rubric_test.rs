@@ -270,3 +270,33 @@ pub fn coverage<'a>(
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coverage(controls: usize, missed: usize, gates: usize, gates_missed: usize) -> Coverage {
+        Coverage {
+            controls,
+            gates,
+            controls_missed: (0..missed).map(|i| ControlId(format!("c{i}"))).collect(),
+            gates_missed: (0..gates_missed).map(|i| GateId(format!("g{i}"))).collect(),
+        }
+    }
+
+    #[test]
+    fn the_percentage_rounds_down_and_the_threshold_is_exact() {
+        // 21 of 22: 95.45%, shown as 95, short of 96 and never shown as 100.
+        let c = coverage(17, 1, 5, 0);
+        assert_eq!(c.percent(), 95);
+        assert!(c.at_least(95));
+        assert!(!c.at_least(96));
+        assert!(!c.at_least(100));
+        assert_eq!(
+            c.to_string(),
+            "coverage: 16 of 17 controls, 5 of 5 gates (95%)"
+        );
+        assert!(coverage(17, 0, 5, 0).at_least(100));
+        assert_eq!(coverage(0, 0, 0, 0).percent(), 100);
+    }
+}
