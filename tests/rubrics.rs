@@ -481,4 +481,13 @@ fn differences_and_missing_coverage_are_listed_and_gate_the_exit_code() {
         "{err}"
     );
     assert_eq!(rubric_test(d, &["--min-coverage", "101"]).0, Some(2));
+    // -q keeps the failures and the shortfall, not the summaries.
+    let (code, out, err) = rubric_test(d, &["-q", "--min-coverage", "5"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(out, "");
+    assert!(err.contains("under --min-coverage 5"), "{err}");
+    let failing = one_fixture("grade = \"B\"\ncapped_by = \"none\"\n");
+    let (code, out, _) = rubric_test(failing.path().to_str().unwrap(), &["-q"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(out, "FAIL bp\n  grade: expected B, got A\n");
 }

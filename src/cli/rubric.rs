@@ -80,7 +80,7 @@ pub(crate) fn run(
             dir,
             rubric,
             min_coverage,
-        } => test(&dir, &rubric, min_coverage, out, err),
+        } => test(&dir, &rubric, min_coverage, quiet, out, err),
     }
 }
 
@@ -91,11 +91,13 @@ struct Fixture {
     expected: Expectation,
 }
 
-/// `posture rubric test`: every fixture of the folder, in name order, then the coverage.
+/// `posture rubric test`: every fixture of the folder, in name order, then the coverage. With
+/// `-q`, only the failures: no `ok` lines, no coverage or summary.
 fn test(
     dir: &Path,
     rubric_name: &str,
     min_coverage: Option<u8>,
+    quiet: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
@@ -121,7 +123,9 @@ fn test(
         };
         let differences = rubric_test::compare(&f.expected, &report);
         if differences.is_empty() {
-            writeln!(out, "ok {}", f.name)?;
+            if !quiet {
+                writeln!(out, "ok {}", f.name)?;
+            }
         } else {
             failed += 1;
             writeln!(out, "FAIL {}", f.name)?;
@@ -139,25 +143,9 @@ fn test(
         return Ok(exit::BAD_INPUT);
     }
     let coverage = rubric_test::coverage(&rubric, fixtures.iter().map(|f| &f.expected));
-    writeln!(out, "{coverage}")?;
-    if !coverage.controls_missed.is_empty() {
-        let ids: Vec<&str> = coverage
-            .controls_missed
-            .iter()
-            .map(|c| c.0.as_str())
-            .collect();
-        writeln!(out, "  controls no fixture exercises: {}", ids.join(", "))?;
+    if !quiet {
+        summary(&coverage, fixtures.len(), failed, out)?;
     }
-    if !coverage.gates_missed.is_empty() {
-        let ids: Vec<&str> = coverage.gates_missed.iter().map(|g| g.0.as_str()).collect();
-        writeln!(out, "  gates no fixture caps by: {}", ids.join(", "))?;
-    }
-    writeln!(
-        out,
-        "{} of {} fixtures pass",
-        fixtures.len() - failed,
-        fixtures.len()
-    )?;
     let short = min_coverage.filter(|&min| !coverage.at_least(min));
     if let Some(min) = short {
         writeln!(
@@ -171,6 +159,29 @@ fn test(
     } else {
         exit::OK
     })
+}
+
+/// The coverage, what it misses, and how many fixtures pass.
+fn summary(
+    coverage: &rubric_test::Coverage,
+    fixtures: usize,
+    failed: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "{coverage}")?;
+    if !coverage.controls_missed.is_empty() {
+        let ids: Vec<&str> = coverage
+            .controls_missed
+            .iter()
+            .map(|c| c.0.as_str())
+            .collect();
+        writeln!(out, "  controls no fixture exercises: {}", ids.join(", "))?;
+    }
+    if !coverage.gates_missed.is_empty() {
+        let ids: Vec<&str> = coverage.gates_missed.iter().map(|g| g.0.as_str()).collect();
+        writeln!(out, "  gates no fixture caps by: {}", ids.join(", "))?;
+    }
+    writeln!(out, "{} of {fixtures} fixtures pass", fixtures - failed)
 }
 
 const EXPECT_SUFFIX: &str = ".expect.toml";
