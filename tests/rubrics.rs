@@ -491,3 +491,29 @@ fn differences_and_missing_coverage_are_listed_and_gate_the_exit_code() {
     assert_eq!(code, Some(1));
     assert_eq!(out, "FAIL bp\n  grade: expected B, got A\n");
 }
+
+#[test]
+fn validate_checks_an_expectation_for_its_shape() {
+    let dir = one_fixture("grade = \"A\"\ncapped_by = \"none\"\n[controls]\ntimelock = \"pass\"\n");
+    posture()
+        .args(["validate"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "bp.expect.toml (rubric test expectation)",
+        ));
+    std::fs::write(
+        dir.path().join("bp.expect.toml"),
+        "grade = \"A\"\ncapped_by = \"none\"\ncontrol = {}\n",
+    )
+    .unwrap();
+    posture()
+        .args(["validate"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown field `control`"))
+        .stderr(predicate::str::contains("bp.expect.toml:3:1"))
+        .stderr(predicate::str::contains("did you mean `controls`?"));
+}
