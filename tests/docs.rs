@@ -375,6 +375,10 @@ fn every_command_in_using_it_runs() {
             let d = dir.path();
             copy_files(&root.join("protocols"), &d.join("protocols"));
             copy_files(&root.join("rubrics"), &d.join("rubrics"));
+            for tests in ["defi-baseline", "institutional"] {
+                let at = format!("rubrics/tests/{tests}");
+                copy_files(&root.join(&at), &d.join(&at));
+            }
             let fixture =
                 |name: &str, to: &str| std::fs::copy(root.join(name), d.join(to)).unwrap();
             fixture("tests/fixtures/best-practice.toml", "my.toml");

@@ -37,7 +37,10 @@ pub(crate) fn run(
             .par_iter()
             .map(|path| {
                 load::read(path, load::DEFAULT_MAX_BYTES).map(|src| {
-                    let result = if load::looks_like_rubric(&src.text) {
+                    let result = if super::rubric::is_expectation(path) {
+                        super::rubric::parse_expectation(&src)
+                            .map(|_| ("rubric test expectation", None))
+                    } else if load::looks_like_rubric(&src.text) {
                         load::rubric(&src).map(|_| ("rubric", None))
                     } else {
                         load::manifest(&src).map(|m| ("manifest", Some(m)))

@@ -7,4 +7,5 @@ pub mod forecast;
 pub mod gaps;
 pub mod league;
 pub mod portfolio;
+pub mod rubric_test;
 pub mod whatif;
