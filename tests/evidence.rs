@@ -295,6 +295,41 @@ fn a_material_unresolved_loss_caps_at_f() {
 }
 
 #[test]
+fn a_capping_gate_names_the_facts_that_set_it() {
+    let r = with_unresolved_loss(0.05);
+    let gate = r
+        .gates
+        .iter()
+        .find(|g| g.id.0 == "unresolved-critical")
+        .expect("the gate is in the report");
+    assert!(
+        gate.facts.iter().any(|e| e.fact.starts_with("incidents[0]")
+            && e.fact.contains("bad debt")
+            && e.fact.contains("2026-01-05")),
+        "facts: {:?}",
+        gate.facts
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    assert!(
+        gate.facts.iter().all(|e| seen.insert(&e.fact)),
+        "each fact once"
+    );
+    // A passing gate has no facts, and the JSON leaves the field out.
+    let passing = r
+        .gates
+        .iter()
+        .find(|g| g.status == posture::core::report::GateStatus::Passes)
+        .expect("some gate passes");
+    assert!(passing.facts.is_empty());
+    assert!(
+        serde_json::to_value(passing)
+            .unwrap()
+            .get("facts")
+            .is_none()
+    );
+}
+
+#[test]
 fn a_not_found_table_is_a_sourced_no() {
     let mut m = best();
     m.insurance = None;

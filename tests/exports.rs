@@ -647,3 +647,78 @@ fn the_league_title_counts_protocols_and_snapshots() {
     let three = String::from_utf8(score(LEAGUE, "html")).unwrap();
     assert!(three.contains("<h1>3 protocols</h1>"));
 }
+
+/// The position of each heading in a Markdown report, failing when one is missing.
+fn heading_positions(md: &str, headings: &[&str]) -> Vec<usize> {
+    headings
+        .iter()
+        .map(|h| {
+            md.find(&format!("\n{h}\n"))
+                .unwrap_or_else(|| panic!("no heading {h:?} in:\n{md}"))
+        })
+        .collect()
+}
+
+#[test]
+fn markdown_report_answers_first() {
+    let md = String::from_utf8(score(
+        &["protocols/balancer-v2@2025-11-07.toml"],
+        "markdown",
+    ))
+    .expect("UTF-8");
+    let grade = md.find("**Grade F**").expect("grade line");
+    let cap = md
+        .find("**Capped at F by gate `unresolved-critical`**")
+        .expect("cap line");
+    // The fact behind the cap, with its source, right under the cap.
+    let fact = md
+        .find("- incidents\\[1\\] 2025-11-03")
+        .expect("the exploit is named");
+    let order = heading_positions(
+        &md,
+        &[
+            "## What to fix first",
+            "## Categories",
+            "## Gates",
+            "## Controls",
+            "## Evidence",
+        ],
+    );
+    assert!(grade < cap && cap < fact && fact < order[0], "{md}");
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "order {order:?}:\n{md}"
+    );
+    assert!(md[cap..order[0]].contains("<https://blog.trailofbits.com/"));
+}
+
+#[test]
+fn markdown_notes_have_no_literal_backticks() {
+    // Notes quote manifest names between backticks: they become code spans, not `\``.
+    let md = String::from_utf8(score(&["protocols/balancer-v2.toml"], "markdown")).expect("UTF-8");
+    assert!(!md.contains("\\`"), "{md}");
+}
+
+#[test]
+fn table_and_html_caps_name_their_facts() {
+    let table = String::from_utf8(score(&["protocols/balancer-v2@2025-11-07.toml"], "table"))
+        .expect("UTF-8");
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("Capped at F by gate `unresolved-critical`"))
+        .expect("cap line");
+    assert!(
+        line.contains("because: incidents[1] 2025-11-03")
+            && line.contains("(https://blog.trailofbits.com/"),
+        "{line}"
+    );
+    let html = String::from_utf8(score(&["protocols/balancer-v2@2025-11-07.toml"], "html"))
+        .expect("UTF-8");
+    let callout = html.find("<div class=\"callout bad\">").expect("callout");
+    let end = callout + html[callout..].find("</div>").expect("callout ends");
+    assert!(
+        html[callout..end].contains("<li>incidents[1] 2025-11-03"),
+        "{}",
+        &html[callout..end]
+    );
+}

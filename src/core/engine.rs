@@ -451,18 +451,23 @@ pub fn evaluate_waived(
     let mut ms = measurements(rubric, &view.manifest, as_of, upstream, overrides);
     let t = tally(rubric, &mut ms, waived);
 
-    let gates: Vec<GateResult> = rubric
+    // The metrics behind each failing gate's holding conditions, so its facts can be worded
+    // once the words exist.
+    let mut holding: Vec<Vec<MetricId>> = Vec::with_capacity(rubric.gates.len());
+    let mut gates: Vec<GateResult> = rubric
         .gates
         .iter()
         .zip(&t.failing)
         .enumerate()
         .map(|(i, (g, &fails))| {
+            let mut held = Vec::new();
             let triggered_by: Vec<String> = if fails {
                 g.when_any
                     .iter()
                     .filter_map(|cond| {
                         let m = ms.get(cond.metric);
                         condition_holds(&cond.test, m, g.unknown).then(|| {
+                            held.push(cond.metric);
                             describe_condition(&cond.test, metrics::def(cond.metric).name, m)
                         })
                     })
@@ -470,6 +475,7 @@ pub fn evaluate_waived(
             } else {
                 Vec::new()
             };
+            holding.push(held);
             GateResult {
                 id: g.id.clone(),
                 title: g.title.clone(),
@@ -480,6 +486,7 @@ pub fn evaluate_waived(
                     GateStatus::Passes
                 },
                 triggered_by,
+                facts: Vec::new(),
                 reason: g.reason.clone(),
                 waived: fails && waived.gate(i),
             }
@@ -490,6 +497,15 @@ pub fn evaluate_waived(
     let Measurements { ctx, cache } = &mut ms;
     let ctx: &Context = ctx;
     let words = Words::new(ctx);
+    for (gate, held) in gates.iter_mut().zip(&holding) {
+        for &id in held {
+            for e in words.evidence(measured(ctx, cache, id)) {
+                if !gate.facts.contains(&e) {
+                    gate.facts.push(e);
+                }
+            }
+        }
+    }
     let mut findings = Vec::with_capacity(rubric.controls.len());
     for (c, cs) in rubric.controls.iter().zip(&t.controls) {
         let cat = &rubric.categories[c.category];

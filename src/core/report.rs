@@ -309,6 +309,10 @@ pub struct GateResult {
     pub status: GateStatus,
     /// The conditions that held, with the values that made them hold.
     pub triggered_by: Vec<String>,
+    /// The facts behind the conditions that held, each with its source: what a reader checks
+    /// to see why the grade is capped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<Evidence>,
     /// Why a protocol that fails the gate is capped.
     pub reason: String,
     /// True when a waiver lifts the gate's cap: its status stays what the facts give.

@@ -96,7 +96,24 @@ pub fn code(text: &str) -> String {
     out
 }
 
+/// A note as text: the names it quotes between backticks become code spans, the rest is
+/// escaped, so no literal backtick reaches the reader.
+pub fn note_text(note: &str) -> String {
+    note.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 && !part.is_empty() {
+                code(part)
+            } else {
+                escape(part)
+            }
+        })
+        .collect()
+}
+
 impl Markdown {
+    /// The answer first: the grade and what caps it, what to fix, then the categories, gates
+    /// and controls with the evidence behind them.
     fn report(&self, r: &ReportView, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "# {} ({})\n", escape(&r.name), escape(&r.id))?;
         writeln!(
@@ -108,6 +125,45 @@ impl Markdown {
             escape(&r.kind),
             r.evaluated_as_of
         )?;
+        if let Some(range) = &r.range {
+            writeln!(
+                out,
+                "Range: {}{} {} (known facts) to {} {} (every unknown at full marks).\n",
+                if r.provisional { "provisional, " } else { "" },
+                escape(&range.low_grade),
+                range.low_score,
+                escape(&range.high_grade),
+                range.high_score
+            )?;
+        }
+        for w in &r.warnings {
+            writeln!(out, "Warning: {}\n", escape(w))?;
+        }
+        if let Some(g) = &r.cap {
+            write!(
+                out,
+                "**Capped at {} by gate {}** ({}); the score alone earns {}. {}",
+                escape(&g.cap),
+                code(&g.id),
+                escape(&g.title),
+                escape(&r.grade_before_caps),
+                escape(&g.reason)
+            )?;
+            if g.facts.is_empty() {
+                writeln!(out, "\n")?;
+            } else {
+                writeln!(out, " Because:\n")?;
+                for e in &g.facts {
+                    writeln!(
+                        out,
+                        "- {}: {}",
+                        escape(&e.fact),
+                        source_link(e.source.as_deref())
+                    )?;
+                }
+                writeln!(out)?;
+            }
+        }
         if let Some(line) = &r.waiver_line {
             writeln!(out, "**Waivers: {}**\n", escape(line))?;
             for w in &r.waivers {
@@ -126,16 +182,6 @@ impl Markdown {
             }
             writeln!(out)?;
         }
-        if let Some(g) = &r.cap {
-            writeln!(
-                out,
-                "Capped at {} by gate {} (score alone: {}): {}\n",
-                escape(&g.cap),
-                code(&g.id),
-                escape(&r.grade_before_caps),
-                escape(&g.reason)
-            )?;
-        }
         if let Some(w) = &r.what_if {
             writeln!(
                 out,
@@ -147,45 +193,8 @@ impl Markdown {
                 escape(&r.grade.label)
             )?;
         }
-        writeln!(
-            out,
-            "## Categories\n\n| category | weight | score |\n|---|---:|---:|"
-        )?;
-        for c in &r.categories {
-            writeln!(out, "| {} | {} | {} |", escape(&c.title), c.weight, c.score)?;
-        }
-        writeln!(
-            out,
-            "\n## Controls\n\n| control | status | score | value | points lost | note |\n|---|---|---:|---|---:|---|"
-        )?;
-        for f in &r.controls {
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                escape(&f.id),
-                f.status,
-                f.score,
-                escape(&f.value),
-                f.points_lost,
-                escape(&f.note)
-            )?;
-        }
-        writeln!(
-            out,
-            "\n## Gates\n\n| gate | status | caps at | triggered by |\n|---|---|---|---|"
-        )?;
-        for g in &r.gates {
-            writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                escape(&g.id),
-                if g.fails { "**fails**" } else { "passes" },
-                escape(&g.cap),
-                escape(&g.triggered_by)
-            )?;
-        }
         if !r.gaps.is_empty() {
-            writeln!(out, "\n## Gaps\n")?;
+            writeln!(out, "## What to fix first\n")?;
             for (i, g) in r.gaps.iter().enumerate() {
                 if g.gate {
                     writeln!(
@@ -207,6 +216,44 @@ impl Markdown {
                     )?;
                 }
             }
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "## Categories\n\n| category | weight | score |\n|---|---:|---:|"
+        )?;
+        for c in &r.categories {
+            writeln!(out, "| {} | {} | {} |", escape(&c.title), c.weight, c.score)?;
+        }
+        writeln!(
+            out,
+            "\n## Gates\n\n| gate | status | caps at | triggered by |\n|---|---|---|---|"
+        )?;
+        for g in &r.gates {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                escape(&g.id),
+                if g.fails { "**fails**" } else { "passes" },
+                escape(&g.cap),
+                escape(&g.triggered_by)
+            )?;
+        }
+        writeln!(
+            out,
+            "\n## Controls\n\n| control | status | score | value | points lost | note |\n|---|---|---:|---|---:|---|"
+        )?;
+        for f in &r.controls {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                escape(&f.id),
+                f.status,
+                f.score,
+                escape(&f.value),
+                f.points_lost,
+                note_text(&f.note)
+            )?;
         }
         writeln!(out, "\n## Evidence\n")?;
         for f in &r.controls {

@@ -111,7 +111,11 @@ impl Plain {
             }
         }
         if let Some(g) = &r.cap {
-            writeln!(out, "Capped at {} by gate `{}`: {}", g.cap, g.id, g.title)?;
+            write!(out, "Capped at {} by gate `{}`: {}", g.cap, g.id, g.title)?;
+            if !g.because.is_empty() {
+                write!(out, " because: {}", g.because)?;
+            }
+            writeln!(out)?;
         }
         writeln!(out)?;
 

@@ -227,6 +227,10 @@ pub struct GateView {
     /// What triggered it, joined with `; `.
     pub triggered_by: String,
     pub reason: String,
+    /// The facts behind the conditions that held, each with its source.
+    pub facts: Vec<EvidenceView>,
+    /// Those facts in one line, `incidents[0] 2025-11-03 exploit (https://...)`; empty when none.
+    pub because: String,
 }
 
 impl GateView {
@@ -238,6 +242,24 @@ impl GateView {
             fails: g.status == GateStatus::Fails,
             triggered_by: g.triggered_by.join("; "),
             reason: g.reason.clone(),
+            facts: g
+                .facts
+                .iter()
+                .map(|e| EvidenceView {
+                    fact: e.fact.clone(),
+                    source: e.source.clone(),
+                    link: SourceView::of(e.source.as_deref()),
+                })
+                .collect(),
+            because: g
+                .facts
+                .iter()
+                .map(|e| match &e.source {
+                    Some(src) => format!("{} ({src})", e.fact),
+                    None => format!("{} (self-attested)", e.fact),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
         }
     }
 }
