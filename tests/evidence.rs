@@ -395,6 +395,47 @@ fn removing_fact_tables_makes_the_grade_provisional_with_a_higher_range() {
 }
 
 #[test]
+fn value_of_information_ranks_the_unknown_controls_by_what_stating_them_wins() {
+    use posture::core::analysis::research;
+    let mut thin = best();
+    thin.monitoring = None;
+    thin.pause = None;
+    thin.formal_verification = None;
+    let as_of = thin.protocol.as_of;
+    let plain = engine::Overrides::default();
+    let r = eval(&thin);
+    let ranked = research::rank(&rubric(), &thin, as_of, Upstream::NotAFork, &plain, &r);
+    let unknown: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Unknown)
+        .map(|f| f.control.0.as_str())
+        .collect();
+    assert_eq!(ranked.len(), unknown.len(), "{ranked:?}");
+    assert!(ranked.windows(2).all(|w| w[0].points.0 >= w[1].points.0));
+    // Each line is what scoring again with that one control at its best value gives.
+    let top = &ranked[0];
+    assert!(top.points.0 > 0.0, "{top:?}");
+    assert_eq!(top.grade_before, r.grade);
+    let finding = r
+        .findings
+        .iter()
+        .find(|f| f.control.0 == top.control)
+        .unwrap();
+    assert!(
+        (top.points.0 - finding.points_lost).abs() < 0.051 || top.grade_after.rank < r.grade.rank,
+        "{top:?} vs {} points lost",
+        finding.points_lost
+    );
+    assert!(top.grade_after.rank <= r.grade.rank);
+    // A grade that is not provisional has nothing to research.
+    let full = eval(&best());
+    assert!(
+        research::rank(&rubric(), &best(), as_of, Upstream::NotAFork, &plain, &full).is_empty()
+    );
+}
+
+#[test]
 fn as_of_uses_the_version_deployed_on_that_date() {
     let mut m = best();
     let pool = m.components.iter_mut().find(|c| c.name == "pool").unwrap();

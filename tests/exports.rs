@@ -722,3 +722,66 @@ fn table_and_html_caps_name_their_facts() {
         &html[callout..end]
     );
 }
+
+/// The best-practice fixture without its monitoring, pause and formal-verification facts: a
+/// provisional grade (unknown controls hold more than a fifth of the weight).
+fn thin_manifest() -> tempfile::TempDir {
+    let text = std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/best-practice.toml"))
+        .expect("fixture");
+    let mut doc: toml_edit::DocumentMut = text.parse().expect("fixture parses");
+    for table in ["monitoring", "pause", "formal_verification"] {
+        doc.remove(table).expect("the fixture states it");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("thin.toml"), doc.to_string()).unwrap();
+    dir
+}
+
+#[test]
+fn a_provisional_report_says_what_to_research_first_in_every_format() {
+    let dir = thin_manifest();
+    let run = |format: &str| {
+        String::from_utf8(posture_in(
+            dir.path(),
+            &["score", "thin.toml", "--format", format],
+        ))
+        .expect("UTF-8")
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("JSON");
+    assert_eq!(json["provisional"], true);
+    let voi = json["value_of_information"].as_array().expect("listed");
+    let unknown: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "unknown")
+        .map(|f| f["control"].as_str().unwrap())
+        .collect();
+    assert_eq!(voi.len(), unknown.len(), "{voi:?}");
+    let points: Vec<f64> = voi.iter().map(|v| v["points"].as_f64().unwrap()).collect();
+    assert!(points.windows(2).all(|w| w[0] >= w[1]), "{points:?}");
+    assert!(points[0] > 0.0);
+    let top = &voi[0];
+    // The top line reads the same in every format.
+    let control = top["control"].as_str().unwrap();
+    let line = format!(
+        "state {control}: up to +{:.1} points, ",
+        top["points"].as_f64().unwrap()
+    );
+    let md = run("markdown");
+    let research = md
+        .find("\n## What to research first\n")
+        .expect("markdown section");
+    assert!(md[research..].contains(&line), "{md}");
+    assert!(md.find("\n## What to fix first\n").unwrap() < research);
+    assert!(research < md.find("\n## Categories\n").unwrap());
+    assert!(run("table").contains(&line));
+    let html = run("html");
+    let section = html
+        .find("<section id=\"research\">")
+        .expect("html section");
+    assert!(html[section..].contains(&line.replace("->", "-&gt;")));
+    // A grade that is not provisional has no such section.
+    let full = String::from_utf8(score(&["protocols/balancer-v2.toml"], "markdown")).unwrap();
+    assert!(!full.contains("What to research first"));
+}

@@ -591,6 +591,7 @@ pub fn evaluate_waived(
         lines: crate::core::report::TableLines::default(),
         waivers: Vec::new(),
         without_waivers: None,
+        value_of_information: Vec::new(),
     }
 }
 

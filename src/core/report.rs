@@ -462,6 +462,25 @@ pub struct Report {
     /// The score and grade without any waiver: present whenever `waivers` is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub without_waivers: Option<Bound>,
+    /// For a provisional grade, the unknown controls ranked by what stating each could win
+    /// (`core::analysis::research`); only a single report has it, absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub value_of_information: Vec<Research>,
+}
+
+/// What stating one unknown control could do to the grade, at best.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Research {
+    /// The unknown control, e.g. `monitoring`.
+    pub control: String,
+    /// The control's name.
+    pub title: String,
+    /// Points of the total score stating it at its best value would add, at most.
+    pub points: Score,
+    /// The grade now, before the control is stated.
+    pub grade_before: Grade,
+    /// The grade with the control at its best value, caps included.
+    pub grade_after: Grade,
 }
 
 /// What became of a waiver in one report.

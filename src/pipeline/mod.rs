@@ -803,7 +803,37 @@ pub fn single(
             }
         },
     )?;
+    if let Some(report) = single.as_mut().filter(|r| r.provisional) {
+        report.value_of_information = research(rubric, file, opts, max_bytes, report);
+    }
     Ok(single)
+}
+
+/// The value of information of a provisional single report, graded as it was (its `--set`s,
+/// its fork's upstream): read again, as it is only for one file. Empty if the file no longer
+/// reads as it did.
+fn research(
+    rubric: &Rubric,
+    file: &Path,
+    opts: &Options,
+    max_bytes: u64,
+    report: &Report,
+) -> Vec<crate::core::report::Research> {
+    let Ok(loaded) = load_one(file, max_bytes) else {
+        return Vec::new();
+    };
+    let upstream = Upstreams::of(std::slice::from_ref(&loaded), opts).of_manifest(&loaded.manifest);
+    let Ok((manifest, overrides)) = whatif::apply(&loaded.manifest, &opts.edits) else {
+        return Vec::new();
+    };
+    crate::core::analysis::research::rank(
+        rubric,
+        &manifest,
+        report.stamp.evaluated_as_of,
+        upstream.metric(),
+        &overrides,
+        report,
+    )
 }
 
 /// The league row of one manifest, applying the options' what-ifs, without making its report:

@@ -218,6 +218,13 @@ impl Markdown {
             }
             writeln!(out)?;
         }
+        if !r.research.is_empty() {
+            writeln!(out, "## What to research first\n")?;
+            for (i, v) in r.research.iter().enumerate() {
+                writeln!(out, "{}. {} ({})", i + 1, escape(&v.line), escape(&v.title))?;
+            }
+            writeln!(out)?;
+        }
         writeln!(
             out,
             "## Categories\n\n| category | weight | score |\n|---|---:|---:|"

@@ -217,6 +217,13 @@ impl Plain {
             }
             writeln!(out)?;
         }
+        if !r.research.is_empty() {
+            writeln!(out, "What to research first (the grade is provisional):")?;
+            for (i, v) in r.research.iter().enumerate() {
+                writeln!(out, "{:>2}. {} ({})", i + 1, v.line, v.title)?;
+            }
+            writeln!(out)?;
+        }
 
         let s = &r.stamp;
         writeln!(

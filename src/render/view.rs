@@ -388,6 +388,8 @@ pub struct ReportView {
     pub disregarded: Vec<DisregardedView>,
     pub gates: Vec<GateView>,
     pub gaps: Vec<GapView>,
+    /// For a provisional grade, what to research first, best first.
+    pub research: Vec<ResearchView>,
     pub stamp: StampView,
     /// "B with 1 waiver, F without", when waivers name the protocol.
     pub waiver_line: Option<String>,
@@ -395,6 +397,30 @@ pub struct ReportView {
     pub waivers: Vec<WaiverView>,
     /// The config file the report was graded under, and its sha256.
     pub config: Option<String>,
+}
+
+/// One unknown control worth stating, as every format lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResearchView {
+    pub control: String,
+    pub title: String,
+    /// `state monitoring: up to +10.0 points, D -> C` (or `D, unchanged`).
+    pub line: String,
+}
+
+impl ResearchView {
+    fn of(r: &crate::core::report::Research) -> Self {
+        let grades = if r.grade_after == r.grade_before {
+            format!("{}, unchanged", r.grade_before.label)
+        } else {
+            format!("{} -> {}", r.grade_before.label, r.grade_after.label)
+        };
+        Self {
+            control: r.control.clone(),
+            title: r.title.clone(),
+            line: format!("state {}: up to +{} points, {grades}", r.control, r.points),
+        }
+    }
 }
 
 /// One waiver as every format lists it.
@@ -516,6 +542,11 @@ impl ReportView {
                     effort: g.effort.map_or("", effort_name),
                     action: g.action.clone(),
                 })
+                .collect(),
+            research: r
+                .value_of_information
+                .iter()
+                .map(ResearchView::of)
                 .collect(),
             stamp: StampView::of(&r.stamp),
             waiver_line: crate::core::waiver::headline(r),

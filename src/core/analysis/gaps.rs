@@ -194,7 +194,7 @@ fn steps_above(c: &Control, current: f64) -> Vec<(Value, f64)> {
 }
 
 /// The value reaching the lowest (`next`) or highest scoring step above `current`.
-fn step_value(c: &Control, current: f64, best: bool) -> Option<(Value, f64)> {
+pub(crate) fn step_value(c: &Control, current: f64, best: bool) -> Option<(Value, f64)> {
     let options = steps_above(c, current);
     if best {
         let top = options.last()?.1;
