@@ -785,3 +785,48 @@ fn a_provisional_report_says_what_to_research_first_in_every_format() {
     let full = String::from_utf8(score(&["protocols/balancer-v2.toml"], "markdown")).unwrap();
     assert!(!full.contains("What to research first"));
 }
+
+#[test]
+fn a_single_report_forecasts_the_year_ahead_as_posture_forecast_does() {
+    let file = "protocols/balancer-v2.toml";
+    let json = |args: &[&str]| -> serde_json::Value {
+        serde_json::from_slice(&posture(args)).expect("JSON")
+    };
+    let report = json(&["score", file, "--format", "json"]);
+    let ahead = report["forecast"].as_array().expect("a forecast");
+    assert!(!ahead.is_empty());
+    let forecast = json(&[
+        "forecast",
+        file,
+        "--until",
+        "2026-11-02",
+        "--format",
+        "json",
+    ]);
+    let changes = forecast["changes"].as_array().unwrap();
+    let dates = |xs: &[serde_json::Value]| -> Vec<String> {
+        xs.iter()
+            .map(|x| x["date"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(dates(ahead), dates(changes));
+    // What it predicts for a date is what scoring as of that date gives.
+    for a in ahead {
+        let date = a["date"].as_str().unwrap();
+        let then = json(&["score", file, "--as-of", date, "--format", "json"]);
+        assert_eq!(then["score"], a["after"]["score"], "{date}");
+        assert!(then["grade"].is_string());
+        assert_eq!(then["grade"], a["after"]["grade"], "{date}");
+    }
+    let md = String::from_utf8(score(&[file], "markdown")).unwrap();
+    let section = md.find("\n## Forecast\n").expect("markdown section");
+    assert!(md[section..].contains(&format!("- {}: ", dates(ahead)[0])));
+    assert!(section < md.find("\n## Categories\n").unwrap());
+    let table = String::from_utf8(score(&[file], "table")).unwrap();
+    assert!(table.contains(&format!("  {}: ", dates(ahead)[0])));
+    let html = String::from_utf8(score(&[file], "html")).unwrap();
+    assert!(html.contains("<section id=\"forecast\">"));
+    // A league does not pay for it.
+    let league = json(&["score", file, "protocols/aave-v3.toml", "--format", "json"]);
+    assert!(!league.to_string().contains("\"forecast\""));
+}

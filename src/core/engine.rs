@@ -592,6 +592,7 @@ pub fn evaluate_waived(
         waivers: Vec::new(),
         without_waivers: None,
         value_of_information: Vec::new(),
+        forecast: Vec::new(),
     }
 }
 

@@ -466,6 +466,29 @@ pub struct Report {
     /// (`core::analysis::research`); only a single report has it, absent when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub value_of_information: Vec<Research>,
+    /// The dates in the year ahead on which the grade, the score or a cap changes with no new
+    /// facts (`core::analysis::forecast`); only a single report has it, absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forecast: Vec<Ahead>,
+}
+
+/// One date ahead on which the result changes while the facts stay as stated.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Ahead {
+    /// The first day of the new result.
+    pub date: Date,
+    /// Score, grade and cap the day before.
+    pub before: Standing,
+    /// Score, grade and cap from this date.
+    pub after: Standing,
+    /// The controls that lose points on this date, by id.
+    pub regressed: Vec<String>,
+    /// The controls that win points on this date, by id.
+    pub improved: Vec<String>,
+    /// The gates that start capping on this date, by id.
+    pub caps_added: Vec<String>,
+    /// The gates that stop capping on this date, by id.
+    pub caps_lifted: Vec<String>,
 }
 
 /// What stating one unknown control could do to the grade, at best.

@@ -803,37 +803,65 @@ pub fn single(
             }
         },
     )?;
-    if let Some(report) = single.as_mut().filter(|r| r.provisional) {
-        report.value_of_information = research(rubric, file, opts, max_bytes, report);
+    if let Some(report) = single.as_mut() {
+        ahead(rubric, file, opts, max_bytes, report);
     }
     Ok(single)
 }
 
-/// The value of information of a provisional single report, graded as it was (its `--set`s,
-/// its fork's upstream): read again, as it is only for one file. Empty if the file no longer
-/// reads as it did.
-fn research(
-    rubric: &Rubric,
-    file: &Path,
-    opts: &Options,
-    max_bytes: u64,
-    report: &Report,
-) -> Vec<crate::core::report::Research> {
+/// What only a single report shows, read again as it is for one file: the value of information
+/// of a provisional grade (graded as the report was: its `--set`s, its fork's upstream) and the
+/// dates in the year ahead on which the grade changes with no new facts (without `--set` or
+/// waivers). Left out if the file no longer reads as it did.
+fn ahead(rubric: &Rubric, file: &Path, opts: &Options, max_bytes: u64, report: &mut Report) {
     let Ok(loaded) = load_one(file, max_bytes) else {
-        return Vec::new();
+        return;
     };
     let upstream = Upstreams::of(std::slice::from_ref(&loaded), opts).of_manifest(&loaded.manifest);
-    let Ok((manifest, overrides)) = whatif::apply(&loaded.manifest, &opts.edits) else {
-        return Vec::new();
+    let as_of = report.stamp.evaluated_as_of;
+    if report.provisional
+        && let Ok((manifest, overrides)) = whatif::apply(&loaded.manifest, &opts.edits)
+    {
+        report.value_of_information = crate::core::analysis::research::rank(
+            rubric,
+            &manifest,
+            as_of,
+            upstream.metric(),
+            &overrides,
+            report,
+        );
+    }
+    let ids = |cs: &[crate::core::analysis::forecast::Moved]| {
+        cs.iter().map(|m| m.change.control.clone()).collect()
     };
-    crate::core::analysis::research::rank(
+    let gates =
+        |cs: &[crate::core::analysis::diff::CapChange]| cs.iter().map(|c| c.gate.clone()).collect();
+    // The forecast grades the facts as stated: beside a what-if or a waiver it would speak
+    // of another grade than the report's, so it is left out there.
+    if !opts.edits.is_empty() || !report.waivers.is_empty() {
+        return;
+    }
+    let until = as_of.plus_days(365);
+    report.forecast = crate::core::analysis::forecast::forecast(
         rubric,
-        &manifest,
-        report.stamp.evaluated_as_of,
+        &loaded.manifest,
         upstream.metric(),
-        &overrides,
-        report,
+        as_of,
+        until,
+        report.stamp.clone(),
     )
+    .changes
+    .into_iter()
+    .map(|c| crate::core::report::Ahead {
+        date: c.date,
+        before: c.before,
+        after: c.after,
+        regressed: ids(&c.regressed),
+        improved: ids(&c.improved),
+        caps_added: gates(&c.caps_added),
+        caps_lifted: gates(&c.caps_lifted),
+    })
+    .collect();
 }
 
 /// The league row of one manifest, applying the options' what-ifs, without making its report:

@@ -225,6 +225,16 @@ impl Markdown {
             }
             writeln!(out)?;
         }
+        if !r.forecast.is_empty() {
+            writeln!(
+                out,
+                "## Forecast\n\nWith no new facts, in the year ahead:\n"
+            )?;
+            for a in &r.forecast {
+                writeln!(out, "- {}: {}", a.date, escape(&a.line))?;
+            }
+            writeln!(out)?;
+        }
         writeln!(
             out,
             "## Categories\n\n| category | weight | score |\n|---|---:|---:|"

@@ -217,6 +217,13 @@ impl Plain {
             }
             writeln!(out)?;
         }
+        if !r.forecast.is_empty() {
+            writeln!(out, "Forecast, with no new facts, in the year ahead:")?;
+            for a in &r.forecast {
+                writeln!(out, "  {}: {}", a.date, a.line)?;
+            }
+            writeln!(out)?;
+        }
         if !r.research.is_empty() {
             writeln!(out, "What to research first (the grade is provisional):")?;
             for (i, v) in r.research.iter().enumerate() {

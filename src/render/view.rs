@@ -390,6 +390,8 @@ pub struct ReportView {
     pub gaps: Vec<GapView>,
     /// For a provisional grade, what to research first, best first.
     pub research: Vec<ResearchView>,
+    /// The dates in the year ahead on which the result changes with no new facts, one line each.
+    pub forecast: Vec<AheadView>,
     pub stamp: StampView,
     /// "B with 1 waiver, F without", when waivers name the protocol.
     pub waiver_line: Option<String>,
@@ -397,6 +399,54 @@ pub struct ReportView {
     pub waivers: Vec<WaiverView>,
     /// The config file the report was graded under, and its sha256.
     pub config: Option<String>,
+}
+
+/// One date ahead on which the result changes, as every format lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AheadView {
+    pub date: String,
+    pub falls: bool,
+    /// `grade B -> C, score 72.0 -> 69.6: audit-recency loses points; cap added: three-pillars`.
+    pub line: String,
+}
+
+impl AheadView {
+    fn of(a: &crate::core::report::Ahead) -> Self {
+        let (before, after) = (&a.before, &a.after);
+        let mut line = if before.grade == after.grade {
+            format!(
+                "score {} -> {}, grade {}",
+                before.score, after.score, after.grade
+            )
+        } else {
+            format!(
+                "grade {} -> {}, score {} -> {}",
+                before.grade, after.grade, before.score, after.score
+            )
+        };
+        let mut why = Vec::new();
+        if !a.regressed.is_empty() {
+            why.push(format!("{} loses points", a.regressed.join(", ")));
+        }
+        if !a.improved.is_empty() {
+            why.push(format!("{} wins points", a.improved.join(", ")));
+        }
+        if !a.caps_added.is_empty() {
+            why.push(format!("cap added: {}", a.caps_added.join(", ")));
+        }
+        if !a.caps_lifted.is_empty() {
+            why.push(format!("cap lifted: {}", a.caps_lifted.join(", ")));
+        }
+        if !why.is_empty() {
+            line.push_str(": ");
+            line.push_str(&why.join("; "));
+        }
+        Self {
+            date: a.date.to_string(),
+            falls: after.grade.rank > before.grade.rank,
+            line,
+        }
+    }
 }
 
 /// One unknown control worth stating, as every format lists it.
@@ -548,6 +598,7 @@ impl ReportView {
                 .iter()
                 .map(ResearchView::of)
                 .collect(),
+            forecast: r.forecast.iter().map(AheadView::of).collect(),
             stamp: StampView::of(&r.stamp),
             waiver_line: crate::core::waiver::headline(r),
             waivers: WaiverView::all(r),
