@@ -809,15 +809,26 @@ pub fn single(
     Ok(single)
 }
 
-/// What only a single report shows, read again as it is for one file: the value of information
-/// of a provisional grade (graded as the report was: its `--set`s, its fork's upstream) and the
-/// dates in the year ahead on which the grade changes with no new facts (without `--set` or
-/// waivers). Left out if the file no longer reads as it did.
+/// Reads the single report's file again (it is only one) for what only a single report shows.
 fn ahead(rubric: &Rubric, file: &Path, opts: &Options, max_bytes: u64, report: &mut Report) {
     let Ok(loaded) = load_one(file, max_bytes) else {
         return;
     };
     let upstream = Upstreams::of(std::slice::from_ref(&loaded), opts).of_manifest(&loaded.manifest);
+    single_extras(rubric, &loaded, &upstream, opts, report);
+}
+
+/// What only a single report shows (a league never pays for it): the value of information of a
+/// provisional grade, graded as the report was (its `--set`s, its fork's upstream), and the
+/// dates in the year ahead on which the grade changes with no new facts (without `--set` or
+/// waivers). `verify` calls it too, so a single report verifies whole.
+pub fn single_extras(
+    rubric: &Rubric,
+    loaded: &Loaded,
+    upstream: &UpstreamFile,
+    opts: &Options,
+    report: &mut Report,
+) {
     let as_of = report.stamp.evaluated_as_of;
     if report.provisional
         && let Ok((manifest, overrides)) = whatif::apply(&loaded.manifest, &opts.edits)

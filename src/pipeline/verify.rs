@@ -453,7 +453,10 @@ fn check(
         edits,
         config,
     };
-    let again = pipeline::evaluate_what_if(rubric, &subject_file, &upstream_file, &opts)?;
+    let mut again = pipeline::evaluate_what_if(rubric, &subject_file, &upstream_file, &opts)?;
+    if matches!(subject, Subject::Report { row: None, .. }) {
+        pipeline::single_extras(rubric, &subject_file, &upstream_file, &opts, &mut again);
+    }
     // Rank and report index place a row in its document; they are not results.
     let row_again = |row: &J| {
         let mut r = LeagueRow::of(&again);
