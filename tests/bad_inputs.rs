@@ -142,3 +142,86 @@ fn a_rubric_given_as_a_manifest_is_named_and_pointed_to_rubric() {
         assert!(!stderr.contains("unknown key"), "{command}: {stderr}");
     }
 }
+
+/// What `validate` prints on stderr for a text.
+fn validate_stderr(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = Command::cargo_bin("posture")
+        .unwrap()
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_date_written_another_way_is_shown_written_right() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for file in ["slash-date.toml", "dotted-date.toml"] {
+        let text = std::fs::read_to_string(format!("{root}/tests/fixtures/bad/{file}")).unwrap();
+        let stderr = validate_stderr(&text);
+        assert!(
+            stderr.contains("help: dates are written YYYY-MM-DD, unquoted: as_of = 2026-03-01"),
+            "{file}: {stderr}"
+        );
+    }
+    let base =
+        std::fs::read_to_string(format!("{root}/tests/fixtures/bad/slash-date.toml")).unwrap();
+    // Month first or day first cannot be told apart: the form is named, no date is guessed.
+    let stderr = validate_stderr(&base.replace("2026/03/01", "3/1/2026"));
+    assert!(
+        stderr.contains("unquoted: as_of = YYYY-MM-DD") && !stderr.contains("2026-03-01"),
+        "{stderr}"
+    );
+    // In an inline table the key is the one the date belongs to.
+    let stderr = validate_stderr(&base.replace(
+        "as_of = 2026/03/01",
+        "as_of = 2026-03-01\nhistory = [ { version = \"1.0.0\", deployed = 2024-3-1 } ]",
+    ));
+    assert!(
+        stderr.contains("unquoted: deployed = 2024-03-01"),
+        "{stderr}"
+    );
+    // A syntax error that is no date gets no word about dates.
+    let stderr = validate_stderr(&base.replace("as_of = 2026/03/01", "as_of = soon"));
+    assert!(!stderr.contains("dates are written"), "{stderr}");
+}
+
+#[test]
+fn a_number_written_as_text_is_shown_as_a_number_in_the_keys_unit() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |f: &str| std::fs::read_to_string(format!("{root}/tests/fixtures/bad/{f}")).unwrap();
+    let hours = read("hours-with-unit.toml");
+    let stderr = validate_stderr(&hours);
+    assert!(
+        stderr.contains("help: a number of hours, unquoted and without a unit: delay_hours = 48\n"),
+        "{stderr}"
+    );
+    let stderr = validate_stderr(&read("usd-as-text.toml"));
+    assert!(
+        stderr.contains("help: a number of US dollars")
+            && stderr.contains("max_payout_usd = 1_000_000\n"),
+        "{stderr}"
+    );
+    // Text with no number in front gets the unit's example.
+    let stderr = validate_stderr(&hours.replace("\"48h\"", "\"two days\""));
+    assert!(stderr.contains("delay_hours = 48\n"), "{stderr}");
+    // A key with no unit in its name: a number, unquoted; quoted digits are text, not a number
+    // too large for 64 bits.
+    let stderr = validate_stderr(&hours.replace(
+        "[timelock]",
+        "[admin]\ncontrol = \"multisig\"\nthreshold = \"3\"\nsigners = 5\n\n[timelock]",
+    ));
+    assert!(
+        stderr.contains("help: a number, unquoted: threshold = 3\n")
+            && !stderr.contains("too large"),
+        "{stderr}"
+    );
+    // An unquoted non-number (`inf`) is not told to drop quotes it does not have.
+    let stderr = validate_stderr(&read("inf-payout.toml"));
+    assert!(!stderr.contains("unquoted"), "{stderr}");
+}

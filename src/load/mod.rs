@@ -570,15 +570,70 @@ fn parse_tree<'a>(
     let out: Vec<Diagnostic> = errors
         .iter()
         .map(|e| {
+            let span = e.span().unwrap_or(0..0);
+            // A date written another way is quoted whole, not from where the parser gave up.
+            let hint = date_hint(&src.text, span.start);
             at_span(
                 src,
-                e.span().unwrap_or(0..0),
+                hint.as_ref().map_or(span, |(word, _)| word.clone()),
                 format!("invalid TOML: {}", e.message().trim()),
-                None,
+                hint.map(|(_, h)| h),
             )
         })
         .collect();
     Err(out)
+}
+
+/// When the bare word at `at` looks like a date written another way (`2026/03/01`,
+/// `2026.03.01`, `2026-3-1`), its span and how to write it: TOML reads only `YYYY-MM-DD` as a
+/// date.
+fn date_hint(text: &str, at: usize) -> Option<(Range<usize>, String)> {
+    let date_char = |c: char| c.is_ascii_digit() || matches!(c, '/' | '.' | '-');
+    let at = at.min(text.len());
+    if !text.is_char_boundary(at) {
+        return None;
+    }
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| date_char(c))
+        .last()
+        .map_or(at, |(i, _)| i);
+    let end = text[at..]
+        .find(|c: char| !date_char(c))
+        .map_or(text.len(), |i| at + i);
+    let word = &text[start..end];
+    let parts: Vec<&str> = word.split(['/', '.', '-']).collect();
+    let looks_like_date = parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    if !looks_like_date {
+        return None;
+    }
+    // The key is the word before the `=` in front of the value.
+    let before = text[..start].trim_end().strip_suffix('=')?.trim_end();
+    let key_start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '"' | '\'' | '.')))
+        .map_or(0, |i| i + 1);
+    let key = before[key_start..].rsplit('.').next().unwrap_or_default();
+    let key = if key.is_empty() { "date" } else { key };
+    let number = |p: &str| p.parse::<i16>().ok();
+    let written = match (number(parts[0]), number(parts[1]), number(parts[2])) {
+        (Some(y), Some(m), Some(d)) if parts[0].len() == 4 => i8::try_from(m)
+            .ok()
+            .zip(i8::try_from(d).ok())
+            .and_then(|(m, d)| jiff::civil::Date::new(y, m, d).ok())
+            .map(|date| date.to_string()),
+        _ => None,
+    };
+    let help = match written {
+        Some(date) => format!("dates are written YYYY-MM-DD, unquoted: {key} = {date}"),
+        None => {
+            format!("dates are written YYYY-MM-DD (year, month, day), unquoted: {key} = YYYY-MM-DD")
+        }
+    };
+    Some((start..end, help))
 }
 
 /// Refuses documents nested deeper, or with longer arrays, than any real manifest or rubric,
@@ -806,13 +861,22 @@ fn schema_errors(src: &Source, tree: &Spanned<DeTable>, kind: schema::Kind) -> V
                             .as_str()
                             .and_then(|v| did_you_mean(v, &refs, "values"))
                     }
+                    K::Type { kind: expected } if wants_number(expected) => {
+                        match value_at(tree.get_ref(), &path) {
+                            Some(DeValue::String(text)) => number_hint(&path, text),
+                            _ => None,
+                        }
+                    }
                     _ => None,
                 };
-                // A whole number beyond 64 bits reaches the schema as its text.
-                let too_big = e.instance().as_str().is_some_and(|t| {
-                    let digits = t.trim_start_matches(['+', '-']).replace('_', "");
-                    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-                });
+                // A whole number beyond 64 bits reaches the schema as its text (text in
+                // quotes, digits or not, is text).
+                let quoted = matches!(value_at(tree.get_ref(), &path), Some(DeValue::String(_)));
+                let too_big = !quoted
+                    && e.instance().as_str().is_some_and(|t| {
+                        let digits = t.trim_start_matches(['+', '-']).replace('_', "");
+                        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+                    });
                 let detail = match kind_ {
                     K::Type { .. } if too_big => format!(
                         "{} is too large: whole numbers must fit in 64 bits (at most 9223372036854775807)",
@@ -866,6 +930,62 @@ fn schema_errors(src: &Source, tree: &Spanned<DeTable>, kind: schema::Kind) -> V
             .map(|(_, _, d)| d),
     );
     out
+}
+
+/// Whether a schema type error expected a number (a whole one or any).
+fn wants_number(expected: &jsonschema::error::TypeKind) -> bool {
+    use jsonschema::JsonType;
+    use jsonschema::error::TypeKind;
+    let number = |t: &JsonType| matches!(t, JsonType::Number | JsonType::Integer);
+    match expected {
+        TypeKind::Single(t) => number(t),
+        TypeKind::Multiple(set) => set.iter().any(|t| number(&t)),
+    }
+}
+
+/// The TOML value at a field path, when there is one.
+fn value_at<'a>(root: &'a DeTable<'a>, path: &FieldPath) -> Option<&'a DeValue<'a>> {
+    let mut value: Option<&DeValue> = None;
+    for seg in &path.0 {
+        value = Some(match (seg, value) {
+            (Segment::Key(k), None) => root.get(k.as_str())?.get_ref(),
+            (Segment::Key(k), Some(DeValue::Table(t))) => t.get(k.as_str())?.get_ref(),
+            (Segment::Index(i), Some(DeValue::Array(a))) => a.get(*i)?.get_ref(),
+            _ => return None,
+        });
+    }
+    value
+}
+
+/// How to write a number given as text (`delay_hours = "48h"`), in the unit the key's name
+/// says, with the number the text starts with when it has one.
+fn number_hint(path: &FieldPath, text: &str) -> Option<String> {
+    let Some(Segment::Key(key)) = path.0.last() else {
+        return None;
+    };
+    let text = text.trim();
+    let end = text
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '_' | '.' | ',')))
+        .unwrap_or(text.len());
+    let digits = text[..end].trim_end_matches(['.', '_', ',']);
+    // Commas that group thousands become TOML's `_`; any other comma makes no number.
+    let grouped = digits.split(',').skip(1).all(|g| g.len() == 3);
+    let digits = digits.replace(',', "_");
+    let leading =
+        (grouped && digits.starts_with(|c: char| c.is_ascii_digit())).then_some(digits.as_str());
+    let (what, example) = if key.ends_with("_hours") {
+        ("a number of hours, unquoted and without a unit", "48")
+    } else if key.ends_with("_days") {
+        ("a number of days, unquoted and without a unit", "30")
+    } else if key.ends_with("_usd") {
+        (
+            "a number of US dollars, unquoted, without a unit or commas (`_` may group digits)",
+            "1_000_000",
+        )
+    } else {
+        ("a number, unquoted", "1")
+    };
+    Some(format!("{what}: {key} = {}", leading.unwrap_or(example)))
 }
 
 /// A JSON pointer as a field path, reading numbers as indices where the document has arrays.
