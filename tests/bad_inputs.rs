@@ -225,3 +225,58 @@ fn a_number_written_as_text_is_shown_as_a_number_in_the_keys_unit() {
     let stderr = validate_stderr(&read("inf-payout.toml"));
     assert!(!stderr.contains("unquoted"), "{stderr}");
 }
+
+/// Where each error line of a `validate` run points (`file:line:col`), in the order shown.
+fn error_places(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("┌─ "))
+        .map(|p| p.rsplitn(3, ':').take(2).collect::<Vec<_>>().join("<"))
+        .collect()
+}
+
+#[test]
+fn semantic_errors_are_reported_with_schema_errors_elsewhere_in_file_order() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!(
+        "{root}/tests/fixtures/bad/schema-and-semantic-errors.toml"
+    ))
+    .unwrap();
+    let stderr = validate_stderr(&text);
+    assert!(stderr.contains("threshold 9 of 5 signers"), "{stderr}");
+    assert!(
+        stderr.contains("\"48h\" is not of type \"number\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.find("threshold 9").unwrap() < stderr.find("\"48h\"").unwrap(),
+        "in the file's order: {stderr}"
+    );
+    // A table with a schema error of its own is not also checked for sense.
+    let stderr = validate_stderr(&text.replace("signers = 5", "signers = 5\nthreshhold = 2"));
+    assert!(stderr.contains("unknown key `threshhold`"), "{stderr}");
+    assert!(!stderr.contains("threshold 9 of 5"), "{stderr}");
+    // In a list of tables, an entry with a schema error is left out and the others are
+    // checked, each reported at its own place.
+    let audits = "\n[[audits]]\nfirm = \"A\"\ndate = 2025-01-01\nkind = \"cod\"\nscope = [\"pool\"]\ncovers = \"^1\"\n\
+                  \n[[audits]]\nfirm = \"B\"\ndate = 2025-09-01\nkind = \"code\"\nscope = [\"pool\"]\ncovers = \"^1\"\n";
+    let stderr = validate_stderr(&format!("{text}{audits}"));
+    assert!(stderr.contains("\"cod\" is not one of"), "{stderr}");
+    assert!(
+        stderr.contains("audits[1].date: audit date 2025-09-01 is after"),
+        "{stderr}"
+    );
+    assert_eq!(error_places(&stderr).len(), 4, "{stderr}");
+    // A check that leans on a part left out is not made: with [[components]] broken, a scope
+    // naming a component is not called unknown.
+    let broken = text.replace("core = true", "core = \"yes\"");
+    let stderr = validate_stderr(&format!("{broken}{audits}"));
+    assert!(stderr.contains("components[0].core"), "{stderr}");
+    assert!(!stderr.contains("no component named"), "{stderr}");
+    assert!(stderr.contains("threshold 9 of 5 signers"), "{stderr}");
+    // With [protocol] broken nothing else is checked for sense (dates are checked against its
+    // as_of), and the schema errors are still all given.
+    let stderr = validate_stderr(&text.replace("kind = \"lending\"", "kind = \"lendng\""));
+    assert!(stderr.contains("\"lendng\" is not one of"), "{stderr}");
+    assert!(!stderr.contains("threshold 9 of 5"), "{stderr}");
+}

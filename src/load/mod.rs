@@ -338,12 +338,137 @@ pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
 pub fn manifest_schema_first(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
     let checked = || {
         let tree = manifest_tree(src)?;
-        schema_check(src, &tree, schema::Kind::Manifest)?;
+        if let Err(mut errors) = schema_check(src, &tree, schema::Kind::Manifest) {
+            // The parts the schema errors leave alone are still checked for sense, so one run
+            // shows every problem, in the file's order.
+            let semantic = salvaged_checks(src, &tree, &errors);
+            if !semantic.is_empty() {
+                errors.extend(semantic);
+                errors.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+            }
+            return Err(errors);
+        }
         let m: Manifest = typed(src, tree)?;
         let problems = validate::manifest(&m);
         into_result(src, m, problems)
     };
     checked().map_err(|d| bounded(src, d))
+}
+
+/// The semantic problems of the parts of a manifest that the schema errors do not touch: each
+/// top-level table, or entry of a list of tables, with no schema error inside it is kept, the
+/// rest left out, and what remains is read and checked. Nothing is said when `[protocol]`
+/// itself is broken (every date check needs its `as_of`), and no check is reported that
+/// leaned on a part left out (a scope naming a component whose entry was left out).
+fn salvaged_checks(
+    src: &Source,
+    tree: &Spanned<DeTable<'_>>,
+    schema_errors: &[Diagnostic],
+) -> Vec<Diagnostic> {
+    // A problem with a part is placed inside it, or at its key (a required key it lacks).
+    let touched = |key: Option<Range<usize>>, part: &Spanned<DeValue>| {
+        let Some(mut ext) = extent(part) else {
+            return true;
+        };
+        if let Some(k) = key.filter(|k| !k.is_empty()) {
+            ext = ext.start.min(k.start)..ext.end.max(k.end);
+        }
+        schema_errors.iter().any(|d| {
+            d.span
+                .as_ref()
+                .is_none_or(|s| s.start >= ext.start && s.start < ext.end.max(ext.start + 1))
+        })
+    };
+    let mut kept = DeTable::new();
+    // For each list of tables, the index in the file of each entry kept.
+    let mut indices: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut left_out: Vec<String> = Vec::new();
+    for (key, value) in tree.get_ref() {
+        let name = key.get_ref().to_string();
+        match value.get_ref() {
+            DeValue::Array(items) if items.iter().any(|v| v.get_ref().is_table()) => {
+                let keep: Vec<usize> = (0..items.len())
+                    .filter(|&i| !touched(None, &items[i]))
+                    .collect();
+                if keep.len() < items.len() {
+                    left_out.push(name.clone());
+                }
+                if !keep.is_empty() {
+                    let array = keep.iter().map(|&i| items[i].clone()).collect();
+                    kept.insert(
+                        key.clone(),
+                        Spanned::new(value.span(), DeValue::Array(array)),
+                    );
+                }
+                indices.push((name, keep));
+            }
+            _ if touched(Some(key.span()), value) => left_out.push(name),
+            _ => {
+                kept.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    if left_out.is_empty() || left_out.iter().any(|k| k == "protocol" || k == "format") {
+        return Vec::new();
+    }
+    let Ok(m) = Manifest::deserialize(toml::de::Deserializer::from(Spanned::new(
+        tree.span(),
+        kept,
+    ))) else {
+        return Vec::new();
+    };
+    let without = |table: &str| left_out.iter().any(|k| k == table);
+    let problems: Vec<Problem> = validate::manifest(&m)
+        .into_iter()
+        .filter(|p| {
+            let leans_on_components = matches!(
+                &p.path.0[..],
+                [_, _, Segment::Key(k), Segment::Index(_)] if k == "scope"
+            ) || matches!(&p.path.0[..], [_, _, Segment::Key(k)] if k == "component");
+            let leans_on_deployments = matches!(
+                &p.path.0[..],
+                [_, Segment::Key(k), Segment::Index(_)] if k == "chains"
+            );
+            !(leans_on_components && without("components")
+                || leans_on_deployments && without("deployments"))
+        })
+        .map(|mut p| {
+            // Back to the entry's place in the file.
+            if let [Segment::Key(k), Segment::Index(i), ..] = &mut p.path.0[..]
+                && let Some((_, keep)) = indices.iter().find(|(name, _)| name == k)
+                && let Some(&original) = keep.get(*i)
+            {
+                *i = original;
+            }
+            p
+        })
+        .collect();
+    locate_all(src, &problems)
+}
+
+/// The bytes a value covers with everything inside it (keys included): a table's own span
+/// may be empty or stop at its header.
+fn extent(value: &Spanned<DeValue>) -> Option<Range<usize>> {
+    let mut out: Option<Range<usize>> = Some(value.span()).filter(|s| !s.is_empty());
+    let mut widen = |r: Option<Range<usize>>| {
+        if let Some(r) = r {
+            out = Some(match out.take() {
+                Some(o) => o.start.min(r.start)..o.end.max(r.end),
+                None => r,
+            });
+        }
+    };
+    match value.get_ref() {
+        DeValue::Table(t) => {
+            for (k, v) in t {
+                widen(Some(k.span()).filter(|s| !s.is_empty()));
+                widen(extent(v));
+            }
+        }
+        DeValue::Array(a) => a.iter().for_each(|v| widen(extent(v))),
+        _ => {}
+    }
+    out
 }
 
 /// At most [`MAX_DIAGNOSTICS`] diagnostics per file, then one line saying how many more: a
