@@ -226,12 +226,17 @@ fn a_number_written_as_text_is_shown_as_a_number_in_the_keys_unit() {
     assert!(!stderr.contains("unquoted"), "{stderr}");
 }
 
-/// Where each error line of a `validate` run points (`file:line:col`), in the order shown.
+/// Where each problem of a run points (`line:col`), in the order shown.
 fn error_places(stderr: &str) -> Vec<String> {
     stderr
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("┌─ "))
-        .map(|p| p.rsplitn(3, ':').take(2).collect::<Vec<_>>().join("<"))
+        .map(|p| {
+            let mut parts = p.rsplitn(3, ':');
+            let column = parts.next().unwrap_or_default();
+            let line = parts.next().unwrap_or_default();
+            format!("{line}:{column}")
+        })
         .collect()
 }
 
@@ -279,4 +284,37 @@ fn semantic_errors_are_reported_with_schema_errors_elsewhere_in_file_order() {
     let stderr = validate_stderr(&text.replace("kind = \"lending\"", "kind = \"lendng\""));
     assert!(stderr.contains("\"lendng\" is not one of"), "{stderr}");
     assert!(!stderr.contains("threshold 9 of 5"), "{stderr}");
+}
+
+#[test]
+fn a_rubrics_type_error_does_not_hide_its_compile_errors() {
+    let out = Command::cargo_bin("posture")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "rubric",
+            "lint",
+            "tests/fixtures/bad/rubric-type-and-compile-errors.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for words in [
+        "controls[0].metric: unknown metric `no.such1`",
+        "controls[1].metric: unknown metric `no.such2`",
+        "controls[2].metric: unknown metric `no.such3`",
+        "controls[3].category: unknown category `govrnance`",
+        "controls[4].weight: \"heavy\" is not of type \"number\"",
+    ] {
+        assert!(stderr.contains(words), "{words}: {stderr}");
+    }
+    // In the file's order, each at its own line.
+    let places = error_places(&stderr);
+    assert_eq!(places.len(), 6, "{stderr}");
+    let lines: Vec<usize> = places
+        .iter()
+        .map(|p| p.split(':').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(lines.is_sorted(), "{places:?}");
 }

@@ -365,6 +365,75 @@ fn salvaged_checks(
     tree: &Spanned<DeTable<'_>>,
     schema_errors: &[Diagnostic],
 ) -> Vec<Diagnostic> {
+    let Some(part) = untouched(tree, schema_errors) else {
+        return Vec::new();
+    };
+    if part
+        .kept
+        .left_out
+        .iter()
+        .any(|k| k == "protocol" || k == "format")
+    {
+        return Vec::new();
+    }
+    let Ok(m) = Manifest::deserialize(toml::de::Deserializer::from(part.tree.clone())) else {
+        return Vec::new();
+    };
+    let left_out = &part.kept.left_out;
+    let without = |table: &str| left_out.iter().any(|k| k == table);
+    let problems: Vec<Problem> = validate::manifest(&m)
+        .into_iter()
+        .filter(|p| {
+            let leans_on_components = matches!(
+                &p.path.0[..],
+                [_, _, Segment::Key(k), Segment::Index(_)] if k == "scope"
+            ) || matches!(&p.path.0[..], [_, _, Segment::Key(k)] if k == "component");
+            let leans_on_deployments = matches!(
+                &p.path.0[..],
+                [_, Segment::Key(k), Segment::Index(_)] if k == "chains"
+            );
+            !(leans_on_components && without("components")
+                || leans_on_deployments && without("deployments"))
+        })
+        .map(|p| part.kept.in_file(p))
+        .collect();
+    locate_all(src, &problems)
+}
+
+/// A document without the parts that schema errors touch.
+struct Untouched<'a> {
+    tree: Spanned<DeTable<'a>>,
+    kept: Kept,
+}
+
+/// What was left out of a document, to say where a problem of the rest is in the file.
+#[derive(Debug, Default)]
+struct Kept {
+    /// Top-level keys left out, whole or some of their entries.
+    left_out: Vec<String>,
+    /// For each list of tables, the index in the file of each entry kept.
+    indices: Vec<(String, Vec<usize>)>,
+}
+
+impl Kept {
+    /// A path in the kept document as a path in the file.
+    fn in_file(&self, mut p: Problem) -> Problem {
+        if let [Segment::Key(k), Segment::Index(i), ..] = &mut p.path.0[..]
+            && let Some((_, keep)) = self.indices.iter().find(|(name, _)| name == k)
+            && let Some(&original) = keep.get(*i)
+        {
+            *i = original;
+        }
+        p
+    }
+}
+
+/// Each top-level table, or entry of a list of tables, with no schema error inside it; `None`
+/// when the errors touch nothing that could be left out.
+fn untouched<'a>(
+    tree: &Spanned<DeTable<'a>>,
+    schema_errors: &[Diagnostic],
+) -> Option<Untouched<'a>> {
     // A problem with a part is placed inside it, or at its key (a required key it lacks).
     let touched = |key: Option<Range<usize>>, part: &Spanned<DeValue>| {
         let Some(mut ext) = extent(part) else {
@@ -408,42 +477,10 @@ fn salvaged_checks(
             }
         }
     }
-    if left_out.is_empty() || left_out.iter().any(|k| k == "protocol" || k == "format") {
-        return Vec::new();
-    }
-    let Ok(m) = Manifest::deserialize(toml::de::Deserializer::from(Spanned::new(
-        tree.span(),
-        kept,
-    ))) else {
-        return Vec::new();
-    };
-    let without = |table: &str| left_out.iter().any(|k| k == table);
-    let problems: Vec<Problem> = validate::manifest(&m)
-        .into_iter()
-        .filter(|p| {
-            let leans_on_components = matches!(
-                &p.path.0[..],
-                [_, _, Segment::Key(k), Segment::Index(_)] if k == "scope"
-            ) || matches!(&p.path.0[..], [_, _, Segment::Key(k)] if k == "component");
-            let leans_on_deployments = matches!(
-                &p.path.0[..],
-                [_, Segment::Key(k), Segment::Index(_)] if k == "chains"
-            );
-            !(leans_on_components && without("components")
-                || leans_on_deployments && without("deployments"))
-        })
-        .map(|mut p| {
-            // Back to the entry's place in the file.
-            if let [Segment::Key(k), Segment::Index(i), ..] = &mut p.path.0[..]
-                && let Some((_, keep)) = indices.iter().find(|(name, _)| name == k)
-                && let Some(&original) = keep.get(*i)
-            {
-                *i = original;
-            }
-            p
-        })
-        .collect();
-    locate_all(src, &problems)
+    (!left_out.is_empty()).then(|| Untouched {
+        tree: Spanned::new(tree.span(), kept),
+        kept: Kept { left_out, indices },
+    })
 }
 
 /// The bytes a value covers with everything inside it (keys included): a table's own span
@@ -545,14 +582,36 @@ fn rubric_with_origins(src: &Source) -> Result<(Rubric, Origins), Vec<Diagnostic
             .to_path_buf()
     });
     let mut chain = Vec::new();
-    let (file, origins, sha) = resolve_rubric(src, dir.as_deref(), &mut chain)?;
-    match Rubric::compile(file, sha) {
-        Ok(r) => Ok((r, origins)),
-        Err(problems) => {
-            let mapped: Vec<Problem> = problems.into_iter().map(|p| origins.locate(p)).collect();
-            Err(locate_all(src, &mapped))
-        }
-    }
+    let (file, origins, sha, pending) = resolve_rubric(src, dir.as_deref(), &mut chain)?;
+    let compiled = Rubric::compile(file, sha);
+    let Some((mut errors, kept)) = pending else {
+        return match compiled {
+            Ok(r) => Ok((r, origins)),
+            Err(problems) => {
+                let mapped: Vec<Problem> =
+                    problems.into_iter().map(|p| origins.locate(p)).collect();
+                Err(locate_all(src, &mapped))
+            }
+        };
+    };
+    // A control or gate left out would be named as missing where another refers to it: with
+    // any left out, only the problems of the others' own entries are given.
+    let mapped: Vec<Problem> = compiled
+        .err()
+        .into_iter()
+        .flatten()
+        .map(|p| kept.in_file(origins.locate(p)))
+        .filter(|p| {
+            matches!(
+                &p.path.0[..],
+                [Segment::Key(k), Segment::Index(_), ..] if k == "controls" || k == "gates"
+            ) && !(kept.left_out.iter().any(|k| k == "controls")
+                && matches!(p.path.0.first(), Some(Segment::Key(k)) if k == "gates"))
+        })
+        .collect();
+    errors.extend(locate_all(src, &mapped));
+    errors.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+    Err(errors)
 }
 
 /// The identity of a rubric source for cycle detection: its canonical path, or its name.
@@ -563,15 +622,61 @@ fn identity(src: &Source) -> String {
         .unwrap_or_else(|_| src.name.clone())
 }
 
+/// A rubric's schema errors and what was left out to read the rest.
+type Pending = Option<(Vec<Diagnostic>, Kept)>;
+
 fn resolve_rubric(
     src: &Source,
     dir: Option<&Path>,
     chain: &mut Vec<String>,
-) -> Result<(RubricFile, Origins, String), Vec<Diagnostic>> {
+) -> Result<(RubricFile, Origins, String, Pending), Vec<Diagnostic>> {
     let tree = parse_tree(src, "a rubric starts with a [rubric] table")?;
     check_limits(src, &tree)?;
-    schema_check(src, &tree, schema::Kind::Rubric)?;
-    let written: RubricSource = typed(src, tree)?;
+    let (written, pending): (RubricSource, Pending) =
+        match schema_check(src, &tree, schema::Kind::Rubric) {
+            Ok(()) => (typed(src, tree)?, None),
+            Err(errors) => {
+                // The rubric named (not a base it extends) is read without the parts its
+                // schema errors touch, so its compile errors can be given with them.
+                let part = if chain.is_empty() {
+                    untouched(&tree, &errors)
+                } else {
+                    None
+                };
+                let Some(part) = part.filter(|p| {
+                    !p.kept
+                        .left_out
+                        .iter()
+                        .any(|k| matches!(k.as_str(), "rubric" | "grades" | "categories"))
+                }) else {
+                    return Err(errors);
+                };
+                match RubricSource::deserialize(toml::de::Deserializer::from(part.tree)) {
+                    Ok(w) => (w, Some((errors, part.kept))),
+                    Err(_) => return Err(errors),
+                }
+            }
+        };
+    match resolve_written(src, written, dir, chain) {
+        Ok((file, origins, sha)) => Ok((file, origins, sha, pending)),
+        Err(mut more) => match pending {
+            Some((mut errors, _)) => {
+                errors.append(&mut more);
+                errors.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+                Err(errors)
+            }
+            None => Err(more),
+        },
+    }
+}
+
+/// A read rubric with its `extends` chain resolved.
+fn resolve_written(
+    src: &Source,
+    written: RubricSource,
+    dir: Option<&Path>,
+    chain: &mut Vec<String>,
+) -> Result<(RubricFile, Origins, String), Vec<Diagnostic>> {
     let mut sha = src.sha256().to_string();
     chain.push(identity(src));
     let base = match written.rubric.extends.clone() {
@@ -636,7 +741,7 @@ fn resolve_rubric(
                     None,
                 ));
             }
-            let (file, _, base_sha) = resolve_rubric(&base_src, base_dir.as_deref(), chain)?;
+            let (file, _, base_sha, _) = resolve_rubric(&base_src, base_dir.as_deref(), chain)?;
             sha = sha256_hex(format!("{sha}\n{base_sha}").as_bytes());
             Some(file)
         }
