@@ -338,12 +338,174 @@ pub fn manifest(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
 pub fn manifest_schema_first(src: &Source) -> Result<Manifest, Vec<Diagnostic>> {
     let checked = || {
         let tree = manifest_tree(src)?;
-        schema_check(src, &tree, schema::Kind::Manifest)?;
+        if let Err(mut errors) = schema_check(src, &tree, schema::Kind::Manifest) {
+            // The parts the schema errors leave alone are still checked for sense, so one run
+            // shows every problem, in the file's order.
+            let semantic = salvaged_checks(src, &tree, &errors);
+            if !semantic.is_empty() {
+                errors.extend(semantic);
+                errors.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+            }
+            return Err(errors);
+        }
         let m: Manifest = typed(src, tree)?;
         let problems = validate::manifest(&m);
         into_result(src, m, problems)
     };
     checked().map_err(|d| bounded(src, d))
+}
+
+/// The semantic problems of the parts of a manifest that the schema errors do not touch: each
+/// top-level table, or entry of a list of tables, with no schema error inside it is kept, the
+/// rest left out, and what remains is read and checked. Nothing is said when `[protocol]`
+/// itself is broken (every date check needs its `as_of`), and no check is reported that
+/// leaned on a part left out (a scope naming a component whose entry was left out).
+fn salvaged_checks(
+    src: &Source,
+    tree: &Spanned<DeTable<'_>>,
+    schema_errors: &[Diagnostic],
+) -> Vec<Diagnostic> {
+    let Some(part) = untouched(tree, schema_errors) else {
+        return Vec::new();
+    };
+    if part
+        .kept
+        .left_out
+        .iter()
+        .any(|k| k == "protocol" || k == "format")
+    {
+        return Vec::new();
+    }
+    let Ok(m) = Manifest::deserialize(toml::de::Deserializer::from(part.tree.clone())) else {
+        return Vec::new();
+    };
+    let left_out = &part.kept.left_out;
+    let without = |table: &str| left_out.iter().any(|k| k == table);
+    let problems: Vec<Problem> = validate::manifest(&m)
+        .into_iter()
+        .filter(|p| {
+            let leans_on_components = matches!(
+                &p.path.0[..],
+                [_, _, Segment::Key(k), Segment::Index(_)] if k == "scope"
+            ) || matches!(&p.path.0[..], [_, _, Segment::Key(k)] if k == "component");
+            let leans_on_deployments = matches!(
+                &p.path.0[..],
+                [_, Segment::Key(k), Segment::Index(_)] if k == "chains"
+            );
+            !(leans_on_components && without("components")
+                || leans_on_deployments && without("deployments"))
+        })
+        .map(|p| part.kept.in_file(p))
+        .collect();
+    locate_all(src, &problems)
+}
+
+/// A document without the parts that schema errors touch.
+struct Untouched<'a> {
+    tree: Spanned<DeTable<'a>>,
+    kept: Kept,
+}
+
+/// What was left out of a document, to say where a problem of the rest is in the file.
+#[derive(Debug, Default)]
+struct Kept {
+    /// Top-level keys left out, whole or some of their entries.
+    left_out: Vec<String>,
+    /// For each list of tables, the index in the file of each entry kept.
+    indices: Vec<(String, Vec<usize>)>,
+}
+
+impl Kept {
+    /// A path in the kept document as a path in the file.
+    fn in_file(&self, mut p: Problem) -> Problem {
+        if let [Segment::Key(k), Segment::Index(i), ..] = &mut p.path.0[..]
+            && let Some((_, keep)) = self.indices.iter().find(|(name, _)| name == k)
+            && let Some(&original) = keep.get(*i)
+        {
+            *i = original;
+        }
+        p
+    }
+}
+
+/// Each top-level table, or entry of a list of tables, with no schema error inside it; `None`
+/// when the errors touch nothing that could be left out.
+fn untouched<'a>(
+    tree: &Spanned<DeTable<'a>>,
+    schema_errors: &[Diagnostic],
+) -> Option<Untouched<'a>> {
+    // A problem with a part is placed inside it, or at its key (a required key it lacks).
+    let touched = |key: Option<Range<usize>>, part: &Spanned<DeValue>| {
+        let Some(mut ext) = extent(part) else {
+            return true;
+        };
+        if let Some(k) = key.filter(|k| !k.is_empty()) {
+            ext = ext.start.min(k.start)..ext.end.max(k.end);
+        }
+        schema_errors.iter().any(|d| {
+            d.span
+                .as_ref()
+                .is_none_or(|s| s.start >= ext.start && s.start < ext.end.max(ext.start + 1))
+        })
+    };
+    let mut kept = DeTable::new();
+    // For each list of tables, the index in the file of each entry kept.
+    let mut indices: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut left_out: Vec<String> = Vec::new();
+    for (key, value) in tree.get_ref() {
+        let name = key.get_ref().to_string();
+        match value.get_ref() {
+            DeValue::Array(items) if items.iter().any(|v| v.get_ref().is_table()) => {
+                let keep: Vec<usize> = (0..items.len())
+                    .filter(|&i| !touched(None, &items[i]))
+                    .collect();
+                if keep.len() < items.len() {
+                    left_out.push(name.clone());
+                }
+                if !keep.is_empty() {
+                    let array = keep.iter().map(|&i| items[i].clone()).collect();
+                    kept.insert(
+                        key.clone(),
+                        Spanned::new(value.span(), DeValue::Array(array)),
+                    );
+                }
+                indices.push((name, keep));
+            }
+            _ if touched(Some(key.span()), value) => left_out.push(name),
+            _ => {
+                kept.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    (!left_out.is_empty()).then(|| Untouched {
+        tree: Spanned::new(tree.span(), kept),
+        kept: Kept { left_out, indices },
+    })
+}
+
+/// The bytes a value covers with everything inside it (keys included): a table's own span
+/// may be empty or stop at its header.
+fn extent(value: &Spanned<DeValue>) -> Option<Range<usize>> {
+    let mut out: Option<Range<usize>> = Some(value.span()).filter(|s| !s.is_empty());
+    let mut widen = |r: Option<Range<usize>>| {
+        if let Some(r) = r {
+            out = Some(match out.take() {
+                Some(o) => o.start.min(r.start)..o.end.max(r.end),
+                None => r,
+            });
+        }
+    };
+    match value.get_ref() {
+        DeValue::Table(t) => {
+            for (k, v) in t {
+                widen(Some(k.span()).filter(|s| !s.is_empty()));
+                widen(extent(v));
+            }
+        }
+        DeValue::Array(a) => a.iter().for_each(|v| widen(extent(v))),
+        _ => {}
+    }
+    out
 }
 
 /// At most [`MAX_DIAGNOSTICS`] diagnostics per file, then one line saying how many more: a
@@ -420,14 +582,36 @@ fn rubric_with_origins(src: &Source) -> Result<(Rubric, Origins), Vec<Diagnostic
             .to_path_buf()
     });
     let mut chain = Vec::new();
-    let (file, origins, sha) = resolve_rubric(src, dir.as_deref(), &mut chain)?;
-    match Rubric::compile(file, sha) {
-        Ok(r) => Ok((r, origins)),
-        Err(problems) => {
-            let mapped: Vec<Problem> = problems.into_iter().map(|p| origins.locate(p)).collect();
-            Err(locate_all(src, &mapped))
-        }
-    }
+    let (file, origins, sha, pending) = resolve_rubric(src, dir.as_deref(), &mut chain)?;
+    let compiled = Rubric::compile(file, sha);
+    let Some((mut errors, kept)) = pending else {
+        return match compiled {
+            Ok(r) => Ok((r, origins)),
+            Err(problems) => {
+                let mapped: Vec<Problem> =
+                    problems.into_iter().map(|p| origins.locate(p)).collect();
+                Err(locate_all(src, &mapped))
+            }
+        };
+    };
+    // A control or gate left out would be named as missing where another refers to it: with
+    // any left out, only the problems of the others' own entries are given.
+    let mapped: Vec<Problem> = compiled
+        .err()
+        .into_iter()
+        .flatten()
+        .map(|p| kept.in_file(origins.locate(p)))
+        .filter(|p| {
+            matches!(
+                &p.path.0[..],
+                [Segment::Key(k), Segment::Index(_), ..] if k == "controls" || k == "gates"
+            ) && !(kept.left_out.iter().any(|k| k == "controls")
+                && matches!(p.path.0.first(), Some(Segment::Key(k)) if k == "gates"))
+        })
+        .collect();
+    errors.extend(locate_all(src, &mapped));
+    errors.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+    Err(errors)
 }
 
 /// The identity of a rubric source for cycle detection: its canonical path, or its name.
@@ -438,15 +622,61 @@ fn identity(src: &Source) -> String {
         .unwrap_or_else(|_| src.name.clone())
 }
 
+/// A rubric's schema errors and what was left out to read the rest.
+type Pending = Option<(Vec<Diagnostic>, Kept)>;
+
 fn resolve_rubric(
     src: &Source,
     dir: Option<&Path>,
     chain: &mut Vec<String>,
-) -> Result<(RubricFile, Origins, String), Vec<Diagnostic>> {
+) -> Result<(RubricFile, Origins, String, Pending), Vec<Diagnostic>> {
     let tree = parse_tree(src, "a rubric starts with a [rubric] table")?;
     check_limits(src, &tree)?;
-    schema_check(src, &tree, schema::Kind::Rubric)?;
-    let written: RubricSource = typed(src, tree)?;
+    let (written, pending): (RubricSource, Pending) =
+        match schema_check(src, &tree, schema::Kind::Rubric) {
+            Ok(()) => (typed(src, tree)?, None),
+            Err(errors) => {
+                // The rubric named (not a base it extends) is read without the parts its
+                // schema errors touch, so its compile errors can be given with them.
+                let part = if chain.is_empty() {
+                    untouched(&tree, &errors)
+                } else {
+                    None
+                };
+                let Some(part) = part.filter(|p| {
+                    !p.kept
+                        .left_out
+                        .iter()
+                        .any(|k| matches!(k.as_str(), "rubric" | "grades" | "categories"))
+                }) else {
+                    return Err(errors);
+                };
+                match RubricSource::deserialize(toml::de::Deserializer::from(part.tree)) {
+                    Ok(w) => (w, Some((errors, part.kept))),
+                    Err(_) => return Err(errors),
+                }
+            }
+        };
+    match resolve_written(src, written, dir, chain) {
+        Ok((file, origins, sha)) => Ok((file, origins, sha, pending)),
+        Err(mut more) => match pending {
+            Some((mut errors, _)) => {
+                errors.append(&mut more);
+                errors.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+                Err(errors)
+            }
+            None => Err(more),
+        },
+    }
+}
+
+/// A read rubric with its `extends` chain resolved.
+fn resolve_written(
+    src: &Source,
+    written: RubricSource,
+    dir: Option<&Path>,
+    chain: &mut Vec<String>,
+) -> Result<(RubricFile, Origins, String), Vec<Diagnostic>> {
     let mut sha = src.sha256().to_string();
     chain.push(identity(src));
     let base = match written.rubric.extends.clone() {
@@ -511,7 +741,7 @@ fn resolve_rubric(
                     None,
                 ));
             }
-            let (file, _, base_sha) = resolve_rubric(&base_src, base_dir.as_deref(), chain)?;
+            let (file, _, base_sha, _) = resolve_rubric(&base_src, base_dir.as_deref(), chain)?;
             sha = sha256_hex(format!("{sha}\n{base_sha}").as_bytes());
             Some(file)
         }
@@ -570,15 +800,70 @@ fn parse_tree<'a>(
     let out: Vec<Diagnostic> = errors
         .iter()
         .map(|e| {
+            let span = e.span().unwrap_or(0..0);
+            // A date written another way is quoted whole, not from where the parser gave up.
+            let hint = date_hint(&src.text, span.start);
             at_span(
                 src,
-                e.span().unwrap_or(0..0),
+                hint.as_ref().map_or(span, |(word, _)| word.clone()),
                 format!("invalid TOML: {}", e.message().trim()),
-                None,
+                hint.map(|(_, h)| h),
             )
         })
         .collect();
     Err(out)
+}
+
+/// When the bare word at `at` looks like a date written another way (`2026/03/01`,
+/// `2026.03.01`, `2026-3-1`), its span and how to write it: TOML reads only `YYYY-MM-DD` as a
+/// date.
+fn date_hint(text: &str, at: usize) -> Option<(Range<usize>, String)> {
+    let date_char = |c: char| c.is_ascii_digit() || matches!(c, '/' | '.' | '-');
+    let at = at.min(text.len());
+    if !text.is_char_boundary(at) {
+        return None;
+    }
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| date_char(c))
+        .last()
+        .map_or(at, |(i, _)| i);
+    let end = text[at..]
+        .find(|c: char| !date_char(c))
+        .map_or(text.len(), |i| at + i);
+    let word = &text[start..end];
+    let parts: Vec<&str> = word.split(['/', '.', '-']).collect();
+    let looks_like_date = parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    if !looks_like_date {
+        return None;
+    }
+    // The key is the word before the `=` in front of the value.
+    let before = text[..start].trim_end().strip_suffix('=')?.trim_end();
+    let key_start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '"' | '\'' | '.')))
+        .map_or(0, |i| i + 1);
+    let key = before[key_start..].rsplit('.').next().unwrap_or_default();
+    let key = if key.is_empty() { "date" } else { key };
+    let number = |p: &str| p.parse::<i16>().ok();
+    let written = match (number(parts[0]), number(parts[1]), number(parts[2])) {
+        (Some(y), Some(m), Some(d)) if parts[0].len() == 4 => i8::try_from(m)
+            .ok()
+            .zip(i8::try_from(d).ok())
+            .and_then(|(m, d)| jiff::civil::Date::new(y, m, d).ok())
+            .map(|date| date.to_string()),
+        _ => None,
+    };
+    let help = match written {
+        Some(date) => format!("dates are written YYYY-MM-DD, unquoted: {key} = {date}"),
+        None => {
+            format!("dates are written YYYY-MM-DD (year, month, day), unquoted: {key} = YYYY-MM-DD")
+        }
+    };
+    Some((start..end, help))
 }
 
 /// Refuses documents nested deeper, or with longer arrays, than any real manifest or rubric,
@@ -806,13 +1091,22 @@ fn schema_errors(src: &Source, tree: &Spanned<DeTable>, kind: schema::Kind) -> V
                             .as_str()
                             .and_then(|v| did_you_mean(v, &refs, "values"))
                     }
+                    K::Type { kind: expected } if wants_number(expected) => {
+                        match value_at(tree.get_ref(), &path) {
+                            Some(DeValue::String(text)) => number_hint(&path, text),
+                            _ => None,
+                        }
+                    }
                     _ => None,
                 };
-                // A whole number beyond 64 bits reaches the schema as its text.
-                let too_big = e.instance().as_str().is_some_and(|t| {
-                    let digits = t.trim_start_matches(['+', '-']).replace('_', "");
-                    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-                });
+                // A whole number beyond 64 bits reaches the schema as its text (text in
+                // quotes, digits or not, is text).
+                let quoted = matches!(value_at(tree.get_ref(), &path), Some(DeValue::String(_)));
+                let too_big = !quoted
+                    && e.instance().as_str().is_some_and(|t| {
+                        let digits = t.trim_start_matches(['+', '-']).replace('_', "");
+                        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+                    });
                 let detail = match kind_ {
                     K::Type { .. } if too_big => format!(
                         "{} is too large: whole numbers must fit in 64 bits (at most 9223372036854775807)",
@@ -866,6 +1160,62 @@ fn schema_errors(src: &Source, tree: &Spanned<DeTable>, kind: schema::Kind) -> V
             .map(|(_, _, d)| d),
     );
     out
+}
+
+/// Whether a schema type error expected a number (a whole one or any).
+fn wants_number(expected: &jsonschema::error::TypeKind) -> bool {
+    use jsonschema::JsonType;
+    use jsonschema::error::TypeKind;
+    let number = |t: &JsonType| matches!(t, JsonType::Number | JsonType::Integer);
+    match expected {
+        TypeKind::Single(t) => number(t),
+        TypeKind::Multiple(set) => set.iter().any(|t| number(&t)),
+    }
+}
+
+/// The TOML value at a field path, when there is one.
+fn value_at<'a>(root: &'a DeTable<'a>, path: &FieldPath) -> Option<&'a DeValue<'a>> {
+    let mut value: Option<&DeValue> = None;
+    for seg in &path.0 {
+        value = Some(match (seg, value) {
+            (Segment::Key(k), None) => root.get(k.as_str())?.get_ref(),
+            (Segment::Key(k), Some(DeValue::Table(t))) => t.get(k.as_str())?.get_ref(),
+            (Segment::Index(i), Some(DeValue::Array(a))) => a.get(*i)?.get_ref(),
+            _ => return None,
+        });
+    }
+    value
+}
+
+/// How to write a number given as text (`delay_hours = "48h"`), in the unit the key's name
+/// says, with the number the text starts with when it has one.
+fn number_hint(path: &FieldPath, text: &str) -> Option<String> {
+    let Some(Segment::Key(key)) = path.0.last() else {
+        return None;
+    };
+    let text = text.trim();
+    let end = text
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '_' | '.' | ',')))
+        .unwrap_or(text.len());
+    let digits = text[..end].trim_end_matches(['.', '_', ',']);
+    // Commas that group thousands become TOML's `_`; any other comma makes no number.
+    let grouped = digits.split(',').skip(1).all(|g| g.len() == 3);
+    let digits = digits.replace(',', "_");
+    let leading =
+        (grouped && digits.starts_with(|c: char| c.is_ascii_digit())).then_some(digits.as_str());
+    let (what, example) = if key.ends_with("_hours") {
+        ("a number of hours, unquoted and without a unit", "48")
+    } else if key.ends_with("_days") {
+        ("a number of days, unquoted and without a unit", "30")
+    } else if key.ends_with("_usd") {
+        (
+            "a number of US dollars, unquoted, without a unit or commas (`_` may group digits)",
+            "1_000_000",
+        )
+    } else {
+        ("a number, unquoted", "1")
+    };
+    Some(format!("{what}: {key} = {}", leading.unwrap_or(example)))
 }
 
 /// A JSON pointer as a field path, reading numbers as indices where the document has arrays.
