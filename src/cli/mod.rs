@@ -47,7 +47,7 @@ pub mod exit {
     name = "posture",
     version,
     about = "Grade DeFi protocols' security posture from sourced manifests and declarative rubrics",
-    after_help = "Exit codes: 0 done, 1 a gate you asked for failed (--fail-under, --target, --fail-on-regression), 2 bad input or usage."
+    after_help = "Exit codes: 0 done, 1 a gate you asked for failed (--fail-under, --target, --fail-on-regression, --fail-on-fall, --strict, a failing rubric test), 2 bad input or usage."
 )]
 pub struct Cli {
     /// Print only what was asked for and errors: no summaries, notes, warnings about dates
@@ -95,7 +95,7 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Print the JSON Schema of a manifest, a rubric or a JSON report.
+    /// Print the JSON Schema of a manifest, a rubric, posture.toml, a JSON report or a backtest.
     Schema {
         #[arg(value_enum)]
         kind: SchemaKind,

@@ -133,6 +133,17 @@ pub struct EvidenceView {
     pub link: SourceView,
 }
 
+impl EvidenceView {
+    /// The view of one fact and its source.
+    fn of(e: &crate::core::report::Evidence) -> Self {
+        Self {
+            fact: e.fact.clone(),
+            source: e.source.clone(),
+            link: SourceView::of(e.source.as_deref()),
+        }
+    }
+}
+
 /// A fact a control did not count, with the reason.
 #[derive(Debug, Clone, Serialize)]
 pub struct DisregardedView {
@@ -192,15 +203,7 @@ impl ControlView {
             self_attested: f.status != Status::NotApplicable
                 && f.status != Status::Unknown
                 && !f.sourced,
-            evidence: f
-                .evidence
-                .iter()
-                .map(|e| EvidenceView {
-                    fact: e.fact.clone(),
-                    source: e.source.clone(),
-                    link: SourceView::of(e.source.as_deref()),
-                })
-                .collect(),
+            evidence: f.evidence.iter().map(EvidenceView::of).collect(),
             disregarded: f.disregarded.iter().map(DisregardedView::of).collect(),
         }
     }
@@ -242,15 +245,7 @@ impl GateView {
             fails: g.status == GateStatus::Fails,
             triggered_by: g.triggered_by.join("; "),
             reason: g.reason.clone(),
-            facts: g
-                .facts
-                .iter()
-                .map(|e| EvidenceView {
-                    fact: e.fact.clone(),
-                    source: e.source.clone(),
-                    link: SourceView::of(e.source.as_deref()),
-                })
-                .collect(),
+            facts: g.facts.iter().map(EvidenceView::of).collect(),
             because: g
                 .facts
                 .iter()
