@@ -219,3 +219,105 @@ fn a_waiver_names_exactly_one_control_or_gate() {
         "{err}"
     );
 }
+
+/// TIMELOCK, approved only on 2025-11-10.
+fn approved_late() -> String {
+    TIMELOCK.replace("approved = 2025-10-01", "approved = 2025-11-10")
+}
+
+#[test]
+fn a_waiver_is_not_in_force_before_the_day_it_was_approved() {
+    let dir = repo("protocols/balancer-v2.toml", &approved_late());
+    let before = json(
+        dir.path(),
+        &["score", "balancer-v2.toml", "--as-of", "2025-11-02"],
+    );
+    assert_eq!(before["waivers"][0]["status"], "pending", "{before:#}");
+    assert_eq!(before["grade"], before["without_waivers"]["grade"]);
+    assert_eq!(before["score"], before["without_waivers"]["score"]);
+    let strict = run(
+        dir.path(),
+        &[
+            "score",
+            "balancer-v2.toml",
+            "--as-of",
+            "2025-11-02",
+            "--strict",
+        ],
+    );
+    assert_eq!(strict.status.code(), Some(1));
+    let stderr = String::from_utf8(strict.stderr).unwrap();
+    assert!(stderr.contains("timelock is pending"), "{stderr}");
+    assert!(stderr.contains("approved on 2025-11-10"), "{stderr}");
+    let after = json(
+        dir.path(),
+        &["score", "balancer-v2.toml", "--as-of", "2025-11-10"],
+    );
+    assert_eq!(after["waivers"][0]["status"], "applied");
+    assert_ne!(after["grade"], after["without_waivers"]["grade"]);
+}
+
+#[test]
+fn the_forecast_names_the_days_a_waiver_starts_and_stops_and_score_agrees() {
+    let dir = repo("protocols/balancer-v2.toml", &approved_late());
+    let f = json(
+        dir.path(),
+        &[
+            "forecast",
+            "balancer-v2.toml",
+            "--as-of",
+            "2025-11-02",
+            "--days",
+            "90",
+        ],
+    );
+    assert!(f["stamp"]["config"]["sha256"].is_string(), "{f:#}");
+    let changes = f["changes"].as_array().unwrap();
+    let turns: Vec<(&str, &str)> = changes
+        .iter()
+        .filter_map(|c| {
+            let w = c["waivers"].as_array()?.first()?;
+            Some((c["date"].as_str()?, w["status"].as_str()?))
+        })
+        .collect();
+    assert_eq!(
+        turns,
+        [("2025-11-10", "applied"), ("2026-01-01", "expired")],
+        "{f:#}"
+    );
+    // The waiver alone moves the points: no control is said to move with it.
+    for c in changes.iter().filter(|c| c["waivers"].is_array()) {
+        assert_eq!(c["improved"], serde_json::json!([]), "{c:#}");
+        assert_eq!(c["regressed"], serde_json::json!([]), "{c:#}");
+    }
+    // Each date's grade is the grade `score --as-of` gives on it and the day before.
+    for c in changes {
+        let date = c["date"].as_str().unwrap();
+        let on = json(dir.path(), &["score", "balancer-v2.toml", "--as-of", date]);
+        assert_eq!(on["grade"], c["after"]["grade"], "{date}");
+        assert_eq!(on["score"], c["after"]["score"], "{date}");
+        let eve: posture::core::date::Date = date.parse().unwrap();
+        let eve = eve.minus_days(1);
+        let eve = eve.to_string();
+        let before = json(dir.path(), &["score", "balancer-v2.toml", "--as-of", &eve]);
+        assert_eq!(before["grade"], c["before"]["grade"], "{eve}");
+        assert_eq!(before["score"], c["before"]["score"], "{eve}");
+    }
+    // A single report's year ahead says the same of its waiver.
+    let report = json(
+        dir.path(),
+        &["score", "balancer-v2.toml", "--as-of", "2025-11-12"],
+    );
+    let ahead = &report["forecast"][0];
+    assert_eq!(ahead["date"], "2026-01-01", "{report:#}");
+    assert_eq!(ahead["waivers"][0]["status"], "expired");
+    let table = run(
+        dir.path(),
+        &["score", "balancer-v2.toml", "--as-of", "2025-11-12"],
+    );
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.contains("waiver of control timelock: expired"),
+        "{text}"
+    );
+}

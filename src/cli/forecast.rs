@@ -85,7 +85,11 @@ pub(crate) fn run(args: &ForecastArgs, out: &mut dyn Write, err: &mut dyn Write)
         None if one => Horizon::Days(days(DEFAULT_HORIZON_DAYS as u16)),
         None => Horizon::Days(days(LEAGUE_HORIZON_DAYS as u16)),
     };
-    let opts = options(&args.eval, Vec::new());
+    let Ok(config) = config_in_use(&args.eval, &rubric, err)? else {
+        return Ok(exit::BAD_INPUT);
+    };
+    let mut opts = options(&args.eval, Vec::new());
+    opts.config = config;
     let renderer = render::renderer(args.format.into());
     let mut buffer = Vec::new();
     let falls = if one {
@@ -97,7 +101,7 @@ pub(crate) fn run(args: &ForecastArgs, out: &mut dyn Write, err: &mut dyn Write)
             writeln!(err, "error: --until {d}: {problem}")?;
             return Ok(exit::BAD_INPUT);
         }
-        let f = forecast::one(&rubric, &set[0], &upstreams, args.eval.as_of, horizon);
+        let f = forecast::one(&rubric, &set[0], &upstreams, &opts, horizon);
         renderer.forecast(&f, &mut buffer)?;
         f.first_fall().is_some()
     } else {

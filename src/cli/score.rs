@@ -26,8 +26,8 @@ pub struct ScoreArgs {
     /// Where `fail_under` came from, for the message when it is not a grade.
     #[arg(skip)]
     pub fail_under_origin: Origin,
-    /// Exit 1 when a waiver of posture.toml naming a graded protocol has expired or matches
-    /// nothing (each is named on stderr).
+    /// Exit 1 when a waiver of posture.toml naming a graded protocol did not apply: expired,
+    /// not yet approved on the evaluation date, or matching nothing (each is named on stderr).
     #[arg(long)]
     pub strict: bool,
     /// With many manifests and --format json, add every full report (`reports`) to the league.

@@ -489,6 +489,20 @@ pub struct Ahead {
     pub caps_added: Vec<String>,
     /// The gates that stop capping on this date, by id.
     pub caps_lifted: Vec<String>,
+    /// The waivers that start or stop applying on this date, with their status from it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverTurn>,
+}
+
+/// A waiver whose status changes on a forecast date (it expires, or comes into force).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct WaiverTurn {
+    /// The control it waives, if it waives a control.
+    pub control: Option<ControlId>,
+    /// The gate it waives, if it waives a gate.
+    pub gate: Option<GateId>,
+    /// Its status from this date.
+    pub status: WaiverStatus,
 }
 
 /// What stating one unknown control could do to the grade, at best.
@@ -516,6 +530,8 @@ pub enum WaiverStatus {
     Expired,
     /// It names nothing it could change: no such control or gate, or one that already passes.
     Unmatched,
+    /// The evaluation date is before the day it was approved: not yet in force, it changed nothing.
+    Pending,
 }
 
 impl WaiverStatus {
@@ -525,6 +541,7 @@ impl WaiverStatus {
             WaiverStatus::Applied => "applied",
             WaiverStatus::Expired => "expired",
             WaiverStatus::Unmatched => "unmatched",
+            WaiverStatus::Pending => "pending",
         }
     }
 }
@@ -546,7 +563,7 @@ pub struct WaiverResult {
     pub approved: Date,
     /// The last day it applies.
     pub expires: Date,
-    /// Applied, expired or unmatched.
+    /// Applied, expired, unmatched or pending.
     pub status: WaiverStatus,
     /// What it changed, in words ("nothing: ..." when it changed nothing).
     pub changed: String,

@@ -202,7 +202,15 @@ pub fn resolve(
     let mut waived = Waived::default();
     let mut results = Vec::with_capacity(waivers.len());
     for w in waivers {
-        let (status, changed) = if as_of > w.expires {
+        let (status, changed) = if as_of < w.approved {
+            (
+                WaiverStatus::Pending,
+                format!(
+                    "nothing: it was approved on {}, after the evaluation date {as_of}",
+                    w.approved
+                ),
+            )
+        } else if as_of > w.expires {
             (
                 WaiverStatus::Expired,
                 format!(
@@ -334,11 +342,25 @@ pub fn headline(report: &Report) -> Option<String> {
     } else {
         format!("{}, no waiver applied", report.grade)
     };
-    for s in [WaiverStatus::Expired, WaiverStatus::Unmatched] {
+    for s in [
+        WaiverStatus::Expired,
+        WaiverStatus::Unmatched,
+        WaiverStatus::Pending,
+    ] {
         let n = count(s);
         if n > 0 {
             line.push_str(&format!("; {n} {} {}", plural(n), s.as_str()));
         }
     }
     Some(line)
+}
+
+/// "waiver of control timelock: expired": how a forecast says a waiver turned on a date.
+pub fn turned(control: Option<&ControlId>, gate: Option<&GateId>, status: WaiverStatus) -> String {
+    let what = match (control, gate) {
+        (Some(c), _) => format!("control {}", c.0),
+        (_, Some(g)) => format!("gate {}", g.0),
+        _ => "nothing".into(),
+    };
+    format!("waiver of {what}: {}", status.as_str())
 }

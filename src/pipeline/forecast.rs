@@ -30,15 +30,18 @@ impl Horizon {
     }
 }
 
-/// The forecast of one loaded manifest, from `--as-of` or its own `as_of`.
+/// The forecast of one loaded manifest, from `--as-of` or its own `as_of`, with the waivers
+/// of the options' `posture.toml` that name its protocol.
 pub fn one(
     rubric: &Rubric,
     l: &Loaded,
     upstreams: &Upstreams,
-    as_of: Option<Date>,
+    opts: &Options,
     horizon: Horizon,
 ) -> Forecast {
-    let from = as_of.unwrap_or(l.manifest.protocol.as_of);
+    let from = opts.as_of.unwrap_or(l.manifest.protocol.as_of);
+    let config = opts.config.as_deref();
+    let waivers = config.map_or_else(Vec::new, |c| c.waivers.of(&l.manifest.protocol.id));
     let upstream = upstreams.of_manifest(&l.manifest);
     let stamp = Stamp {
         tool: report::tool(),
@@ -46,7 +49,7 @@ pub fn one(
         manifest: l.stamp(),
         upstream: upstream.stamp(),
         evaluated_as_of: from,
-        config: None,
+        config: config.map(|c| c.stamp.clone()),
     };
     forecast::forecast(
         rubric,
@@ -55,6 +58,7 @@ pub fn one(
         from,
         horizon.end(from),
         stamp,
+        &waivers,
     )
 }
 
@@ -79,7 +83,7 @@ pub fn outlook(rubric: &Rubric, set: &[Loaded], opts: &Options, horizon: Horizon
         .collect::<Vec<_>>()
         .par_iter()
         .map(|l| {
-            let f = one(rubric, l, &upstreams, opts.as_of, horizon);
+            let f = one(rubric, l, &upstreams, opts, horizon);
             (l.source.name.clone(), f)
         })
         .collect();

@@ -820,8 +820,8 @@ fn ahead(rubric: &Rubric, file: &Path, opts: &Options, max_bytes: u64, report: &
 
 /// What only a single report shows (a league never pays for it): the value of information of a
 /// provisional grade, graded as the report was (its `--set`s, its fork's upstream), and the
-/// dates in the year ahead on which the grade changes with no new facts (without `--set` or
-/// waivers). `verify` calls it too, so a single report verifies whole.
+/// dates in the year ahead on which the grade changes with no new facts, its waivers applied
+/// (without `--set`). `verify` calls it too, so a single report verifies whole.
 pub fn single_extras(
     rubric: &Rubric,
     loaded: &Loaded,
@@ -847,11 +847,15 @@ pub fn single_extras(
     };
     let gates =
         |cs: &[crate::core::analysis::diff::CapChange]| cs.iter().map(|c| c.gate.clone()).collect();
-    // The forecast grades the facts as stated: beside a what-if or a waiver it would speak
-    // of another grade than the report's, so it is left out there.
-    if !opts.edits.is_empty() || !report.waivers.is_empty() {
+    // The forecast grades the facts as stated: beside a what-if it would speak of another
+    // grade than the report's, so it is left out there.
+    if !opts.edits.is_empty() {
         return;
     }
+    let waivers = opts
+        .config
+        .as_deref()
+        .map_or_else(Vec::new, |c| c.waivers.of(&loaded.manifest.protocol.id));
     let until = as_of.plus_days(365);
     report.forecast = crate::core::analysis::forecast::forecast(
         rubric,
@@ -860,6 +864,7 @@ pub fn single_extras(
         as_of,
         until,
         report.stamp.clone(),
+        &waivers,
     )
     .changes
     .into_iter()
@@ -871,6 +876,15 @@ pub fn single_extras(
         improved: ids(&c.improved),
         caps_added: gates(&c.caps_added),
         caps_lifted: gates(&c.caps_lifted),
+        waivers: c
+            .waivers
+            .into_iter()
+            .map(|w| crate::core::report::WaiverTurn {
+                control: w.control,
+                gate: w.gate,
+                status: w.status,
+            })
+            .collect(),
     })
     .collect();
 }

@@ -237,7 +237,15 @@ fn forecast_records<W: Write>(
             .caps_lifted
             .iter()
             .map(|g| format!("cap lifted: {}", g.gate));
-        added.chain(lifted).collect::<Vec<_>>().join("; ")
+        let waivers = c
+            .waivers
+            .iter()
+            .map(|w| crate::core::waiver::turned(w.control.as_ref(), w.gate.as_ref(), w.status));
+        added
+            .chain(lifted)
+            .chain(waivers)
+            .collect::<Vec<_>>()
+            .join("; ")
     };
     for m in c.regressed.iter().chain(&c.improved) {
         let mut row = head.to_vec();
@@ -250,7 +258,7 @@ fn forecast_records<W: Write>(
         ]);
         record(w, &row)?;
     }
-    if !c.caps_added.is_empty() || !c.caps_lifted.is_empty() {
+    if !c.caps_added.is_empty() || !c.caps_lifted.is_empty() || !c.waivers.is_empty() {
         let mut row = head.to_vec();
         row.extend([
             String::new(),

@@ -432,6 +432,11 @@ impl AheadView {
         if !a.caps_lifted.is_empty() {
             why.push(format!("cap lifted: {}", a.caps_lifted.join(", ")));
         }
+        why.extend(
+            a.waivers.iter().map(|w| {
+                crate::core::waiver::turned(w.control.as_ref(), w.gate.as_ref(), w.status)
+            }),
+        );
         if !why.is_empty() {
             line.push_str(": ");
             line.push_str(&why.join("; "));
@@ -966,8 +971,11 @@ pub struct ForecastChangeView {
     pub falls: bool,
     /// The controls that move, worst first, each with its note on the new date.
     pub controls: Vec<MovedView>,
-    /// "caps added: gate (caps at D)" and "cap lifted: gate" lines.
+    /// "caps added: gate (caps at D)", "cap lifted: gate" and "waiver of control X: expired"
+    /// lines.
     pub caps: Vec<String>,
+    /// The controls and gates whose waivers turn on this date, by id.
+    pub waived: Vec<String>,
 }
 
 /// One control that moves on a forecast date.
@@ -1012,6 +1020,23 @@ impl ForecastChangeView {
                 .iter()
                 .map(|g| format!("cap lifted: {}: {}", g.gate, g.title)),
         );
+        caps.extend(
+            c.waivers.iter().map(|w| {
+                crate::core::waiver::turned(w.control.as_ref(), w.gate.as_ref(), w.status)
+            }),
+        );
+        let waived = c
+            .waivers
+            .iter()
+            .filter_map(|w| {
+                let id = w
+                    .control
+                    .as_ref()
+                    .map(|c| &c.0)
+                    .or(w.gate.as_ref().map(|g| &g.0))?;
+                Some(format!("{id} (waiver {})", w.status.as_str()))
+            })
+            .collect();
         Self {
             date: c.date.to_string(),
             headline,
@@ -1022,15 +1047,17 @@ impl ForecastChangeView {
             falls: c.falls(),
             controls: c.regressed.iter().chain(&c.improved).map(moved).collect(),
             caps,
+            waived,
         }
     }
 
-    /// The controls that move, by id: the short "why" of a league row.
+    /// The controls that move and the waivers that turn, by id: the short "why" of a league row.
     pub fn why(&self) -> String {
         let ids: Vec<&str> = self
             .controls
             .iter()
             .map(|m| m.change.control.as_str())
+            .chain(self.waived.iter().map(String::as_str))
             .collect();
         ids.join(", ")
     }

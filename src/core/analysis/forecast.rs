@@ -1,7 +1,8 @@
 //! Forecast: the dates ahead on which a grade or a control changes with no new facts (a pause
 //! window expiring, a bounty or cover period ending, an audit ageing past a tier), so a holder
-//! is warned before the grade falls. Each date is found by grading every day of the horizon, so
-//! the grade it predicts for a date is the grade `score --as-of` gives on that date.
+//! is warned before the grade falls, or a waiver expiring). Each date is found by grading every
+//! day of the horizon, so the grade it predicts for a date is the grade `score --as-of` gives on
+//! that date.
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -11,8 +12,9 @@ use crate::core::date::Date;
 use crate::core::engine::{self, Overrides, Summary};
 use crate::core::manifest::Manifest;
 use crate::core::metrics::Upstream;
-use crate::core::report::{ProtocolSummary, Report, Stamp, Standing};
+use crate::core::report::{ProtocolSummary, Report, Stamp, Standing, WaiverResult};
 use crate::core::rubric::Rubric;
+use crate::core::waiver::{self, Waiver};
 
 /// How far a forecast looks ahead when no end date is given.
 pub const DEFAULT_HORIZON_DAYS: i64 = 365;
@@ -51,6 +53,10 @@ pub struct Change {
     pub caps_added: Vec<CapChange>,
     /// Gates that stop capping the grade on this date.
     pub caps_lifted: Vec<CapChange>,
+    /// Waivers that start or stop applying on this date, as they stand from it (expired,
+    /// applied...): a waiver's control keeps the status its facts give, so only this says why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverResult>,
 }
 
 impl Change {
@@ -110,8 +116,9 @@ fn moved(changes: Vec<ControlChange>, report: &Report) -> Vec<Moved> {
         .collect()
 }
 
-/// Grades `manifest` on every day from `from` to `until` and lists the days its result changes.
-/// `stamp` names the inputs (its date is `from`). `until` before `from` gives no changes.
+/// Grades `manifest` on every day from `from` to `until` and lists the days its result changes,
+/// with the protocol's waivers applied on each day as `score --as-of` applies them. `stamp`
+/// names the inputs (its date is `from`). `until` before `from` gives no changes.
 pub fn forecast(
     rubric: &Rubric,
     manifest: &Manifest,
@@ -119,29 +126,78 @@ pub fn forecast(
     from: Date,
     until: Date,
     stamp: Stamp,
+    waivers: &[&Waiver],
 ) -> Forecast {
     let none = Overrides::default();
-    let summary = |d: Date| engine::summarise(rubric, manifest, d, upstream, &none);
-    let report = |d: Date| engine::evaluate(rubric, manifest, d, upstream, stamp.clone());
-    let start = summary(from);
+    // The report on a day, with what became of each waiver: without waivers the plain report.
+    let graded = |d: Date| -> (Report, Vec<WaiverResult>) {
+        let mut stamp = stamp.clone();
+        stamp.evaluated_as_of = d;
+        let plain = engine::evaluate(rubric, manifest, d, upstream, stamp.clone());
+        if waivers.is_empty() {
+            return (plain, Vec::new());
+        }
+        let (waived, results) = waiver::resolve(rubric, &plain, waivers);
+        if waived.is_empty() {
+            return (plain, results);
+        }
+        let report = engine::evaluate_waived(rubric, manifest, d, upstream, &none, stamp, &waived);
+        (report, results)
+    };
+    // Without waivers a day's standing needs no report: the summary is a fraction of the cost.
+    let standing_on = |d: Date| -> (Standing, Vec<WaiverResult>) {
+        if waivers.is_empty() {
+            (
+                standing(&engine::summarise(rubric, manifest, d, upstream, &none)),
+                Vec::new(),
+            )
+        } else {
+            let (r, w) = graded(d);
+            (Standing::of(&r), w)
+        }
+    };
+    let (start, mut kept) = standing_on(from);
     let mut last = start.clone();
     let mut changes = Vec::new();
     for ahead in 1..=from.days_until(until).clamp(0, MAX_HORIZON_DAYS) {
         let day = from.plus_days(ahead);
-        let now = summary(day);
-        if now.score == last.score && now.grade == last.grade && now.capped_by == last.capped_by {
+        let (now, results) = standing_on(day);
+        let turned: Vec<WaiverResult> = results
+            .iter()
+            .zip(&kept)
+            .filter(|(new, old)| new.status != old.status)
+            .map(|(new, _)| new.clone())
+            .collect();
+        kept = results;
+        let same =
+            now.score == last.score && now.grade == last.grade && now.capped_by == last.capped_by;
+        if same && turned.is_empty() {
             continue;
         }
-        let (old, new) = (report(day.minus_days(1)), report(day));
+        let (old, new) = (graded(day.minus_days(1)).0, graded(day).0);
         let d = diff::compare(&old, &new);
+        // A control whose points move only because its waiver turned is said by the waiver.
+        let by_facts = |c: &ControlChange| {
+            let waived = |r: &Report| {
+                r.findings
+                    .iter()
+                    .find(|f| f.control.0 == c.control)
+                    .map(|f| f.waived)
+            };
+            c.old_status != c.new_status
+                || c.old_value != c.new_value
+                || waived(&old) == waived(&new)
+        };
+        let keep = |cs: Vec<ControlChange>| cs.into_iter().filter(by_facts).collect();
         changes.push(Change {
             date: day,
-            before: standing(&last),
-            after: standing(&now),
-            regressed: moved(d.regressed, &new),
-            improved: moved(d.improved, &new),
+            before: last.clone(),
+            after: now.clone(),
+            regressed: moved(keep(d.regressed), &new),
+            improved: moved(keep(d.improved), &new),
             caps_added: d.caps_added,
             caps_lifted: d.caps_lifted,
+            waivers: turned,
         });
         last = now;
     }
@@ -151,8 +207,8 @@ pub fn forecast(
         stamp,
         from,
         until,
-        now: standing(&start),
-        then: standing(&last),
+        now: start,
+        then: last,
         changes,
     }
 }
