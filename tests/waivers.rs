@@ -321,3 +321,70 @@ fn the_forecast_names_the_days_a_waiver_starts_and_stops_and_score_agrees() {
         "{text}"
     );
 }
+
+#[test]
+fn gaps_plans_from_the_waived_grade_and_a_waived_control_is_no_gap() {
+    let dir = repo("protocols/balancer-v2.toml", TIMELOCK);
+    let args = ["gaps", "balancer-v2.toml", "--as-of", "2025-11-02"];
+    let g = json(dir.path(), &args);
+    let score = json(
+        dir.path(),
+        &["score", "balancer-v2.toml", "--as-of", "2025-11-02"],
+    );
+    assert_eq!(g["now"]["grade"], score["grade"], "{g:#}");
+    assert_eq!(g["now"]["score"], score["score"]);
+    assert_eq!(g["without_waivers"], score["without_waivers"]);
+    assert_eq!(g["waivers"][0]["status"], "applied");
+    let ids = |g: &serde_json::Value| -> Vec<String> {
+        g["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!ids(&g).contains(&"timelock".to_string()), "{g:#}");
+    let plain = json(dir.path(), &[&args[..], &["--no-config"]].concat());
+    assert!(ids(&plain).contains(&"timelock".to_string()));
+    let table = String::from_utf8(run(dir.path(), &args).stdout).unwrap();
+    assert!(
+        table.contains("Waivers: C with 1 waiver, D without"),
+        "{table}"
+    );
+}
+
+#[test]
+fn diff_names_a_waiver_that_expires_between_its_dates_as_the_regression() {
+    let dir = repo("protocols/balancer-v2.toml", TIMELOCK);
+    let args = [
+        "diff",
+        "balancer-v2.toml",
+        "--from",
+        "2025-11-02",
+        "--to",
+        "2026-01-15",
+    ];
+    let d = json(dir.path(), &args);
+    assert_eq!(d["old"]["grade"], "C", "{d:#}");
+    assert_eq!(d["new"]["grade"], "D");
+    assert_eq!(d["regression"], true);
+    assert_eq!(d["waivers"][0]["status"], "expired");
+    assert_eq!(d["waivers"][0]["control"], "timelock");
+    // The timelock's facts did not change: the waiver says why its points went.
+    let regressed = d["regressed"].as_array().unwrap();
+    assert!(
+        regressed.iter().all(|c| c["control"] != "timelock"),
+        "{d:#}"
+    );
+    let out = run(dir.path(), &[&args[..], &["--fail-on-regression"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("waiver of control timelock: expired (it expired on 2025-12-31"),
+        "{text}"
+    );
+    // Without the config the two dates grade the same.
+    let plain = json(dir.path(), &[&args[..], &["--no-config"]].concat());
+    assert_eq!(plain["old"]["grade"], plain["new"]["grade"], "{plain:#}");
+    assert!(plain.get("waivers").is_none());
+}

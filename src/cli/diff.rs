@@ -57,17 +57,30 @@ pub(crate) fn run(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             old.manifest.protocol.id, new.manifest.protocol.id
         )?;
     }
-    let opts = options(&args.eval, Vec::new());
+    let Ok(config) = config_in_use(&args.eval, &rubric, err)? else {
+        return Ok(exit::BAD_INPUT);
+    };
+    let mut opts = options(&args.eval, Vec::new());
+    opts.config = config;
     let both = [old, new];
     let upstreams = pipeline::Upstreams::of(&both, &opts);
+    // Each side graded as `score` grades it on its date, the waivers of posture.toml applied.
     let report = |l: &pipeline::Loaded, date: Option<Date>| {
         let upstream = upstreams.of_manifest(&l.manifest);
-        pipeline::evaluate_one(&rubric, l, &upstream, date.or(args.eval.as_of))
+        let opts = pipeline::Options {
+            as_of: date.or(args.eval.as_of),
+            ..opts.clone()
+        };
+        pipeline::evaluate_what_if(&rubric, l, &upstream, &opts)
     };
-    let d = crate::core::analysis::diff::compare(
-        &report(&both[0], args.from),
-        &report(&both[1], args.to),
-    );
+    let (old, new) = match (report(&both[0], args.from), report(&both[1], args.to)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(why), _) | (_, Err(why)) => {
+            writeln!(err, "error: {why}")?;
+            return Ok(exit::BAD_INPUT);
+        }
+    };
+    let d = crate::core::analysis::diff::compare(&old, &new);
     let mut buffer = Vec::new();
     render::renderer(args.output.format.into()).diff(&d, &mut buffer)?;
     deliver(args.output.output.as_deref(), &buffer, out)?;

@@ -38,6 +38,9 @@ pub(crate) fn run(args: &GapsArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     let Some(loaded) = load_single(&args.manifest, &args.eval, err)? else {
         return Ok(exit::BAD_INPUT);
     };
+    let Ok(config) = config_in_use(&args.eval, &rubric, err)? else {
+        return Ok(exit::BAD_INPUT);
+    };
     let opts = options(&args.eval, Vec::new());
     let set = std::slice::from_ref(&loaded);
     let upstream = pipeline::Upstreams::of(set, &opts).of_manifest(&loaded.manifest);
@@ -45,7 +48,11 @@ pub(crate) fn run(args: &GapsArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         writeln!(err, "error: {}: {why}", loaded.source.name)?;
         return Ok(exit::BAD_INPUT);
     }
-    let plain = pipeline::evaluate_one(&rubric, &loaded, &upstream, args.eval.as_of);
+    let mut plain = pipeline::evaluate_one(&rubric, &loaded, &upstream, args.eval.as_of);
+    plain.stamp.config = config.as_ref().map(|c| c.stamp.clone());
+    let waivers = config
+        .as_deref()
+        .map_or_else(Vec::new, |c| c.waivers.of(&loaded.manifest.protocol.id));
     let scorer = gaps::Scorer {
         rubric: &rubric,
         manifest: &loaded.manifest,
@@ -53,6 +60,7 @@ pub(crate) fn run(args: &GapsArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         upstream: upstream.metric(),
         base: edits,
         stamp: plain.stamp.clone(),
+        waivers,
     };
     let Some(base) = scorer.score(&[]) else {
         return Ok(exit::BAD_INPUT);

@@ -6,6 +6,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::core::date::Date;
+use crate::core::engine::{self, Overrides};
+use crate::core::manifest::Manifest;
+use crate::core::metrics::Upstream;
 use crate::core::problem::{FieldPath, Problem};
 use crate::core::report::{Bound, GateStatus, Report, Status, WaiverResult, WaiverStatus};
 use crate::core::rubric::{ControlId, GateId, Rubric};
@@ -316,6 +319,42 @@ fn gate_effect(
     }
 }
 
+/// The report with the waivers naming its protocol applied, from the report made without them
+/// (`plain`, of the same manifest, what-ifs and date): the waived report when any waiver
+/// changes something, else `plain`; either way with every waiver's entry and the standing
+/// without them. No waivers: `plain` as it is.
+pub fn apply(
+    rubric: &Rubric,
+    plain: Report,
+    manifest: &Manifest,
+    upstream: Upstream<'_>,
+    overrides: &Overrides,
+    waivers: &[&Waiver],
+) -> Report {
+    if waivers.is_empty() {
+        return plain;
+    }
+    let (waived, results) = resolve(rubric, &plain, waivers);
+    let mut report = if waived.is_empty() {
+        plain.clone()
+    } else {
+        let mut r = engine::evaluate_waived(
+            rubric,
+            manifest,
+            plain.stamp.evaluated_as_of,
+            upstream,
+            overrides,
+            plain.stamp.clone(),
+            &waived,
+        );
+        r.what_if = plain.what_if.clone();
+        r.lines = plain.lines.clone();
+        r
+    };
+    attach(&mut report, &plain, results);
+    report
+}
+
 /// Puts the waivers' entries and the unwaived standing on the waived report.
 pub fn attach(waived: &mut Report, plain: &Report, results: Vec<WaiverResult>) {
     waived.waivers = results;
@@ -328,19 +367,32 @@ pub fn attach(waived: &mut Report, plain: &Report, results: Vec<WaiverResult>) {
 /// "B with 1 waiver, F without" (or "F; 1 waiver expired, none applied"): how every format
 /// states a grade under waivers.
 pub fn headline(report: &Report) -> Option<String> {
-    let without = report.without_waivers.as_ref()?;
-    let count = |s: WaiverStatus| report.waivers.iter().filter(|w| w.status == s).count();
+    headline_of(
+        &report.grade,
+        &report.waivers,
+        report.without_waivers.as_ref(),
+    )
+}
+
+/// As [`headline`], from a grade, the waivers' entries and the standing without them.
+pub fn headline_of(
+    grade: &crate::core::rubric::Grade,
+    waivers: &[WaiverResult],
+    without: Option<&Bound>,
+) -> Option<String> {
+    let without = without?;
+    let count = |s: WaiverStatus| waivers.iter().filter(|w| w.status == s).count();
     let plural = |n: usize| if n == 1 { "waiver" } else { "waivers" };
     let applied = count(WaiverStatus::Applied);
     let mut line = if applied > 0 {
         format!(
             "{} with {applied} {}, {} without",
-            report.grade,
+            grade,
             plural(applied),
             without.grade
         )
     } else {
-        format!("{}, no waiver applied", report.grade)
+        format!("{grade}, no waiver applied")
     };
     for s in [
         WaiverStatus::Expired,

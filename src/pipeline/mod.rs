@@ -967,28 +967,14 @@ pub fn evaluate_what_if(
         after.lines = before.lines.clone();
         (manifest, overrides, after)
     };
-    if waivers.is_empty() {
-        return Ok(plain);
-    }
-    let (waived, results) = waiver::resolve(rubric, &plain, &waivers);
-    let mut report = if waived.is_empty() {
-        plain.clone()
-    } else {
-        let mut r = engine::evaluate_waived(
-            rubric,
-            &manifest,
-            plain.stamp.evaluated_as_of,
-            upstream.metric(),
-            &overrides,
-            plain.stamp.clone(),
-            &waived,
-        );
-        r.what_if = plain.what_if.clone();
-        r
-    };
-    report.lines = plain.lines.clone();
-    waiver::attach(&mut report, &plain, results);
-    Ok(report)
+    Ok(waiver::apply(
+        rubric,
+        plain,
+        &manifest,
+        upstream.metric(),
+        &overrides,
+        &waivers,
+    ))
 }
 
 pub fn evaluate_one(

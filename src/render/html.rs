@@ -565,6 +565,8 @@ struct GapsPage {
     now: StandingView,
     items: Vec<GapRowView>,
     plan: Option<PlanView>,
+    /// "C with 1 waiver, D without", when waivers name the protocol.
+    waiver_line: Option<String>,
 }
 
 impl GapsPage {
@@ -575,6 +577,7 @@ impl GapsPage {
             stamp: StampView::of(&g.stamp),
             now: StandingView::of(&g.now),
             items: g.items.iter().map(GapRowView::of).collect(),
+            waiver_line: super::view::gaps_waiver_line(g),
             plan: g.plan.as_ref().map(|p| PlanView {
                 reached: p.reached,
                 target: p.target.label.clone(),
@@ -637,6 +640,8 @@ struct DiffPage {
     regression: bool,
     changes: [ChangeList; 2],
     caps: Vec<CapView>,
+    /// The waivers whose status changed, in words.
+    waivers: Vec<String>,
 }
 
 impl DiffPage {
@@ -665,6 +670,11 @@ impl DiffPage {
                 .iter()
                 .map(|c| CapView::of("added", c))
                 .chain(d.caps_lifted.iter().map(|c| CapView::of("lifted", c)))
+                .collect(),
+            waivers: d
+                .waivers
+                .iter()
+                .map(super::view::waiver_turn_text)
                 .collect(),
         }
     }

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use super::view::{
     CaseView, ChangeView, ForecastChangeView, ForecastView, GapRowView, OutlookView, cap_because,
+    gaps_waiver_line, waiver_turn_text,
 };
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
@@ -372,6 +373,9 @@ impl Renderer for Markdown {
             g.now.score,
             caps_text(g.now.capped_by.as_ref())
         )?;
+        if let Some(line) = gaps_waiver_line(g) {
+            writeln!(out, "**Waivers: {}**\n", escape(&line))?;
+        }
         writeln!(
             out,
             "| # | gap | points lost | effort | now | next step | gain | grade after |\n|---:|---|---:|---|---|---|---:|---|"
@@ -510,6 +514,9 @@ impl Renderer for Markdown {
                     escape(&c.title)
                 )?;
             }
+        }
+        for w in &d.waivers {
+            writeln!(out, "- {}", escape(&waiver_turn_text(w)))?;
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use comfy_table::{CellAlignment, ContentArrangement, Table as Grid};
 
 use super::view::{
     CaseView, ChangeView, ForecastChangeView, ForecastView, GapRowView, OutlookView,
-    cap_change_text,
+    cap_change_text, gaps_waiver_line, waiver_turn_text,
 };
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
@@ -304,6 +304,9 @@ impl Plain {
             g.now.score,
             caps_text(g.now.capped_by.as_ref())
         )?;
+        if let Some(line) = gaps_waiver_line(g) {
+            writeln!(out, "Waivers: {line}")?;
+        }
         writeln!(out)?;
         let mut t = grid(&[
             "#",
@@ -451,6 +454,9 @@ impl Plain {
             for c in list {
                 writeln!(out, "{title}: {}", cap_change_text(c, lifted))?;
             }
+        }
+        for w in &d.waivers {
+            writeln!(out, "{}", waiver_turn_text(w))?;
         }
         Ok(())
     }

@@ -925,6 +925,21 @@ pub(crate) fn cap_because(
 
 /// A cap that came or went, in words: `unaudited-deployment (caps at D): Every deployed core
 /// component is covered by an audit; failing: audits.uncovered_core_components = 1, above 0`.
+/// "C with 1 waiver, D without" for a gap report, when waivers name its protocol.
+pub(crate) fn gaps_waiver_line(g: &crate::core::analysis::gaps::GapReport) -> Option<String> {
+    crate::core::waiver::headline_of(&g.now.grade, &g.waivers, g.without_waivers.as_ref())
+}
+
+/// "waiver of control timelock: expired (it expired on ...)": a waiver whose status a diff
+/// changed, with what it does now.
+pub(crate) fn waiver_turn_text(w: &crate::core::report::WaiverResult) -> String {
+    format!(
+        "{} ({})",
+        crate::core::waiver::turned(w.control.as_ref(), w.gate.as_ref(), w.status),
+        w.changed.strip_prefix("nothing: ").unwrap_or(&w.changed)
+    )
+}
+
 pub(crate) fn cap_change_text(c: &crate::core::analysis::diff::CapChange, lifted: bool) -> String {
     let mut text = format!("{} (caps at {}): {}", c.gate, c.cap.label, c.title);
     if let Some(because) = cap_because(c, lifted) {

@@ -4,7 +4,9 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::core::report::{GateStatus, ProtocolSummary, Report, Stamp, Standing, Status};
+use crate::core::report::{
+    GateStatus, ProtocolSummary, Report, Stamp, Standing, Status, WaiverResult,
+};
 
 /// One control whose result changed between the two evaluations.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -73,6 +75,10 @@ pub struct Diff {
     pub caps_lifted: Vec<CapChange>,
     /// The grade or the (rounded) score went down.
     pub regression: bool,
+    /// The waivers whose status differs from the old evaluation (one expired, one came into
+    /// force), as they stand in the new one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverResult>,
 }
 
 fn failing(r: &Report) -> Vec<&crate::core::report::GateResult> {
@@ -92,6 +98,15 @@ pub fn compare(old: &Report, new: &Report) -> Diff {
         };
         let points = o.points_lost - n.points_lost;
         if points.abs() < 0.005 && o.status == n.status && o.sourced == n.sourced {
+            continue;
+        }
+        // Points moved by a waiver alone are said by the waiver (`waivers`), not as a control
+        // whose facts changed.
+        if o.status == n.status
+            && o.value == n.value
+            && o.sourced == n.sourced
+            && o.waived != n.waived
+        {
             continue;
         }
         let change = ControlChange {
@@ -145,5 +160,31 @@ pub fn compare(old: &Report, new: &Report) -> Diff {
         caps_added,
         caps_lifted,
         regression: new.grade.rank > old.grade.rank || score_change < 0.0,
+        waivers: turned(&old.waivers, &new.waivers),
     }
+}
+
+/// The new evaluation's waivers that the old one did not have with the same status.
+fn turned(old: &[WaiverResult], new: &[WaiverResult]) -> Vec<WaiverResult> {
+    let same = |a: &WaiverResult, b: &WaiverResult| {
+        (
+            &a.protocol,
+            &a.control,
+            &a.gate,
+            a.approved,
+            a.expires,
+            a.status,
+        ) == (
+            &b.protocol,
+            &b.control,
+            &b.gate,
+            b.approved,
+            b.expires,
+            b.status,
+        )
+    };
+    new.iter()
+        .filter(|n| !old.iter().any(|o| same(o, n)))
+        .cloned()
+        .collect()
 }

@@ -130,19 +130,11 @@ pub fn forecast(
 ) -> Forecast {
     let none = Overrides::default();
     // The report on a day, with what became of each waiver: without waivers the plain report.
-    let graded = |d: Date| -> (Report, Vec<WaiverResult>) {
+    let graded = |d: Date| -> Report {
         let mut stamp = stamp.clone();
         stamp.evaluated_as_of = d;
-        let plain = engine::evaluate(rubric, manifest, d, upstream, stamp.clone());
-        if waivers.is_empty() {
-            return (plain, Vec::new());
-        }
-        let (waived, results) = waiver::resolve(rubric, &plain, waivers);
-        if waived.is_empty() {
-            return (plain, results);
-        }
-        let report = engine::evaluate_waived(rubric, manifest, d, upstream, &none, stamp, &waived);
-        (report, results)
+        let plain = engine::evaluate(rubric, manifest, d, upstream, stamp);
+        waiver::apply(rubric, plain, manifest, upstream, &none, waivers)
     };
     // Without waivers a day's standing needs no report: the summary is a fraction of the cost.
     let standing_on = |d: Date| -> (Standing, Vec<WaiverResult>) {
@@ -152,8 +144,8 @@ pub fn forecast(
                 Vec::new(),
             )
         } else {
-            let (r, w) = graded(d);
-            (Standing::of(&r), w)
+            let r = graded(d);
+            (Standing::of(&r), r.waivers)
         }
     };
     let (start, mut kept) = standing_on(from);
@@ -162,42 +154,24 @@ pub fn forecast(
     for ahead in 1..=from.days_until(until).clamp(0, MAX_HORIZON_DAYS) {
         let day = from.plus_days(ahead);
         let (now, results) = standing_on(day);
-        let turned: Vec<WaiverResult> = results
-            .iter()
-            .zip(&kept)
-            .filter(|(new, old)| new.status != old.status)
-            .map(|(new, _)| new.clone())
-            .collect();
+        let turned = results.iter().zip(&kept).any(|(n, o)| n.status != o.status);
         kept = results;
         let same =
             now.score == last.score && now.grade == last.grade && now.capped_by == last.capped_by;
-        if same && turned.is_empty() {
+        if same && !turned {
             continue;
         }
-        let (old, new) = (graded(day.minus_days(1)).0, graded(day).0);
+        let (old, new) = (graded(day.minus_days(1)), graded(day));
         let d = diff::compare(&old, &new);
-        // A control whose points move only because its waiver turned is said by the waiver.
-        let by_facts = |c: &ControlChange| {
-            let waived = |r: &Report| {
-                r.findings
-                    .iter()
-                    .find(|f| f.control.0 == c.control)
-                    .map(|f| f.waived)
-            };
-            c.old_status != c.new_status
-                || c.old_value != c.new_value
-                || waived(&old) == waived(&new)
-        };
-        let keep = |cs: Vec<ControlChange>| cs.into_iter().filter(by_facts).collect();
         changes.push(Change {
             date: day,
             before: last.clone(),
             after: now.clone(),
-            regressed: moved(keep(d.regressed), &new),
-            improved: moved(keep(d.improved), &new),
+            regressed: moved(d.regressed, &new),
+            improved: moved(d.improved, &new),
             caps_added: d.caps_added,
             caps_lifted: d.caps_lifted,
-            waivers: turned,
+            waivers: d.waivers,
         });
         last = now;
     }

@@ -12,10 +12,11 @@ use crate::core::engine::{self, show_value, value_json};
 use crate::core::manifest::Manifest;
 use crate::core::metrics::{self, MetricId, MetricKind, Upstream, Value};
 use crate::core::report::{
-    Disregarded, Finding, GapKind, GateStatus, ProtocolSummary, Ratio, Report, Stamp, Standing,
-    Status,
+    Bound, Disregarded, Finding, GapKind, GateStatus, ProtocolSummary, Ratio, Report, Stamp,
+    Standing, Status, WaiverResult,
 };
 use crate::core::rubric::{Control, Effort, Grade, Rubric, Scoring, Test};
+use crate::core::waiver::{self, Waiver};
 
 /// Metrics no action can change: only time (or history) moves them.
 const HISTORY: &[&str] = &["maturity.days_without_loss", "incidents.record"];
@@ -34,6 +35,8 @@ pub struct Scorer<'a> {
     pub base: Vec<Edit>,
     /// The stamp every re-scored report carries.
     pub stamp: Stamp,
+    /// The waivers naming the protocol, applied under every re-score as `score` applies them.
+    pub waivers: Vec<&'a Waiver>,
 }
 
 impl Scorer<'_> {
@@ -42,13 +45,21 @@ impl Scorer<'_> {
     pub fn score(&self, extra: &[Edit]) -> Option<Report> {
         let edits: Vec<Edit> = self.base.iter().chain(extra).cloned().collect();
         let (manifest, overrides) = whatif::apply(self.manifest, &edits).ok()?;
-        Some(engine::evaluate_with(
+        let plain = engine::evaluate_with(
             self.rubric,
             &manifest,
             self.as_of,
             self.upstream,
             &overrides,
             self.stamp.clone(),
+        );
+        Some(waiver::apply(
+            self.rubric,
+            plain,
+            &manifest,
+            self.upstream,
+            &overrides,
+            &self.waivers,
         ))
     }
 }
@@ -159,6 +170,13 @@ pub struct GapReport {
     pub items: Vec<GapItem>,
     /// The plan to reach the target grade, when one is asked for (`--target`).
     pub plan: Option<Plan>,
+    /// Every waiver naming the protocol, as the report lists them: a waived control or gate is
+    /// no gap while its waiver applies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverResult>,
+    /// Score and grade without the waivers, when any names the protocol.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without_waivers: Option<Bound>,
 }
 
 /// A control's score before the self-attested multiplier.
@@ -739,6 +757,8 @@ pub fn analyse(scorer: &Scorer, base: &Report, target: Option<&Grade>) -> GapRep
         now: Standing::of(base),
         items,
         plan,
+        waivers: base.waivers.clone(),
+        without_waivers: base.without_waivers.clone(),
     }
 }
 
