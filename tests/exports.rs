@@ -703,12 +703,14 @@ fn markdown_notes_have_no_literal_backticks() {
 fn table_and_html_caps_name_their_facts() {
     let table = String::from_utf8(score(&["protocols/balancer-v2@2025-11-07.toml"], "table"))
         .expect("UTF-8");
-    let line = table
-        .lines()
+    let mut lines = table.lines();
+    let banner = lines
         .find(|l| l.starts_with("Capped at F by gate `unresolved-critical`"))
         .expect("cap line");
+    assert!(banner.ends_with("the score alone earns D"), "{banner}");
+    let line = lines.next().expect("the line of facts under the banner");
     assert!(
-        line.contains("because: incidents[1] 2025-11-03")
+        line.starts_with("  The fact that sets it: incidents[1] 2025-11-03")
             && line.contains("(https://blog.trailofbits.com/"),
         "{line}"
     );

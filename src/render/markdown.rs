@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use super::view::{
     CaseView, ChangeView, ForecastChangeView, ForecastView, GapRowView, OutlookView, cap_because,
-    gaps_waiver_line, waiver_turn_text,
+    facts_that_set_it, gaps_waiver_line, waiver_turn_text,
 };
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
@@ -153,7 +153,7 @@ impl Markdown {
             if g.facts.is_empty() {
                 writeln!(out, "\n")?;
             } else {
-                writeln!(out, " Because:\n")?;
+                writeln!(out, " {}:\n", facts_that_set_it(g.facts.len()))?;
                 for e in &g.facts {
                     writeln!(
                         out,

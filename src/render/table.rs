@@ -7,7 +7,7 @@ use comfy_table::{CellAlignment, ContentArrangement, Table as Grid};
 
 use super::view::{
     CaseView, ChangeView, ForecastChangeView, ForecastView, GapRowView, OutlookView,
-    cap_change_text, gaps_waiver_line, waiver_turn_text,
+    cap_change_text, facts_that_set_it, gaps_waiver_line, waiver_turn_text,
 };
 use super::{
     COMPARISON_HEADER, CONTROL_SIGNAL_HEADER, comparison_cells, comparison_summary,
@@ -111,11 +111,14 @@ impl Plain {
             }
         }
         if let Some(g) = &r.cap {
-            write!(out, "Capped at {} by gate `{}`: {}", g.cap, g.id, g.title)?;
+            writeln!(
+                out,
+                "Capped at {} by gate `{}` ({}); the score alone earns {}",
+                g.cap, g.id, g.title, r.grade_before_caps
+            )?;
             if !g.because.is_empty() {
-                write!(out, " because: {}", g.because)?;
+                writeln!(out, "  {}: {}", facts_that_set_it(g.facts.len()), g.because)?;
             }
-            writeln!(out)?;
         }
         writeln!(out)?;
 

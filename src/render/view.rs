@@ -234,6 +234,8 @@ pub struct GateView {
     pub facts: Vec<EvidenceView>,
     /// Those facts in one line, `incidents[0] 2025-11-03 exploit (https://...)`; empty when none.
     pub because: String,
+    /// "The fact that sets it" or "The facts that set it".
+    pub facts_intro: &'static str,
 }
 
 impl GateView {
@@ -255,6 +257,7 @@ impl GateView {
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
+            facts_intro: facts_that_set_it(g.facts.len()),
         }
     }
 }
@@ -925,6 +928,15 @@ pub(crate) fn cap_because(
 
 /// A cap that came or went, in words: `unaudited-deployment (caps at D): Every deployed core
 /// component is covered by an audit; failing: audits.uncovered_core_components = 1, above 0`.
+/// How a cap banner introduces the facts behind its gate.
+pub(crate) fn facts_that_set_it(n: usize) -> &'static str {
+    if n == 1 {
+        "The fact that sets it"
+    } else {
+        "The facts that set it"
+    }
+}
+
 /// "C with 1 waiver, D without" for a gap report, when waivers name its protocol.
 pub(crate) fn gaps_waiver_line(g: &crate::core::analysis::gaps::GapReport) -> Option<String> {
     crate::core::waiver::headline_of(&g.now.grade, &g.waivers, g.without_waivers.as_ref())
