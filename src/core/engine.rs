@@ -12,7 +12,7 @@ use crate::core::report::{
     Status,
 };
 use crate::core::rubric::{GateId, Grade, Literal, Rubric, Scoring, Test, UnknownPolicy};
-use crate::core::waiver::Waived;
+use crate::core::waiver::{self, Waived};
 use crate::core::words::Words;
 pub use crate::core::words::show_value;
 
@@ -434,6 +434,42 @@ pub fn evaluate_with(
         stamp,
         &Waived::NONE,
     )
+}
+
+/// The report with the waivers naming its protocol applied, from the report made without them
+/// (`plain`, of the same manifest, what-ifs and date): the waived report when any waiver
+/// changes something, else `plain`; either way with every waiver's entry and the standing
+/// without them. No waivers: `plain` as it is.
+pub fn apply_waivers(
+    rubric: &Rubric,
+    plain: Report,
+    manifest: &Manifest,
+    upstream: Upstream<'_>,
+    overrides: &Overrides,
+    waivers: &[&waiver::Waiver],
+) -> Report {
+    if waivers.is_empty() {
+        return plain;
+    }
+    let (waived, results) = waiver::resolve(rubric, &plain, waivers);
+    let mut report = if waived.is_empty() {
+        plain.clone()
+    } else {
+        let mut r = evaluate_waived(
+            rubric,
+            manifest,
+            plain.stamp.evaluated_as_of,
+            upstream,
+            overrides,
+            plain.stamp.clone(),
+            &waived,
+        );
+        r.what_if = plain.what_if.clone();
+        r.lines = plain.lines.clone();
+        r
+    };
+    waiver::attach(&mut report, &plain, results);
+    report
 }
 
 /// As [`evaluate_with`], with some controls counted as passing and some gates lifted

@@ -6,9 +6,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::core::date::Date;
-use crate::core::engine::{self, Overrides};
-use crate::core::manifest::Manifest;
-use crate::core::metrics::Upstream;
 use crate::core::problem::{FieldPath, Problem};
 use crate::core::report::{Bound, GateStatus, Report, Status, WaiverResult, WaiverStatus};
 use crate::core::rubric::{ControlId, GateId, Rubric};
@@ -317,42 +314,6 @@ fn gate_effect(
             format!("nothing: gate `{name}` passes without it"),
         ),
     }
-}
-
-/// The report with the waivers naming its protocol applied, from the report made without them
-/// (`plain`, of the same manifest, what-ifs and date): the waived report when any waiver
-/// changes something, else `plain`; either way with every waiver's entry and the standing
-/// without them. No waivers: `plain` as it is.
-pub fn apply(
-    rubric: &Rubric,
-    plain: Report,
-    manifest: &Manifest,
-    upstream: Upstream<'_>,
-    overrides: &Overrides,
-    waivers: &[&Waiver],
-) -> Report {
-    if waivers.is_empty() {
-        return plain;
-    }
-    let (waived, results) = resolve(rubric, &plain, waivers);
-    let mut report = if waived.is_empty() {
-        plain.clone()
-    } else {
-        let mut r = engine::evaluate_waived(
-            rubric,
-            manifest,
-            plain.stamp.evaluated_as_of,
-            upstream,
-            overrides,
-            plain.stamp.clone(),
-            &waived,
-        );
-        r.what_if = plain.what_if.clone();
-        r.lines = plain.lines.clone();
-        r
-    };
-    attach(&mut report, &plain, results);
-    report
 }
 
 /// Puts the waivers' entries and the unwaived standing on the waived report.

@@ -22,7 +22,6 @@ use crate::core::metrics::Upstream;
 use crate::core::problem::Problem;
 use crate::core::report::{ManifestStamp, ProtocolSummary, Report, Stamp, Standing, WhatIf};
 use crate::core::rubric::{Grade, Rubric};
-use crate::core::waiver;
 use crate::load::diagnostics::Diagnostic;
 use crate::load::{self, Source};
 use crate::render::{Prepared, Renderer};
@@ -967,7 +966,7 @@ pub fn evaluate_what_if(
         after.lines = before.lines.clone();
         (manifest, overrides, after)
     };
-    Ok(waiver::apply(
+    Ok(engine::apply_waivers(
         rubric,
         plain,
         &manifest,

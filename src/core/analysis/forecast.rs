@@ -14,7 +14,7 @@ use crate::core::manifest::Manifest;
 use crate::core::metrics::Upstream;
 use crate::core::report::{ProtocolSummary, Report, Stamp, Standing, WaiverResult};
 use crate::core::rubric::Rubric;
-use crate::core::waiver::{self, Waiver};
+use crate::core::waiver::Waiver;
 
 /// How far a forecast looks ahead when no end date is given.
 pub const DEFAULT_HORIZON_DAYS: i64 = 365;
@@ -134,7 +134,7 @@ pub fn forecast(
         let mut stamp = stamp.clone();
         stamp.evaluated_as_of = d;
         let plain = engine::evaluate(rubric, manifest, d, upstream, stamp);
-        waiver::apply(rubric, plain, manifest, upstream, &none, waivers)
+        engine::apply_waivers(rubric, plain, manifest, upstream, &none, waivers)
     };
     // Without waivers a day's standing needs no report: the summary is a fraction of the cost.
     let standing_on = |d: Date| -> (Standing, Vec<WaiverResult>) {

@@ -16,7 +16,7 @@ use crate::core::report::{
     Standing, Status, WaiverResult,
 };
 use crate::core::rubric::{Control, Effort, Grade, Rubric, Scoring, Test};
-use crate::core::waiver::{self, Waiver};
+use crate::core::waiver::Waiver;
 
 /// Metrics no action can change: only time (or history) moves them.
 const HISTORY: &[&str] = &["maturity.days_without_loss", "incidents.record"];
@@ -53,7 +53,7 @@ impl Scorer<'_> {
             &overrides,
             self.stamp.clone(),
         );
-        Some(waiver::apply(
+        Some(engine::apply_waivers(
             self.rubric,
             plain,
             &manifest,
